@@ -1,0 +1,124 @@
+/**
+ * The Push Receiver Agent's public contract: configuration, in-page push applications,
+ * stored pushes and the agent's observable state. The UI and the widget import only this
+ * file and `createPushAgent` (src/agent/agent.ts).
+ */
+
+/** What a push application accepts; the part of an app that configuration can describe. */
+export interface PushAppSpec {
+  /** Push application ID, an RFC 3840 token such as `news.ua` (OMNA short names or our own). */
+  id: string;
+  /** Accepted content types: exact (`text/plain`), subtype wildcard (`image/*`) or `*\/*`. */
+  accept: string[];
+  /** SIP URIs (AoRs) allowed to push to this app. Absent or empty: any sender. */
+  allowFrom?: string[];
+  /** Largest content accepted in a MESSAGE, in bytes. Absent: the agent's maxMessageBytes. */
+  maxBytes?: number;
+}
+
+/** A push application living in the page: its spec and the handler that receives pushes. */
+export interface PushApp extends PushAppSpec {
+  /**
+   * Called once per stored push for this app, after the push is durably stored. A push that
+   * arrived while no handler was registered is delivered when the app registers.
+   */
+  handler: (push: StoredPush) => void | Promise<void>;
+}
+
+/** A push as kept in IndexedDB. Content is data: never rendered as HTML, never evaluated. */
+export interface StoredPush {
+  /** Local unique ID (monotonic within a browser profile). */
+  id: string;
+  appId: string;
+  /** Sender address of record, `sip:user@host`. */
+  from: string;
+  /** Display name from the From header, when given. */
+  fromDisplayName?: string;
+  /** The AoR or GRUU it was addressed to. */
+  to: string;
+  /** Content type of the push content (inside CPIM when the request was message/cpim). */
+  contentType: string;
+  content: Uint8Array;
+  size: number;
+  /** Milliseconds since the epoch when it was stored. */
+  receivedAt: number;
+  /** How it arrived: SIP MESSAGE (flow 5.4.1) or MSRP (flow 5.4.2). */
+  via: 'message' | 'msrp';
+  /** imdn.Message-ID when the sender gave one. */
+  messageId?: string;
+  /** Key that identifies re-sent copies: `imdn:<Message-ID>` or `sip:<Call-ID>:<CSeq>`. */
+  dedupKey: string;
+  /** True once the app's handler has taken it. */
+  dispatched: boolean;
+}
+
+export interface AgentConfig {
+  /** SIP/IP Core WebSocket URL, e.g. `ws://127.0.0.1:8066`. */
+  server: string;
+  /** Address of record, e.g. `sip:alice@localhost`. */
+  aor: string;
+  authUser?: string;
+  password?: string;
+  displayName?: string;
+  /** URL of this client's UAProf document (spec 5.3.6), sent in REGISTER. */
+  uaprofUrl?: string;
+  /** Apps that configuration declares (the full-page client gives each the generic viewer). */
+  apps?: PushAppSpec[];
+}
+
+/** Every limit of the agent is a named option (brief: "Every limit is a named option"). */
+export interface AgentLimits {
+  /** Default per-app MESSAGE content limit in bytes (413 above it). */
+  maxMessageBytes: number;
+  /** Pushes kept in IndexedDB before new ones are refused with 503. */
+  maxStoredPushes: number;
+  /** Seconds a 503 asks the sender to wait (Retry-After). */
+  retryAfterSeconds: number;
+  /** Most pushes committed in one IndexedDB transaction (group commit). */
+  maxBatchSize: number;
+  /** Remembered dedup keys of pushes refused or in flight (bounded memory). */
+  maxInFlight: number;
+}
+
+export const DEFAULT_AGENT_LIMITS: AgentLimits = {
+  maxMessageBytes: 60 * 1024,
+  maxStoredPushes: 100_000,
+  retryAfterSeconds: 30,
+  maxBatchSize: 256,
+  maxInFlight: 4096,
+};
+
+/**
+ * Connection and registration, as one explicit state machine (see src/agent/sip/registrationState.ts).
+ *
+ *   idle -> connecting -> registering -> registered
+ *             ^    |           |            |
+ *             |    v           v            v
+ *          reconnecting <- (socket drops) --'
+ *   registering -> failed (authentication failed, rejected: no automatic retry)
+ *   any -> stopped (stop())
+ */
+export type AgentPhase = 'idle' | 'connecting' | 'registering' | 'registered' | 'reconnecting' | 'failed' | 'stopped';
+
+export interface AgentState {
+  phase: AgentPhase;
+  /** Why the agent is in `failed` or `reconnecting` (e.g. "Authentication failed (403 Forbidden)"). */
+  reason?: string;
+  /** Public GRUU the registrar assigned, when it did (RFC 5627). */
+  gruu?: string;
+  /** The +sip.instance URN of this browser profile. */
+  instanceId?: string;
+  /** App IDs in the current registration's feature tag. */
+  registeredApps: string[];
+}
+
+/** Typed events of the agent (no string-named free-for-all). */
+export interface AgentEvents {
+  state: AgentState;
+  /** Pushes newly committed to IndexedDB, one event per group commit. */
+  stored: StoredPush[];
+  /** A push handed to its app's handler. */
+  dispatched: StoredPush;
+  /** A push refused, with the status it was answered. */
+  rejected: { status: number; reason: string; appId?: string; from?: string };
+}

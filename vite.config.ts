@@ -1,0 +1,15 @@
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+// The dev server is what `npm start` and the end-to-end tests run against (never the build output).
+export default defineConfig(({ mode }) => ({
+  plugins: [react()],
+  server: { host: '127.0.0.1', strictPort: true },
+  preview: { host: '127.0.0.1', strictPort: true },
+  define: {
+    // Test hooks are compiled in only for the e2e/bench modes (ARCHITECTURE.md section 6).
+    __TEST_HOOKS__: JSON.stringify(mode === 'e2e'),
+  },
+  // Pre-bundle at start so the first page load never triggers a dependency re-optimisation reload.
+  optimizeDeps: { include: ['jssip', 'react', 'react-dom', 'react-dom/client', 'idb', 'zustand', 'zustand/vanilla'] },
+}));
