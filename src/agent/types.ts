@@ -122,3 +122,27 @@ export interface AgentEvents {
   /** A push refused, with the status it was answered. */
   rejected: { status: number; reason: string; appId?: string; from?: string };
 }
+
+/** The agent as the UI, the widget and in-page apps see it (implemented in src/agent/agent.ts). */
+export interface PushAgent {
+  readonly state: AgentState;
+  readonly config: AgentConfig;
+  readonly limits: AgentLimits;
+  on<K extends keyof AgentEvents>(event: K, listener: (payload: AgentEvents[K]) => void): () => void;
+  /** Register an in-page push application; re-registers with the core. Returns the unregister function. */
+  registerApp(app: PushApp): () => void;
+  /** Specs of the apps registered now. */
+  apps(): PushAppSpec[];
+  /** Stored pushes of one app, newest first. */
+  listPushes(appId: string, options?: { limit?: number }): Promise<StoredPush[]>;
+  /** Connect and register. Resolves once the first attempt settles (registered or failed). */
+  start(): Promise<void>;
+  /** Unregister and close the socket. */
+  stop(): Promise<void>;
+}
+
+export interface AgentOptions {
+  limits?: Partial<AgentLimits>;
+  /** IndexedDB database name; one per agent instance (the widget and the page must not collide). */
+  dbName?: string;
+}
