@@ -1,0 +1,246 @@
+/**
+ * The agent's SIP side: a JsSIP UA over the InterceptingSocket that registers the push
+ * resources (PRA functions 1-3) and keeps the registration up.
+ *
+ * - Contact: `+g.oma.pusheventapp="<ids>"` (RFC 3840 token list), `+sip.instance` and `reg-id`
+ *   (JsSIP adds both from instance_id, RFC 5626), and `+g.oma.uaprof="<url>"` plus an
+ *   `x-wap-profile` header for the UAProf URL (spec 5.3.6).
+ * - A change in the set of apps re-registers; changes while a REGISTER is in flight are
+ *   coalesced into one more REGISTER when it settles (JsSIP drops register() while busy).
+ * - Authentication failure and refusal are final (no retry storm); other failures retry
+ *   with exponential backoff. JsSIP reconnects the socket and re-registers by itself.
+ */
+import { UA, debug as jssipDebug, C as JsSIPConstants } from 'jssip';
+import type { Socket } from 'jssip';
+import { PUSH_EVENT_APP_TAG, pushEventAppParam } from '../../protocol/sip/featureTags.ts';
+import type { AgentConfig, AgentState } from '../types.ts';
+import { InterceptingSocket, type InterceptedRequestHandler } from './interceptingSocket.ts';
+import { initialState, transition, type RegistrationEvent } from './registrationState.ts';
+
+/** Contact parameter carrying the UAProf URL, in RFC 3840 string form so registrars keep it. */
+export const UAPROF_CONTACT_PARAM = '+g.oma.uaprof';
+
+export interface SipEndpointOptions {
+  config: AgentConfig;
+  /** UUID (without `urn:uuid:`) stable per browser profile. */
+  instanceId: string;
+  /** Absolute UAProf URL, if any. */
+  uaprofUrl?: string;
+  /** App IDs to announce now. */
+  appIds: () => string[];
+  interceptMethods: ReadonlySet<string>;
+  onRequest: InterceptedRequestHandler;
+  onStateChange: (state: AgentState) => void;
+  /** REGISTER expiry in seconds. */
+  registerExpires?: number;
+  /** Backoff bounds for transient registration failures, in seconds. */
+  retryMinSeconds?: number;
+  retryMaxSeconds?: number;
+}
+
+const USER_AGENT = 'SIP Push Web PRA/0.1';
+
+function randomToken(length: number): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  return Array.from(bytes, (b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('');
+}
+
+export class SipEndpoint {
+  private ua: UA | null = null;
+  private socket: InterceptingSocket | null = null;
+  private current: AgentState;
+  private readonly options: SipEndpointOptions;
+  /** Version of the contact parameters wanted, and the one the last REGISTER carried. */
+  private wantedVersion = 0;
+  private sentVersion = 0;
+  private registerInFlight = false;
+  private sentApps: string[] = [];
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryDelay: number;
+  private settledWaiters: Array<() => void> = [];
+  /** The Contact URI this agent registers (a `.invalid` host: reachable only over its flow). */
+  readonly contactUri: string;
+
+  constructor(options: SipEndpointOptions) {
+    this.options = options;
+    this.current = initialState(options.instanceId);
+    this.retryDelay = options.retryMinSeconds ?? 2;
+    this.contactUri = `sip:${randomToken(8)}@${randomToken(12)}.invalid;transport=ws`;
+  }
+
+  get state(): AgentState {
+    return this.current;
+  }
+
+  /** Contact header value for OPTIONS answers: our URI with the current feature tags. */
+  contactHeader(): string {
+    let value = `<${this.contactUri}>${this.featureParamsText()}`;
+    value += `;+sip.instance="<urn:uuid:${this.options.instanceId}>"`;
+    return value;
+  }
+
+  /** Connect and register; resolves when the first registration attempt settles. */
+  start(): Promise<void> {
+    if (this.ua) return Promise.resolve();
+    jssipDebug.disable();
+    const { config } = this.options;
+    this.socket = new InterceptingSocket({
+      url: config.server,
+      interceptMethods: this.options.interceptMethods,
+      onRequest: this.options.onRequest,
+    });
+    const ua = new UA({
+      sockets: [this.socket as unknown as Socket],
+      uri: config.aor,
+      ...(config.authUser ? { authorization_user: config.authUser } : {}),
+      ...(config.password ? { password: config.password } : {}),
+      ...(config.displayName ? { display_name: config.displayName } : {}),
+      contact_uri: this.contactUri,
+      instance_id: this.options.instanceId,
+      register: true,
+      register_expires: this.options.registerExpires ?? 600,
+      user_agent: USER_AGENT,
+      connection_recovery_min_interval: 1,
+      connection_recovery_max_interval: 30,
+      session_timers: false,
+    });
+    this.ua = ua;
+    this.applyContactParams();
+
+    ua.on('connecting', () => this.apply({ type: 'connecting' }));
+    ua.on('connected', () => {
+      // JsSIP sends a REGISTER itself on every (re)connection, with the current parameters.
+      this.markRegisterSent();
+      this.apply({ type: 'connected' });
+    });
+    ua.on('disconnected', (e: { error?: boolean; code?: number; reason?: string }) => {
+      this.registerInFlight = false;
+      const detail = e.code ? ` (WebSocket close ${e.code}${e.reason ? `: ${e.reason}` : ''})` : '';
+      this.apply({ type: 'disconnected', reason: `Connection to ${config.server} lost${detail}; reconnecting` });
+      this.notifySettled();
+    });
+    ua.on('registered', () => {
+      this.registerInFlight = false;
+      this.retryDelay = this.options.retryMinSeconds ?? 2;
+      const gruu = (ua.contact as unknown as { pub_gruu?: string | null }).pub_gruu ?? undefined;
+      this.apply({ type: 'registered', registeredApps: this.sentApps, ...(gruu ? { gruu } : {}) });
+      this.notifySettled();
+      this.registerAgainIfStale();
+    });
+    ua.on('registrationFailed', (e: { response?: { status_code: number; reason_phrase: string } | null; cause?: string }) => {
+      this.registerInFlight = false;
+      const status = e.response ? `${e.response.status_code} ${e.response.reason_phrase}` : (e.cause ?? 'no response');
+      const authFailure = e.cause === JsSIPConstants.causes.AUTHENTICATION_ERROR || e.response?.status_code === 403;
+      const refused = e.response !== null && e.response !== undefined && [404, 405, 416, 420, 484, 603].includes(e.response.status_code);
+      if (authFailure || refused) {
+        const reason = authFailure ? `Authentication failed (${status})` : `Registration refused (${status})`;
+        this.apply({ type: 'registrationFailed', reason, final: true });
+      } else {
+        const wait = this.retryDelay;
+        this.retryDelay = Math.min(this.retryDelay * 2, this.options.retryMaxSeconds ?? 60);
+        this.apply({ type: 'registrationFailed', reason: `Registration failed (${status}); retrying in ${wait} s`, final: false });
+        this.scheduleRetry(wait);
+      }
+      this.notifySettled();
+    });
+
+    const settled = new Promise<void>((resolve) => this.settledWaiters.push(resolve));
+    this.apply({ type: 'start' });
+    ua.start();
+    return settled;
+  }
+
+  /** Re-register because the set of apps (or the UAProf URL) changed. */
+  refreshRegistration(): void {
+    this.wantedVersion++;
+    this.applyContactParams();
+    this.registerAgainIfStale();
+  }
+
+  async stop(): Promise<void> {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const ua = this.ua;
+    this.ua = null;
+    if (!ua) return;
+    if (ua.isRegistered()) {
+      // Best effort un-REGISTER before closing, bounded so a dead core cannot hang stop().
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 2000);
+        ua.on('unregistered', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        ua.unregister();
+      });
+    }
+    ua.stop();
+    this.socket?.disconnect();
+    this.apply({ type: 'stop' });
+    this.notifySettled();
+  }
+
+  private registerAgainIfStale(): void {
+    const ua = this.ua;
+    if (!ua || this.registerInFlight || this.sentVersion === this.wantedVersion) return;
+    if (!ua.isConnected() || this.current.phase === 'failed') return;
+    this.markRegisterSent();
+    ua.register();
+  }
+
+  private markRegisterSent(): void {
+    this.registerInFlight = true;
+    this.sentVersion = this.wantedVersion;
+    this.sentApps = this.options.appIds();
+  }
+
+  private scheduleRetry(seconds: number): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.ua?.isConnected()) return; // JsSIP re-registers on reconnection
+      this.markRegisterSent();
+      this.ua.register();
+    }, seconds * 1000);
+  }
+
+  private featureParamsText(): string {
+    const ids = this.options.appIds();
+    let text = '';
+    if (ids.length > 0) {
+      const [name, value] = pushEventAppParam(ids);
+      text += `;${name}=${value}`;
+    }
+    if (this.options.uaprofUrl) text += `;${UAPROF_CONTACT_PARAM}="<${this.options.uaprofUrl}>"`;
+    return text;
+  }
+
+  private applyContactParams(): void {
+    const ua = this.ua;
+    if (!ua) return;
+    const ids = this.options.appIds();
+    const params: Record<string, string> = {};
+    if (ids.length > 0) params[PUSH_EVENT_APP_TAG] = pushEventAppParam(ids)[1];
+    if (this.options.uaprofUrl) params[UAPROF_CONTACT_PARAM] = `"<${this.options.uaprofUrl}>"`;
+    const registrator = ua.registrator();
+    registrator.setExtraContactParams(params);
+    // OMA UAProf: the profile URL travels in x-wap-profile as a quoted string.
+    registrator.setExtraHeaders(this.options.uaprofUrl ? [`x-wap-profile: "${this.options.uaprofUrl}"`] : []);
+  }
+
+  private apply(event: RegistrationEvent): void {
+    try {
+      this.current = transition(this.current, event);
+    } catch (error) {
+      console.warn(error instanceof Error ? error.message : error);
+      return;
+    }
+    this.options.onStateChange(this.current);
+  }
+
+  private notifySettled(): void {
+    const waiters = this.settledWaiters;
+    this.settledWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
