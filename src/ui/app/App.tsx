@@ -1,0 +1,77 @@
+/** The full-page client: header, configuration problems, the agent's panels and settings. */
+import { useStore } from 'zustand';
+import type { ConfigLoad } from '../config/load.ts';
+import { AppList } from '../features/apps/AppList.tsx';
+import { Inbox } from '../features/inbox/Inbox.tsx';
+import { RejectedLog } from '../features/rejected/RejectedLog.tsx';
+import { SettingsForm } from '../features/settings/SettingsForm.tsx';
+import { StatusPanel } from '../features/status/StatusPanel.tsx';
+import { AgentProvider } from '../store/context.tsx';
+import type { Shell } from './shell.ts';
+
+const SOURCE_NAME = { query: 'the config query parameter', saved: 'the saved settings', default: '/config.json' } as const;
+
+function ConfigProblem({ load }: { load: Exclude<ConfigLoad, { status: 'ok' }> }) {
+  return (
+    <div className="banner banner-error" role="alert" data-testid="config-problem">
+      {load.status === 'missing'
+        ? 'No configuration found. Fill in the settings to connect to a SIP core.'
+        : `The configuration from ${SOURCE_NAME[load.source]} is invalid; nothing was started. Fix it below.`}
+    </div>
+  );
+}
+
+function Settings({ shell }: { shell: Shell }) {
+  const load = useStore(shell.store, (s) => s.load);
+  const session = useStore(shell.store, (s) => s.session);
+  const saveError = useStore(shell.store, (s) => s.saveError);
+  if (!load) return null;
+  const initial = session ? session.agent.config : load.status === 'ok' ? load.config : load.status === 'invalid' ? load.raw : undefined;
+  return (
+    <SettingsForm
+      initial={initial}
+      showErrorsAtOnce={load.status === 'invalid'}
+      loadError={load.status !== 'ok' ? load.errors.config : undefined}
+      origin={shell.origin}
+      saveError={saveError}
+      onSave={(config) => void shell.applySettings(config)}
+      onCancel={session ? () => shell.openSettings(false) : undefined}
+    />
+  );
+}
+
+export function App({ shell }: { shell: Shell }) {
+  const load = useStore(shell.store, (s) => s.load);
+  const session = useStore(shell.store, (s) => s.session);
+  const settingsOpen = useStore(shell.store, (s) => s.settingsOpen);
+  return (
+    <div className="page">
+      <header className="topbar">
+        <h1>SIP Push</h1>
+        <span className="topbar-sub">{session ? session.agent.config.aor : 'Push Receiver Agent'}</span>
+        <button type="button" className="secondary" aria-expanded={settingsOpen} onClick={() => shell.openSettings(!settingsOpen)} data-testid="settings-toggle">
+          {settingsOpen ? 'Close settings' : 'Settings'}
+        </button>
+      </header>
+      {load === null && (
+        <p className="banner" role="status">
+          Loading configuration…
+        </p>
+      )}
+      {load !== null && load.status !== 'ok' && <ConfigProblem load={load} />}
+      {settingsOpen && <Settings shell={shell} />}
+      {session && (
+        <AgentProvider key={session.id} store={session.store}>
+          <main className="layout">
+            <div className="sidebar">
+              <StatusPanel />
+              <AppList />
+              <RejectedLog />
+            </div>
+            <Inbox />
+          </main>
+        </AgentProvider>
+      )}
+    </div>
+  );
+}

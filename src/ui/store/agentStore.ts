@@ -1,0 +1,101 @@
+/**
+ * One vanilla zustand store per agent instance (so an embedded widget never shares state with
+ * the host page or another widget). Agent events are queued and applied once per animation
+ * frame: a burst of 'stored' events renders once.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { PushAgent, StoredPush } from '../../agent/types.ts';
+import { createBatcher, frameScheduler, type Scheduler } from './batcher.ts';
+import { DEFAULT_VIEW_LIMITS, initialView, reduceAll, type AgentAction, type AgentView, type ViewLimits } from './reducers.ts';
+
+export interface AgentStoreOptions {
+  schedule?: Scheduler;
+  limits?: Partial<ViewLimits>;
+  /** Clock for the rejected log. */
+  now?: () => number;
+}
+
+export interface AgentStore {
+  readonly store: StoreApi<AgentView>;
+  readonly agent: PushAgent;
+  /** Shows an app's inbox. */
+  select(appId: string): void;
+  /** Lets the store know a push reached its app (the generic viewer's handler calls this). */
+  noteDispatched(push: StoredPush): void;
+  /** Re-reads the agent's app list and loads the inbox of any app not loaded yet. */
+  syncApps(): void;
+  /** Applies pending events now (tests, and before tearing down). */
+  flush(): void;
+  /** Unsubscribes from the agent; the store keeps its last state. */
+  dispose(): void;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function createAgentStore(agent: PushAgent, options: AgentStoreOptions = {}): AgentStore {
+  const limits: ViewLimits = { ...DEFAULT_VIEW_LIMITS, ...options.limits };
+  const now = options.now ?? Date.now;
+  const store = createStore<AgentView>()(() => initialView(agent.state));
+  let disposed = false;
+
+  const apply = (actions: AgentAction[]): void => {
+    const current = store.getState();
+    const next = reduceAll(current, actions, limits);
+    if (next !== current) store.setState(next, true);
+  };
+  const batcher = createBatcher<AgentAction>(apply, options.schedule ?? frameScheduler());
+  const requested = new Set<string>();
+
+  const loadInbox = (appId: string): void => {
+    if (requested.has(appId)) return;
+    requested.add(appId);
+    agent.listPushes(appId, { limit: limits.inboxLimit }).then(
+      (pushes) => {
+        if (!disposed) batcher.add({ type: 'inboxLoaded', appId, pushes });
+      },
+      (error: unknown) => {
+        requested.delete(appId);
+        if (!disposed) batcher.add({ type: 'inboxFailed', appId, message: errorMessage(error) });
+      },
+    );
+  };
+
+  const syncApps = (): void => {
+    if (disposed) return;
+    const apps = agent.apps();
+    batcher.add({ type: 'apps', apps });
+    for (const app of apps) loadInbox(app.id);
+  };
+
+  const unsubscribe = [
+    agent.on('state', (state) => {
+      batcher.add({ type: 'state', state });
+      syncApps();
+    }),
+    agent.on('stored', (pushes) => batcher.add({ type: 'stored', pushes })),
+    agent.on('dispatched', (push) => batcher.add({ type: 'dispatched', push })),
+    agent.on('rejected', (event) => batcher.add({ type: 'rejected', ...event, at: now() })),
+  ];
+
+  return {
+    store,
+    agent,
+    select(appId) {
+      // A click is applied at once (after whatever is pending), not on the next frame.
+      batcher.flush();
+      apply([{ type: 'select', appId }]);
+    },
+    noteDispatched: (push) => batcher.add({ type: 'dispatched', push: { id: push.id, appId: push.appId } }),
+    syncApps,
+    flush: () => batcher.flush(),
+    dispose() {
+      if (disposed) return;
+      batcher.flush();
+      disposed = true;
+      for (const off of unsubscribe) off();
+      batcher.dispose();
+    },
+  };
+}

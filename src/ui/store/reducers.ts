@@ -1,0 +1,155 @@
+/**
+ * The UI's view of one agent, and the pure reducer that applies agent events to it.
+ * The store (agentStore.ts) batches events and applies a whole batch with `reduceAll`, so a
+ * burst of pushes produces one new state, not one per push.
+ */
+import type { AgentState, PushAppSpec, StoredPush } from '../../agent/types.ts';
+
+export interface RejectedEntry {
+  /** Local sequence number, for list keys. */
+  seq: number;
+  at: number;
+  status: number;
+  reason: string;
+  appId?: string;
+  from?: string;
+}
+
+export interface AgentView {
+  agent: AgentState;
+  /** Apps registered in the agent now. */
+  apps: PushAppSpec[];
+  /** Per app, newest first, at most `inboxLimit` entries. */
+  inboxes: Record<string, StoredPush[]>;
+  /** Apps whose initial inbox has been read from IndexedDB. */
+  loaded: Record<string, true>;
+  /** Why reading an app's inbox failed, per app. */
+  loadErrors: Record<string, string>;
+  selectedAppId: string | null;
+  /** Newest first, at most `rejectedLimit` entries. */
+  rejected: RejectedEntry[];
+  rejectedSeq: number;
+}
+
+export type AgentAction =
+  | { type: 'state'; state: AgentState }
+  | { type: 'apps'; apps: PushAppSpec[] }
+  | { type: 'stored'; pushes: StoredPush[] }
+  | { type: 'dispatched'; push: Pick<StoredPush, 'id' | 'appId'> }
+  | { type: 'rejected'; status: number; reason: string; appId?: string; from?: string; at: number }
+  | { type: 'inboxLoaded'; appId: string; pushes: StoredPush[] }
+  | { type: 'inboxFailed'; appId: string; message: string }
+  | { type: 'select'; appId: string };
+
+export interface ViewLimits {
+  inboxLimit: number;
+  rejectedLimit: number;
+}
+
+export const DEFAULT_VIEW_LIMITS: ViewLimits = { inboxLimit: 2000, rejectedLimit: 50 };
+
+export function initialView(agent: AgentState): AgentView {
+  return { agent, apps: [], inboxes: {}, loaded: {}, loadErrors: {}, selectedAppId: null, rejected: [], rejectedSeq: 0 };
+}
+
+const ID_ORDER = new Intl.Collator('en', { numeric: true });
+
+/** Newest first: later `receivedAt`, then the higher (numeric-aware) local ID. */
+export function newestFirst(a: StoredPush, b: StoredPush): number {
+  return b.receivedAt - a.receivedAt || ID_ORDER.compare(b.id, a.id);
+}
+
+/**
+ * Merges pushes into an inbox (newest first), once per ID, keeping at most `limit`.
+ * `dispatched` only ever goes from false to true, so a collision keeps `true`.
+ */
+export function mergeInbox(existing: readonly StoredPush[], incoming: readonly StoredPush[], limit: number): StoredPush[] {
+  if (incoming.length === 0) return existing.slice(0, limit);
+  const byId = new Map<string, StoredPush>();
+  for (const push of existing) byId.set(push.id, push);
+  let changed = false;
+  for (const push of incoming) {
+    const old = byId.get(push.id);
+    if (old === undefined) {
+      byId.set(push.id, push);
+      changed = true;
+    } else if (push.dispatched && !old.dispatched) {
+      byId.set(push.id, { ...old, dispatched: true });
+      changed = true;
+    }
+  }
+  if (!changed) return existing.length > limit ? existing.slice(0, limit) : (existing as StoredPush[]);
+  return [...byId.values()].sort(newestFirst).slice(0, limit);
+}
+
+function markDispatched(inbox: readonly StoredPush[] | undefined, id: string): StoredPush[] | undefined {
+  if (!inbox) return undefined;
+  const i = inbox.findIndex((p) => p.id === id);
+  if (i < 0 || inbox[i]!.dispatched) return undefined;
+  const next = inbox.slice();
+  next[i] = { ...inbox[i]!, dispatched: true };
+  return next;
+}
+
+function groupByApp(pushes: readonly StoredPush[]): Map<string, StoredPush[]> {
+  const groups = new Map<string, StoredPush[]>();
+  for (const push of pushes) {
+    const group = groups.get(push.appId);
+    if (group) group.push(push);
+    else groups.set(push.appId, [push]);
+  }
+  return groups;
+}
+
+function sameApps(a: readonly PushAppSpec[], b: readonly PushAppSpec[]): boolean {
+  return a.length === b.length && a.every((app, i) => app.id === b[i]!.id && app.accept.join() === b[i]!.accept.join());
+}
+
+export function reduce(view: AgentView, action: AgentAction, limits: ViewLimits = DEFAULT_VIEW_LIMITS): AgentView {
+  switch (action.type) {
+    case 'state':
+      return { ...view, agent: action.state };
+    case 'apps': {
+      const apps = sameApps(view.apps, action.apps) ? view.apps : action.apps;
+      const ids = apps.map((a) => a.id);
+      const selectedAppId = view.selectedAppId !== null && ids.includes(view.selectedAppId) ? view.selectedAppId : (ids[0] ?? null);
+      if (apps === view.apps && selectedAppId === view.selectedAppId) return view;
+      return { ...view, apps, selectedAppId };
+    }
+    case 'stored': {
+      if (action.pushes.length === 0) return view;
+      const inboxes = { ...view.inboxes };
+      for (const [appId, pushes] of groupByApp(action.pushes)) {
+        inboxes[appId] = mergeInbox(inboxes[appId] ?? [], pushes, limits.inboxLimit);
+      }
+      return { ...view, inboxes };
+    }
+    case 'dispatched': {
+      const next = markDispatched(view.inboxes[action.push.appId], action.push.id);
+      return next ? { ...view, inboxes: { ...view.inboxes, [action.push.appId]: next } } : view;
+    }
+    case 'rejected': {
+      const seq = view.rejectedSeq + 1;
+      const entry: RejectedEntry = { seq, at: action.at, status: action.status, reason: action.reason };
+      if (action.appId !== undefined) entry.appId = action.appId;
+      if (action.from !== undefined) entry.from = action.from;
+      return { ...view, rejectedSeq: seq, rejected: [entry, ...view.rejected].slice(0, limits.rejectedLimit) };
+    }
+    case 'inboxLoaded': {
+      const merged = mergeInbox(view.inboxes[action.appId] ?? [], action.pushes, limits.inboxLimit);
+      const { [action.appId]: _dropped, ...loadErrors } = view.loadErrors;
+      return { ...view, inboxes: { ...view.inboxes, [action.appId]: merged }, loaded: { ...view.loaded, [action.appId]: true }, loadErrors };
+    }
+    case 'inboxFailed':
+      return { ...view, loadErrors: { ...view.loadErrors, [action.appId]: action.message } };
+    case 'select':
+      return view.selectedAppId === action.appId ? view : { ...view, selectedAppId: action.appId };
+  }
+}
+
+/** Applies a batch of actions in order; returns the same object when nothing changed. */
+export function reduceAll(view: AgentView, actions: readonly AgentAction[], limits: ViewLimits = DEFAULT_VIEW_LIMITS): AgentView {
+  let next = view;
+  for (const action of actions) next = reduce(next, action, limits);
+  return next;
+}
