@@ -138,7 +138,7 @@ export interface SipUri {
 }
 
 export function parseUri(text: string): SipUri {
-  const m = /^(sips?):(?:([^@;?]+)@)?([^;?]+)([^?]*)(?:\?(.*))?$/i.exec(text.trim());
+  const m = /^(sips?):(?:([^@;?]+)@)?([^@;?]+)((?:;[^?]*)?)(?:\?(.*))?$/i.exec(text.trim());
   if (!m) throw new SipError('SIP_ERR_URI', 400, `Malformed SIP URI: ${text}`);
   const { host, port } = splitHostPort(m[3]!);
   if (!host) throw new SipError('SIP_ERR_URI', 400, `SIP URI without host: ${text}`);
