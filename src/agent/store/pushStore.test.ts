@@ -1,0 +1,145 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { openDB } from 'idb';
+import { createIdGenerator } from './ids.ts';
+import { PushStore } from './pushStore.ts';
+import { openPushDb, PUSH_DB_VERSION } from './schema.ts';
+import { countReadwriteTransactions, newPush, uniqueDbName } from './testHelpers.ts';
+
+describe('openPushDb (schema v1 and migrations)', () => {
+  it('creates pushes and meta with the three indexes', async () => {
+    const db = await openPushDb(uniqueDbName());
+    expect(db.version).toBe(PUSH_DB_VERSION);
+    expect([...db.objectStoreNames].sort()).toEqual(['meta', 'pushes']);
+    const store = db.transaction('pushes').store;
+    expect(store.keyPath).toBe('id');
+    expect([...store.indexNames].sort()).toEqual(['byApp', 'byAppDispatched', 'byDedupKey']);
+    expect(store.index('byDedupKey').unique).toBe(true);
+    expect(store.index('byApp').keyPath).toEqual(['appId', 'receivedAt']);
+    expect(store.index('byAppDispatched').keyPath).toEqual(['appId', 'dispatched']);
+    db.close();
+  });
+
+  it('reopens an existing database without re-running migrations, keeping data', async () => {
+    const name = uniqueDbName();
+    const first = new PushStore(await openPushDb(name));
+    await first.commitBatch([newPush()]);
+    await first.setMeta('instanceId', 'urn:uuid:1');
+    first.close();
+    const second = new PushStore(await openPushDb(name));
+    expect(await second.count()).toBe(1);
+    expect(await second.getMeta('instanceId')).toBe('urn:uuid:1');
+    second.close();
+  });
+
+  it('a connection at the current version closes itself when a newer schema opens (blocking)', async () => {
+    const name = uniqueDbName();
+    const db = await openPushDb(name);
+    const newer = await openDB(name, PUSH_DB_VERSION + 1);
+    expect(newer.version).toBe(PUSH_DB_VERSION + 1);
+    newer.close();
+    db.close();
+  });
+});
+
+describe('createIdGenerator', () => {
+  it('issues strictly increasing unique IDs, also when the clock stands still or steps back', () => {
+    const times = [1000, 1000, 1000, 999, 500, 2000, 2000];
+    let i = 0;
+    const next = createIdGenerator(() => times[Math.min(i++, times.length - 1)]!);
+    const ids = times.map(() => next());
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+  });
+
+  it('sorts by time across generators (a reload)', () => {
+    const a = createIdGenerator(() => 1_700_000_000_000)();
+    const b = createIdGenerator(() => 1_700_000_000_001)();
+    expect(a < b).toBe(true);
+  });
+});
+
+describe('PushStore', () => {
+  async function open(): Promise<PushStore> {
+    return PushStore.open(uniqueDbName());
+  }
+
+  it('commitBatch stores new pushes, reports duplicates of stored and same-batch pushes', async () => {
+    const store = await open();
+    const a = newPush({ dedupKey: 'k-a' });
+    const [first] = await store.commitBatch([a]);
+    expect(first!.status).toBe('stored');
+    const storedId = first!.status === 'stored' ? first!.push.id : '';
+    const results = await store.commitBatch([newPush({ dedupKey: 'k-a' }), newPush({ dedupKey: 'k-b' }), newPush({ dedupKey: 'k-b' })]);
+    expect(results.map((r) => r.status)).toEqual(['duplicate', 'stored', 'duplicate']);
+    expect(results[0]).toEqual({ status: 'duplicate', existingId: storedId });
+    expect(results[2]).toEqual({ status: 'duplicate', existingId: results[1]!.status === 'stored' ? results[1]!.push.id : '' });
+    expect(await store.count()).toBe(2);
+    store.close();
+  });
+
+  it('commitBatch refuses new pushes past its capacity but still recognises duplicates', async () => {
+    const store = await open();
+    await store.commitBatch([newPush({ dedupKey: 'old' })]);
+    const results = await store.commitBatch([newPush(), newPush({ dedupKey: 'old' }), newPush()], { capacity: 1 });
+    expect(results.map((r) => r.status)).toEqual(['stored', 'duplicate', 'full']);
+    expect(await store.count()).toBe(2);
+    store.close();
+  });
+
+  it('stored pushes round-trip with their bytes and dispatched: false', async () => {
+    const store = await open();
+    const content = new Uint8Array([0, 1, 2, 255]);
+    const [result] = await store.commitBatch([newPush({ content, size: 4, contentType: 'application/octet-stream', messageId: 'm1' })]);
+    if (result!.status !== 'stored') throw new Error('not stored');
+    const read = await store.get(result!.push.id);
+    expect(read).toEqual(result!.push);
+    expect(read!.content).toEqual(content);
+    expect(read!.dispatched).toBe(false);
+    store.close();
+  });
+
+  it('list() returns one app, newest first, honouring limit', async () => {
+    const store = await open();
+    await store.commitBatch([
+      newPush({ appId: 'news.ua', receivedAt: 10 }),
+      newPush({ appId: 'mms.ua', receivedAt: 15 }),
+      newPush({ appId: 'news.ua', receivedAt: 30 }),
+      newPush({ appId: 'news.ua', receivedAt: 20 }),
+    ]);
+    expect((await store.list('news.ua')).map((p) => p.receivedAt)).toEqual([30, 20, 10]);
+    expect((await store.list('news.ua', { limit: 2 })).map((p) => p.receivedAt)).toEqual([30, 20]);
+    expect((await store.list('mms.ua')).map((p) => p.receivedAt)).toEqual([15]);
+    expect(await store.list('none.ua')).toEqual([]);
+    store.close();
+  });
+
+  it('undispatched() is oldest first; markDispatched() uses one transaction for many', async () => {
+    const store = await open();
+    const results = await store.commitBatch([newPush(), newPush(), newPush(), newPush({ appId: 'mms.ua' })]);
+    const ids = results.map((r) => (r.status === 'stored' ? r.push.id : ''));
+    expect((await store.undispatched('news.ua')).map((p) => p.id)).toEqual(ids.slice(0, 3));
+    const transactions = countReadwriteTransactions();
+    try {
+      expect(await store.markDispatched([ids[0]!, ids[2]!, 'unknown-id'])).toBe(2);
+    } finally {
+      transactions.restore();
+    }
+    expect(transactions.count).toBe(1);
+    expect((await store.undispatched('news.ua')).map((p) => p.id)).toEqual([ids[1]]);
+    expect((await store.get(ids[0]!))!.dispatched).toBe(true);
+    expect(await store.markDispatched([ids[0]!])).toBe(0);
+    expect(await store.markDispatched([])).toBe(0);
+    store.close();
+  });
+
+  it('meta keeps values per key', async () => {
+    const store = await open();
+    expect(await store.getMeta('instanceId')).toBeUndefined();
+    await store.setMeta('instanceId', 'urn:uuid:abc');
+    await store.setMeta('other', { n: 1 });
+    expect(await store.getMeta<string>('instanceId')).toBe('urn:uuid:abc');
+    expect(await store.getMeta('other')).toEqual({ n: 1 });
+    store.close();
+  });
+});

@@ -1,0 +1,163 @@
+/**
+ * PushStore: every IndexedDB access of the agent's pushes and per-profile values.
+ *
+ * One method, one transaction. `commitBatch` is the group commit's unit: many pushes, one
+ * readwrite transaction, resolved when that transaction completes (oncomplete, i.e.
+ * committed), never before. The transaction durability is 'strict' by default so that
+ * "complete" means "on disk" (the 200 depends on it); see PushStoreOptions.durability.
+ */
+import type { StoredPush } from '../types.ts';
+import { createIdGenerator, type IdGenerator } from './ids.ts';
+import { openPushDb, type PushDb, type PushRecord } from './schema.ts';
+
+/** A push before it is stored: the store assigns `id` and `dispatched: false`. */
+export type NewPush = Omit<StoredPush, 'id' | 'dispatched'>;
+
+/** What happened to one push of a committed batch, in the batch's order. */
+export type CommitResult =
+  | { status: 'stored'; push: StoredPush }
+  /** A push with the same dedupKey was already stored (or earlier in the same batch). */
+  | { status: 'duplicate'; existingId: string }
+  /** Not stored: the batch's capacity was used up. */
+  | { status: 'full' };
+
+export interface CommitBatchOptions {
+  /** Most new pushes this batch may store; the rest are 'full' (duplicates are unaffected). */
+  capacity?: number;
+}
+
+export interface PushStoreOptions {
+  /** ID generator (tests inject a deterministic one). */
+  ids?: IdGenerator;
+  /**
+   * Durability of readwrite transactions. 'strict' (default) waits for the data to reach
+   * disk before oncomplete; 'relaxed' trades that for speed (Chrome's default since 121).
+   */
+  durability?: IDBTransactionDurability;
+}
+
+export function toStoredPush(record: PushRecord): StoredPush {
+  return { ...record, dispatched: record.dispatched === 1 };
+}
+
+export class PushStore {
+  readonly db: PushDb;
+  private readonly nextId: IdGenerator;
+  private readonly durability: IDBTransactionDurability;
+
+  constructor(db: PushDb, options: PushStoreOptions = {}) {
+    this.db = db;
+    this.nextId = options.ids ?? createIdGenerator();
+    this.durability = options.durability ?? 'strict';
+  }
+
+  static async open(name: string, options: PushStoreOptions = {}): Promise<PushStore> {
+    return new PushStore(await openPushDb(name), options);
+  }
+
+  /**
+   * Store a batch in ONE readwrite transaction. Each item is deduplicated against the
+   * byDedupKey index and against the items before it in the batch; new items beyond
+   * `capacity` are refused as 'full'. Resolves when the transaction completes; rejects with
+   * the transaction's error (QuotaExceededError, ConstraintError, DataCloneError...) when it
+   * aborts, in which case nothing of the batch is stored.
+   */
+  async commitBatch(items: readonly NewPush[], options: CommitBatchOptions = {}): Promise<CommitResult[]> {
+    let capacity = options.capacity ?? Infinity;
+    const tx = this.db.transaction('pushes', 'readwrite', { durability: this.durability });
+    const done = tx.done;
+    done.catch(() => undefined); // observed below; never an unhandled rejection
+    const adds: Promise<unknown>[] = [];
+    // Dedup lookups are issued together (one round of requests), then the adds.
+    try {
+      const index = tx.store.index('byDedupKey');
+      const existing = await Promise.all(items.map((item) => index.getKey(item.dedupKey)));
+      const results: CommitResult[] = [];
+      const inBatch = new Map<string, string>();
+      items.forEach((item, i) => {
+        const existingId = existing[i] ?? inBatch.get(item.dedupKey);
+        if (existingId !== undefined) {
+          results.push({ status: 'duplicate', existingId });
+        } else if (capacity <= 0) {
+          results.push({ status: 'full' });
+        } else {
+          capacity--;
+          const record: PushRecord = { ...item, id: this.nextId(), dispatched: 0 };
+          inBatch.set(item.dedupKey, record.id);
+          adds.push(tx.store.add(record));
+          results.push({ status: 'stored', push: toStoredPush(record) });
+        }
+      });
+      await Promise.all(adds);
+      await done;
+      return results;
+    } catch (error) {
+      // A failed request aborts the transaction; make sure of it, then report the real cause.
+      try {
+        tx.abort();
+      } catch {
+        // already finished or aborting
+      }
+      await Promise.allSettled([done, ...adds]);
+      throw tx.error ?? error;
+    }
+  }
+
+  /** Pushes of one app, newest first. */
+  async list(appId: string, options: { limit?: number } = {}): Promise<StoredPush[]> {
+    const out: StoredPush[] = [];
+    const range = IDBKeyRange.bound([appId, -Infinity], [appId, Infinity]);
+    let cursor = await this.db.transaction('pushes').store.index('byApp').openCursor(range, 'prev');
+    while (cursor && (options.limit === undefined || out.length < options.limit)) {
+      out.push(toStoredPush(cursor.value));
+      cursor = await cursor.continue();
+    }
+    return out;
+  }
+
+  /** Pushes of one app not yet taken by its handler, oldest first (by ID). */
+  async undispatched(appId: string): Promise<StoredPush[]> {
+    const records = await this.db.getAllFromIndex('pushes', 'byAppDispatched', [appId, 0]);
+    return records.map(toStoredPush);
+  }
+
+  async get(id: string): Promise<StoredPush | undefined> {
+    const record = await this.db.get('pushes', id);
+    return record && toStoredPush(record);
+  }
+
+  /** Mark pushes dispatched, all in one transaction. Unknown IDs are skipped. Returns how many changed. */
+  async markDispatched(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const tx = this.db.transaction('pushes', 'readwrite', { durability: this.durability });
+    const records = await Promise.all(ids.map((id) => tx.store.get(id)));
+    let changed = 0;
+    const puts: Promise<unknown>[] = [];
+    for (const record of records) {
+      if (record && record.dispatched === 0) {
+        changed++;
+        puts.push(tx.store.put({ ...record, dispatched: 1 }));
+      }
+    }
+    await Promise.all(puts);
+    await tx.done;
+    return changed;
+  }
+
+  /** Number of stored pushes (all apps). */
+  count(): Promise<number> {
+    return this.db.count('pushes');
+  }
+
+  async getMeta<T>(key: string): Promise<T | undefined> {
+    return (await this.db.get('meta', key)) as T | undefined;
+  }
+
+  async setMeta(key: string, value: unknown): Promise<void> {
+    await this.db.put('meta', value, key);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

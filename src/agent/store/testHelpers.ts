@@ -1,0 +1,57 @@
+/** Helpers shared by the agent's storage, intake and dispatch tests (not part of the bundle). */
+import type { NewPush } from './pushStore.ts';
+
+let dbCounter = 0;
+
+/** A database name no other test uses (fake-indexeddb keeps databases per process). */
+export function uniqueDbName(label = 'test'): string {
+  return `${label}-${Date.now()}-${++dbCounter}`;
+}
+
+let pushCounter = 0;
+
+export function newPush(overrides: Partial<NewPush> = {}): NewPush {
+  const n = ++pushCounter;
+  const content = new TextEncoder().encode(`push ${n}`);
+  return {
+    appId: 'news.ua',
+    from: 'sip:psa@example.com',
+    to: 'sip:alice@example.com',
+    contentType: 'text/plain',
+    content,
+    size: content.length,
+    receivedAt: 1_700_000_000_000 + n,
+    via: 'message',
+    dedupKey: `sip:call-${n}:1`,
+    ...overrides,
+  };
+}
+
+/** A promise with its resolve function, to hold a gate open in tests. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Count readwrite transactions opened on any IndexedDB connection until restore() is called. */
+export function countReadwriteTransactions(): { readonly count: number; restore: () => void } {
+  const original = IDBDatabase.prototype.transaction;
+  let count = 0;
+  IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<typeof original>) {
+    if (args[1] === 'readwrite') count++;
+    return original.apply(this, args);
+  } as typeof original;
+  return {
+    get count() {
+      return count;
+    },
+    restore: () => {
+      IDBDatabase.prototype.transaction = original;
+    },
+  };
+}
