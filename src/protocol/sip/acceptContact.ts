@@ -38,9 +38,11 @@ function valueMatches(wanted: FeatureValue, offered: FeatureValue): boolean {
   switch (wanted.kind) {
     case 'tokens': {
       if (offered.kind !== 'tokens') return false;
-      const have = new Set(offered.values.map((v) => v.toLowerCase()));
-      // A predicate's token list is a disjunction; `!x` asks for "anything but x".
-      return wanted.values.some((w) => (w.startsWith('!') ? !have.has(w.slice(1).toLowerCase()) : have.has(w.toLowerCase())));
+      const have = offered.values.map((v) => v.toLowerCase());
+      // A predicate's token list is a disjunction; `!x` asks for "anything but x". A contact's
+      // list is a set of alternatives (RFC 3840 section 9, RFC 2533 matching): `!x` matches
+      // when the contact offers some value other than x.
+      return wanted.values.some((w) => (w.startsWith('!') ? have.some((v) => v !== w.slice(1).toLowerCase()) : have.includes(w.toLowerCase())));
     }
     case 'boolean':
       return offered.kind === 'boolean' ? offered.value === wanted.value : false;

@@ -10,7 +10,7 @@ export const SIP_INSTANCE_TAG = '+sip.instance';
 /** Base tags of RFC 3840 section 10 that appear without a leading `+`. */
 const BASE_TAGS = new Set([
   'audio', 'application', 'data', 'control', 'video', 'text', 'automata', 'class', 'duplex',
-  'mobility', 'description', 'events', 'priority', 'methods', 'schemes', 'isfocus', 'actor', 'language', 'type',
+  'mobility', 'description', 'events', 'priority', 'methods', 'schemes', 'extensions', 'isfocus', 'actor', 'language', 'type',
 ]);
 
 /**
