@@ -93,7 +93,7 @@ export function downloadName(appId: string, pushId: string, contentType: string)
   const { essence, subtype } = parseMediaType(contentType);
   const suffix = subtype.includes('+') ? subtype.slice(subtype.lastIndexOf('+') + 1) : '';
   const ext = EXTENSIONS[essence] ?? (/^[a-z0-9]{1,8}$/.test(suffix) ? suffix : 'bin');
-  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '') || 'push';
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '') || 'push';
   return `${safe(appId)}-${safe(pushId)}.${ext}`;
 }
 

@@ -1,0 +1,73 @@
+/** An in-memory PushAgent for the UI's unit tests: emits events on demand, records calls. */
+import { TypedEmitter } from '../../agent/events.ts';
+import { DEFAULT_AGENT_LIMITS, type AgentConfig, type AgentEvents, type AgentState, type PushAgent, type PushApp, type PushAppSpec, type StoredPush } from '../../agent/types.ts';
+
+export interface FakeAgent extends PushAgent {
+  emit<K extends keyof AgentEvents>(event: K, payload: AgentEvents[K]): void;
+  /** Pushes listPushes answers with, per app (newest first). */
+  stored: Map<string, StoredPush[]>;
+  registered: PushApp[];
+  started: number;
+  stopped: number;
+  listCalls: Array<{ appId: string; limit?: number }>;
+}
+
+export function fakeAgent(config: AgentConfig = { server: 'ws://127.0.0.1:1', aor: 'sip:alice@localhost' }): FakeAgent {
+  const emitter = new TypedEmitter<AgentEvents>();
+  let state: AgentState = { phase: 'idle', registeredApps: [] };
+  const agent: FakeAgent = {
+    get state() {
+      return state;
+    },
+    config,
+    limits: DEFAULT_AGENT_LIMITS,
+    stored: new Map(),
+    registered: [],
+    started: 0,
+    stopped: 0,
+    listCalls: [],
+    emit(event, payload) {
+      if (event === 'state') state = payload as AgentState;
+      emitter.emit(event, payload);
+    },
+    on: (event, listener) => emitter.on(event, listener),
+    registerApp(app) {
+      agent.registered.push(app);
+      return () => {
+        agent.registered = agent.registered.filter((a) => a !== app);
+      };
+    },
+    apps: (): PushAppSpec[] => agent.registered.map(({ handler: _h, ...spec }) => spec),
+    async listPushes(appId, options) {
+      agent.listCalls.push(options?.limit !== undefined ? { appId, limit: options.limit } : { appId });
+      return (agent.stored.get(appId) ?? []).slice(0, options?.limit);
+    },
+    async start() {
+      agent.started++;
+    },
+    async stop() {
+      agent.stopped++;
+    },
+  };
+  return agent;
+}
+
+let seq = 0;
+export function push(over: Partial<StoredPush> = {}): StoredPush {
+  seq++;
+  const content = over.content ?? new TextEncoder().encode(`push ${seq}`);
+  return {
+    id: String(seq),
+    appId: 'news.ua',
+    from: 'sip:news@example.com',
+    to: 'sip:alice@localhost',
+    contentType: 'text/plain',
+    content,
+    size: content.length,
+    receivedAt: 1_700_000_000_000 + seq,
+    via: 'message',
+    dedupKey: `sip:call-${seq}:1`,
+    dispatched: false,
+    ...over,
+  };
+}
