@@ -381,7 +381,7 @@ class LeanSipClient implements SipClient {
     } else {
       const frame = Buffer.concat([Buffer.from(head, 'utf8'), op.body]);
       this.options.trace?.('send', frame.toString('utf8'));
-      // RFC 7118 section 5.1: text frames carry UTF-8 only; anything else goes as binary.
+      // RFC 7118 section 4.2: text frames carry UTF-8 only; anything else goes as binary.
       socket.send(frame, { binary: !isUtf8(op.body) });
     }
   }
