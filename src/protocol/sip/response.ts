@@ -45,7 +45,7 @@ export interface ResponseOptions {
   reason?: string;
   headers?: SipHeader[];
   body?: Uint8Array;
-  /** To tag to add when the request's To has none. */
+  /** To tag to add when the request's To has none (default: a random token). */
   toTag?: string;
 }
 
@@ -55,8 +55,9 @@ export function createResponse(request: SipRequest, status: number, options: Res
   const from = getHeader(request, 'from');
   if (from !== undefined) headers.push({ name: 'From', value: from });
   let to = getHeader(request, 'to');
-  if (to !== undefined && status !== 100 && options.toTag && !parseNameAddr(to).params.has('tag')) {
-    to = `${to};tag=${options.toTag}`;
+  // RFC 3261 section 8.2.6.2: a UAS MUST add a To tag when the request had none, except on 100.
+  if (to !== undefined && status !== 100 && !hasTag(to)) {
+    to = `${to};tag=${options.toTag ?? randomToken(10)}`;
   }
   if (to !== undefined) headers.push({ name: 'To', value: to });
   const callId = getHeader(request, 'call-id');
@@ -71,6 +72,15 @@ export function createResponse(request: SipRequest, status: number, options: Res
     headers,
     body: options.body ?? new Uint8Array(0),
   };
+}
+
+/** A malformed To (the request may be answered 400 for it) counts as tagged: left as it is. */
+function hasTag(to: string): boolean {
+  try {
+    return parseNameAddr(to).params.has('tag');
+  } catch {
+    return true;
+  }
 }
 
 /** A random token for tags, branches and Call-IDs. */
