@@ -1,0 +1,6 @@
+export * from './errors.ts';
+export * from './message.ts';
+export * from './parser.ts';
+export * from './serializer.ts';
+export * from './uri.ts';
+export * from './helpers.ts';
