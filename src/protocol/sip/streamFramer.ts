@@ -26,7 +26,9 @@ export class SipStreamFramer {
       if (this.buffer.length === 0) break;
       const headEnd = findHeaderEnd(this.buffer);
       if (headEnd < 0) {
-        if (this.buffer.length > this.limits.maxHeaderBytes) {
+        // Up to 3 bytes of the blank line may already be here: a header section of exactly
+        // maxHeaderBytes must not be refused while its terminator is still arriving.
+        if (this.buffer.length > this.limits.maxHeaderBytes + 3) {
           throw new SipError('SIP_ERR_HEADERS_TOO_LARGE', 513, `Header section exceeds ${this.limits.maxHeaderBytes} bytes`);
         }
         break;
