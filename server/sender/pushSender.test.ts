@@ -215,6 +215,31 @@ describe('connection', () => {
     expect(sender.state).toBe('closed');
   });
 
+  it('reports an HTTP server that is not a WebSocket endpoint', async () => {
+    const http = await import('node:http');
+    const server = http.createServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      sender = createPushSender({ server: `ws://127.0.0.1:${port}/sip`, from: 'sip:psa@localhost' });
+      await expect(sender.connect()).rejects.toThrow(`cannot connect to ws://127.0.0.1:${port}/sip: unexpected HTTP 404`);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  it('reports a WebSocket server that does not speak the sip subprotocol', async () => {
+    const { WebSocketServer } = await import('ws');
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => false });
+    await new Promise<void>((r) => wss.once('listening', r));
+    try {
+      sender = createPushSender({ server: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, from: 'sip:psa@localhost' });
+      await expect(sender.connect()).rejects.toThrow(/cannot connect to .*: Server sent no subprotocol/);
+    } finally {
+      await new Promise<void>((r) => wss.close(() => r()));
+    }
+  });
+
   it('connects lazily on the first push', async () => {
     core = await startFakeCore();
     sender = createPushSender({ server: core.url, from: 'sip:psa@localhost' });

@@ -324,7 +324,7 @@ class LeanSipClient implements SipClient {
     if (!REQUEST_URI.test(spec.uri)) throw new SenderError('SENDER_ERR_URI', `Invalid request URI ${JSON.stringify(spec.uri)} (expected sip: or sips:)`);
     const timeoutMs = positive(spec.timeoutMs, this.defaultTimeoutMs, 'timeoutMs');
     const method = spec.method.toUpperCase();
-    let fixed = `To: <${spec.uri}>\r\n`;
+    let fixed = '';
     if (this.options.contact) fixed += `Contact: <${this.options.contact}>\r\n`;
     fixed += `User-Agent: ${SENDER_USER_AGENT}\r\n`;
     if (spec.contentType !== undefined) {
@@ -367,6 +367,7 @@ class LeanSipClient implements SipClient {
       `Via: SIP/2.0/WS ${this.viaHost};branch=${branch};rport\r\n` +
       `Max-Forwards: 70\r\n` +
       `From: ${this.fromPrefix};tag=${op.fromTag}\r\n` +
+      `To: <${op.uri}>\r\n` +
       `Call-ID: ${op.callId}\r\n` +
       `CSeq: ${op.cseq} ${op.method}\r\n` +
       op.fixedHeaders +
