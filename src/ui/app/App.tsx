@@ -53,25 +53,27 @@ export function App({ shell }: { shell: Shell }) {
           {settingsOpen ? 'Close settings' : 'Settings'}
         </button>
       </header>
-      {load === null && (
-        <p className="banner" role="status">
-          Loading configuration…
-        </p>
-      )}
-      {load !== null && load.status !== 'ok' && <ConfigProblem load={load} />}
-      {settingsOpen && <Settings shell={shell} />}
-      {session && (
-        <AgentProvider key={session.id} store={session.store}>
-          <main className="layout">
-            <div className="sidebar">
-              <StatusPanel />
-              <AppList />
-              <RejectedLog />
+      <main>
+        {load === null && (
+          <p className="banner" role="status">
+            Loading configuration…
+          </p>
+        )}
+        {load !== null && load.status !== 'ok' && <ConfigProblem load={load} />}
+        {settingsOpen && <Settings shell={shell} />}
+        {session && (
+          <AgentProvider key={session.id} store={session.store}>
+            <div className="layout">
+              <div className="sidebar">
+                <StatusPanel />
+                <AppList />
+                <RejectedLog />
+              </div>
+              <Inbox />
             </div>
-            <Inbox />
-          </main>
-        </AgentProvider>
-      )}
+          </AgentProvider>
+        )}
+      </main>
     </div>
   );
 }

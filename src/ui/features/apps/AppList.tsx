@@ -25,8 +25,9 @@ export function AppList() {
                   onClick={() => select(app.id)}
                 >
                   <span className="app-id">{app.id}</span>
-                  <span className="app-count" aria-label={`${count} pushes`}>
+                  <span className="app-count">
                     {count}
+                    <span className="visually-hidden"> pushes</span>
                   </span>
                   <span className="app-accept">{app.accept.join(', ')}</span>
                   {!registered.includes(app.id) && <span className="app-flag">not yet registered at the core</span>}

@@ -17,7 +17,7 @@ function PushList({ pushes }: { pushes: StoredPush[] }) {
     getItemKey: (index) => pushes[index]?.id ?? index,
   });
   return (
-    <div ref={scrollRef} className="inbox-scroll" tabIndex={0} aria-label="Pushes, newest first">
+    <div ref={scrollRef} className="inbox-scroll" role="region" tabIndex={0} aria-label="Pushes, newest first">
       <div className="inbox-canvas" style={{ height: virtualizer.getTotalSize() }}>
         {virtualizer.getVirtualItems().map((row) => {
           const push = pushes[row.index];
