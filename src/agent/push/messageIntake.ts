@@ -1,0 +1,214 @@
+/**
+ * MESSAGE intake (flow 5.4.1): a parsed SIP MESSAGE in, the final response out, answered only
+ * after the push is committed to IndexedDB.
+ *
+ *   request ─> headers (From, To, Call-ID, CSeq, Content-Type, Accept-Contact)   400 if missing/garbled
+ *           ─> unwrap message/cpim (content type, content, imdn.Message-ID)     400 if malformed
+ *           ─> policy: app, allowFrom, accept, size                            404 / 403 / 415 / 413
+ *           ─> GroupCommitter.enqueue (one transaction per tick)
+ *           ─> 'stored' | 'duplicate' -> 200; full -> 503 + Retry-After; error -> 500
+ *
+ * Only the headers the push path needs are read. Every non-200 is reported to onRejected;
+ * stored pushes are reported to onStored once per committed batch.
+ */
+import { CpimError, getContentHeader, getCpimHeader, IMDN_NS, parseCpim } from '../../protocol/cpim/cpim.ts';
+import { parseAcceptContactHeaders, requestedPushAppIds } from '../../protocol/sip/acceptContact.ts';
+import { addressOfRecord, parseCSeq, parseNameAddr } from '../../protocol/sip/headers.ts';
+import { getHeader, getHeaders, type SipHeader, type SipRequest, type SipResponse } from '../../protocol/sip/message.ts';
+import { createResponse, randomToken } from '../../protocol/sip/response.ts';
+import type { EnqueueOutcome, GroupCommitter } from '../store/groupCommit.ts';
+import type { NewPush } from '../store/pushStore.ts';
+import type { AgentEvents, AgentLimits, PushAppSpec, StoredPush } from '../types.ts';
+import { dedupKey } from './dedupKey.ts';
+import { bareMediaType, decidePush, type AppLookup } from './policy.ts';
+
+export type PushRejection = AgentEvents['rejected'];
+
+export interface MessageIntakeOptions {
+  apps: AppLookup<PushAppSpec>;
+  committer: Pick<GroupCommitter, 'enqueue' | 'on'>;
+  limits: Pick<AgentLimits, 'maxMessageBytes' | 'retryAfterSeconds'>;
+  /** Clock for receivedAt (ms since the epoch). */
+  now?: () => number;
+  /** To tag of the responses (RFC 3261 section 8.2.6.2). */
+  toTag?: () => string;
+  /** Pushes this intake got stored, once per committed batch (feeds the agent's 'stored' event). */
+  onStored?: (pushes: StoredPush[]) => void;
+  /** Every push answered with something other than 200 (feeds the agent's 'rejected' event). */
+  onRejected?: (rejection: PushRejection) => void;
+}
+
+export interface MessageIntake {
+  /** The final response to a MESSAGE; resolves after the commit for a 200. Never rejects. */
+  handle(request: SipRequest): Promise<SipResponse>;
+  /** Stop listening to the committer. */
+  close(): void;
+}
+
+/** Facts read from a MESSAGE before policy: what the push path needs, nothing more. */
+export interface MessageFacts {
+  fromAor: string;
+  fromDisplayName?: string;
+  toAor: string;
+  callId: string;
+  cseq: number;
+  appIds: string[];
+  contentType: string;
+  content: Uint8Array;
+  messageId?: string;
+}
+
+/** Why a request is a 400, with the reason phrase to answer. */
+export class BadPushRequest extends Error {}
+
+export function createMessageIntake(options: MessageIntakeOptions): MessageIntake {
+  const now = options.now ?? Date.now;
+  const toTag = options.toTag ?? (() => randomToken(10));
+  // dedupKeys this intake has queued: the committer's batches may also hold MSRP pushes.
+  // A count per key: a retransmission may be waiting on the same key (and be retried after
+  // the first copy failed), so the key stays ours until the last of them settles.
+  const mine = new Map<string, number>();
+  const unsubscribe = options.committer.on('committed', (pushes) => {
+    const ours = pushes.filter((p) => mine.has(p.dedupKey));
+    if (ours.length > 0) options.onStored?.(ours);
+  });
+
+  function respond(request: SipRequest, status: number, reason?: string, headers: SipHeader[] = []): SipResponse {
+    const opts: Parameters<typeof createResponse>[2] = { headers, toTag: toTag() };
+    if (reason !== undefined) opts.reason = reasonPhrase(reason);
+    try {
+      return createResponse(request, status, opts);
+    } catch {
+      // A To header too garbled to take a tag (answering 400 about it): echo it unchanged.
+      delete opts.toTag;
+      return createResponse(request, status, opts);
+    }
+  }
+
+  function reject(request: SipRequest, status: number, reason: string, headers: SipHeader[] = [], extra: { appId?: string; from?: string } = {}): SipResponse {
+    const response = respond(request, status, reason, headers);
+    options.onRejected?.({ status, reason: response.reason, ...extra });
+    return response;
+  }
+
+  async function handle(request: SipRequest): Promise<SipResponse> {
+    if (request.method !== 'MESSAGE') {
+      return reject(request, 405, `Method ${request.method} not handled by the push intake`, [{ name: 'Allow', value: 'MESSAGE' }]);
+    }
+    let facts: MessageFacts;
+    try {
+      facts = readMessageFacts(request);
+    } catch (error) {
+      const reason = error instanceof BadPushRequest || error instanceof CpimError ? error.message : `Malformed request: ${String((error as Error).message ?? error)}`;
+      return reject(request, 400, reason);
+    }
+    const decision = decidePush({ appIds: facts.appIds, fromAor: facts.fromAor, contentType: facts.contentType, size: facts.content.length }, options.apps, options.limits);
+    if (!decision.accept) {
+      const extra: { appId?: string; from: string } = { from: facts.fromAor };
+      if (decision.appId !== undefined) extra.appId = decision.appId;
+      return reject(request, decision.status, decision.reason, decision.headers, extra);
+    }
+    const push: NewPush = {
+      appId: decision.app.id,
+      from: facts.fromAor,
+      to: facts.toAor,
+      contentType: facts.contentType,
+      content: facts.content,
+      size: facts.content.length,
+      receivedAt: now(),
+      via: 'message',
+      dedupKey: dedupKey(facts),
+    };
+    if (facts.fromDisplayName !== undefined) push.fromDisplayName = facts.fromDisplayName;
+    if (facts.messageId !== undefined) push.messageId = facts.messageId;
+
+    mine.set(push.dedupKey, (mine.get(push.dedupKey) ?? 0) + 1);
+    let outcome: EnqueueOutcome;
+    try {
+      outcome = await options.committer.enqueue(push);
+    } catch (error) {
+      outcome = { failure: 'error', message: String((error as Error).message ?? error) };
+    } finally {
+      const left = (mine.get(push.dedupKey) ?? 1) - 1;
+      if (left > 0) mine.set(push.dedupKey, left);
+      else mine.delete(push.dedupKey);
+    }
+    if (outcome === 'stored' || outcome === 'duplicate') return respond(request, 200);
+    const extra = { appId: push.appId, from: push.from };
+    if (outcome.failure === 'full') {
+      return reject(request, 503, outcome.message, [{ name: 'Retry-After', value: String(options.limits.retryAfterSeconds) }], extra);
+    }
+    return reject(request, 500, outcome.message, [], extra);
+  }
+
+  return { handle, close: unsubscribe };
+}
+
+/** Read and check the headers and body of a MESSAGE. Throws BadPushRequest or CpimError (400). */
+export function readMessageFacts(request: SipRequest): MessageFacts {
+  const fromValue = required(request, 'From');
+  const toValue = required(request, 'To');
+  const callId = required(request, 'Call-ID');
+  const cseqValue = required(request, 'CSeq');
+  const contentTypeValue = required(request, 'Content-Type');
+
+  let cseq: number;
+  try {
+    const parsed = parseCSeq(cseqValue);
+    if (parsed.method !== request.method.toUpperCase()) throw new BadPushRequest(`CSeq method ${parsed.method} does not match ${request.method}`);
+    cseq = parsed.seq;
+  } catch (error) {
+    throw error instanceof BadPushRequest ? error : new BadPushRequest(`Malformed CSeq header`);
+  }
+  const from = addressHeader(fromValue, 'From');
+  const to = addressHeader(toValue, 'To');
+
+  let appIds: string[];
+  try {
+    appIds = requestedPushAppIds(parseAcceptContactHeaders(getHeaders(request, 'accept-contact')));
+  } catch {
+    throw new BadPushRequest('Malformed Accept-Contact header');
+  }
+
+  let contentType = contentTypeValue;
+  let content = request.body;
+  let messageId: string | undefined;
+  if (bareMediaType(contentTypeValue) === 'message/cpim') {
+    const cpim = parseCpim(request.body);
+    const inner = getContentHeader(cpim, 'Content-Type');
+    if (!inner) throw new BadPushRequest('CPIM content without Content-Type');
+    contentType = inner;
+    content = cpim.content;
+    messageId = getCpimHeader(cpim, 'Message-ID', IMDN_NS);
+    if (messageId !== undefined && messageId === '') messageId = undefined;
+  }
+
+  const facts: MessageFacts = { fromAor: from.aor, toAor: to.aor, callId, cseq, appIds, contentType, content };
+  if (from.displayName !== undefined) facts.fromDisplayName = from.displayName;
+  if (messageId !== undefined) facts.messageId = messageId;
+  return facts;
+}
+
+function required(request: SipRequest, name: string): string {
+  const value = getHeader(request, name);
+  if (value === undefined || value.trim() === '') throw new BadPushRequest(`Missing ${name} header`);
+  return value.trim();
+}
+
+function addressHeader(value: string, name: string): { aor: string; displayName?: string } {
+  try {
+    const addr = parseNameAddr(value);
+    const result: { aor: string; displayName?: string } = { aor: addressOfRecord(addr.uri) };
+    if (addr.displayName) result.displayName = addr.displayName;
+    return result;
+  } catch {
+    throw new BadPushRequest(`Malformed ${name} header`);
+  }
+}
+
+/** A reason phrase safe for the status line: no control characters, bounded length. */
+function reasonPhrase(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return clean.length > 200 ? `${clean.slice(0, 197)}...` : clean;
+}
