@@ -1,0 +1,103 @@
+/**
+ * The embedded SIP/IP Core: registrar and stateful proxy over WebSocket, TCP and UDP, for
+ * development and tests (ARCHITECTURE.md section 1). Kamailio is the production core.
+ */
+import { addressOfRecord } from '../../src/protocol/sip/index.ts';
+import { resolveOptions, type CoreOptions } from './options.ts';
+import type { BindingInfo } from './registrar.ts';
+import { SipCore, type CoreMessageListener } from './sipCore.ts';
+import { inspectionHandler } from './http.ts';
+import { startTcpTransport } from './transports/tcp.ts';
+import { startUdpTransport, type UdpTransport } from './transports/udp.ts';
+import { startWsTransport } from './transports/ws.ts';
+import type { RunningTransport } from './transports/types.ts';
+
+export type { CoreOptions, CoreLimits } from './options.ts';
+export type { BindingInfo } from './registrar.ts';
+export type { CoreMessageEvent, CoreMessageListener } from './sipCore.ts';
+export type { TransportName } from './flows.ts';
+
+export interface RunningCore {
+  /** `ws://host:port` to give a SIP-over-WebSocket client. */
+  readonly wsUrl: string;
+  /** `http://host:port` of the inspection API (same port). */
+  readonly httpUrl: string;
+  readonly tcpPort: number | null;
+  readonly udpPort: number | null;
+  readonly domain: string;
+  /** Live bindings, all or those of one AoR (`sip:alice@localhost`; host aliases accepted). */
+  bindings(aor?: string): BindingInfo[];
+  /** Observe every SIP message the core receives ('in') or sends ('out'); returns an unsubscribe function. */
+  onMessage(listener: CoreMessageListener): () => void;
+  close(): Promise<void>;
+}
+
+export async function startCore(options: CoreOptions = {}): Promise<RunningCore> {
+  const resolved = resolveOptions(options);
+  const core = new SipCore(resolved);
+  const started: RunningTransport[] = [];
+  const canonicalAor = (aor: string): string => {
+    const key = addressOfRecord(aor.includes(':') ? aor : `sip:${aor}`);
+    const at = key.indexOf('@');
+    const host = key.slice(at + 1);
+    const local = host === resolved.domain || host === '127.0.0.1' || host === 'localhost' || host === resolved.host;
+    return local ? `sip:${key.slice(key.indexOf(':') + 1, at)}@${resolved.domain}` : key;
+  };
+  const bindings = (aor?: string) => core.registrar.bindings(aor === undefined ? undefined : canonicalAor(aor));
+
+  try {
+    const ws = await startWsTransport({
+      host: resolved.host,
+      port: resolved.wsPort,
+      sink: core,
+      maxPayload: Math.max(4 * resolved.limits.maxMessageBytes, 1024 * 1024),
+      http: inspectionHandler(bindings),
+    });
+    started.push(ws);
+    core.ports.ws = ws.port;
+    if (resolved.sipPort !== null) {
+      const { tcp, udp } = await startSipPorts(resolved.host, resolved.sipPort, core, resolved.limits.maxMessageBytes, resolved.limits.maxHeaderBytes);
+      started.push(tcp, udp);
+      core.ports.tcp = tcp.port;
+      core.ports.udp = udp.port;
+      core.udpFlowTo = udp.flowTo;
+    }
+  } catch (error) {
+    await Promise.all(started.map((t) => t.close()));
+    throw error;
+  }
+
+  const hostForUrl = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
+  let closed: Promise<void> | null = null;
+  return {
+    wsUrl: `ws://${hostForUrl}:${core.ports.ws}`,
+    httpUrl: `http://${hostForUrl}:${core.ports.ws}`,
+    tcpPort: core.ports.tcp,
+    udpPort: core.ports.udp,
+    domain: resolved.domain,
+    bindings,
+    onMessage: (listener) => core.onMessage(listener),
+    close: () => {
+      closed ??= (async () => {
+        core.shutdown();
+        await Promise.all(started.map((t) => t.close()));
+        core.shutdown();
+      })();
+      return closed;
+    },
+  };
+}
+
+/** TCP and UDP on the same port number; with port 0, retry until both get the same free port. */
+async function startSipPorts(host: string, port: number, core: SipCore, maxMessageBytes: number, maxHeaderBytes: number): Promise<{ tcp: RunningTransport; udp: UdpTransport }> {
+  for (let attempt = 0; ; attempt++) {
+    const tcp = await startTcpTransport({ host, port, sink: core, maxMessageBytes, maxHeaderBytes });
+    try {
+      const udp = await startUdpTransport({ host, port: tcp.port, sink: core });
+      return { tcp, udp };
+    } catch (error) {
+      await tcp.close();
+      if (port !== 0 || attempt >= 10) throw error;
+    }
+  }
+}

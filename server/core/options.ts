@@ -1,0 +1,72 @@
+/**
+ * Options of the embedded core, with their defaults. Every resource limit is an option so a
+ * test can exercise it (ARCHITECTURE.md section 6).
+ */
+
+export interface CoreLimits {
+  /** Largest SIP message accepted, in bytes; larger ones get 513 (RFC 3261 section 21.5.14). */
+  maxMessageBytes: number;
+  /** Largest header section accepted, in bytes; larger ones get 513. */
+  maxHeaderBytes: number;
+  /** Bindings one address of record may hold; beyond that REGISTER gets 503. */
+  maxContactsPerAor: number;
+  /** Shortest registration accepted, in seconds; shorter ones get 423 with Min-Expires. */
+  minExpires: number;
+  /** Longest registration granted, in seconds; longer requests are shortened. */
+  maxExpires: number;
+  /** Registration time when the REGISTER names none, in seconds. */
+  defaultExpires: number;
+  /** Timer F / Timer C: a forwarded request with no final response by then is answered 408. */
+  transactionTimeoutMs: number;
+}
+
+export interface CoreOptions {
+  /** Interface every listener binds; loopback by default so a dev core is never exposed. */
+  host?: string;
+  /** WebSocket and HTTP port; 0 picks a free port. */
+  wsPort?: number;
+  /** TCP and UDP port; 0 picks a free port (the same number for both), null turns them off. */
+  sipPort?: number | null;
+  /** The domain the core is registrar and proxy for. */
+  domain?: string;
+  /** user -> password; when given, REGISTER and requests from local users need digest auth. */
+  users?: Record<string, string>;
+  /** Digest realm; the domain by default. */
+  realm?: string;
+  limits?: Partial<CoreLimits>;
+}
+
+export interface ResolvedOptions {
+  host: string;
+  wsPort: number;
+  sipPort: number | null;
+  domain: string;
+  users: Map<string, string> | null;
+  realm: string;
+  limits: CoreLimits;
+}
+
+export const DEFAULT_LIMITS: CoreLimits = {
+  maxMessageBytes: 65535,
+  maxHeaderBytes: 16 * 1024,
+  maxContactsPerAor: 10,
+  minExpires: 60,
+  maxExpires: 7200,
+  defaultExpires: 3600,
+  transactionTimeoutMs: 32_000,
+};
+
+export function resolveOptions(options: CoreOptions = {}): ResolvedOptions {
+  const domain = (options.domain ?? 'localhost').toLowerCase();
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  if (limits.minExpires > limits.maxExpires) throw new Error('limits.minExpires exceeds limits.maxExpires');
+  return {
+    host: options.host ?? '127.0.0.1',
+    wsPort: options.wsPort ?? 8066,
+    sipPort: options.sipPort === undefined ? 5060 : options.sipPort,
+    domain,
+    users: options.users ? new Map(Object.entries(options.users)) : null,
+    realm: options.realm ?? domain,
+    limits,
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * SIP over TCP (RFC 3261 section 18.3): each connection is a flow with its own incremental
+ * framer. A framing error leaves the stream without a known message boundary, so after
+ * answering (when a response can be built) the connection is closed.
+ */
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { SipStreamFramer, type SipMessage } from '../../../src/protocol/sip/index.ts';
+import { newFlowId, type Flow } from '../flows.ts';
+import type { RunningTransport, TransportSink } from './types.ts';
+
+class TcpFlow implements Flow {
+  readonly id = newFlowId();
+  readonly transport = 'TCP' as const;
+  readonly reliable = true;
+  open = true;
+
+  constructor(private readonly socket: net.Socket, readonly remoteAddress: string, readonly remotePort: number) {}
+
+  send(bytes: Uint8Array): void {
+    if (this.open) this.socket.write(bytes);
+  }
+
+  close(): void {
+    this.socket.end();
+  }
+}
+
+export interface TcpTransportOptions {
+  host: string;
+  port: number;
+  sink: TransportSink;
+  maxMessageBytes: number;
+  maxHeaderBytes: number;
+}
+
+export async function startTcpTransport(options: TcpTransportOptions): Promise<RunningTransport> {
+  const { sink } = options;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    const flow = new TcpFlow(socket, socket.remoteAddress ?? '', socket.remotePort ?? 0);
+    sink.flows.add(flow);
+    const framer = new SipStreamFramer({ maxMessageBytes: options.maxMessageBytes, maxHeaderBytes: options.maxHeaderBytes });
+    // The bytes the framer has not consumed yet, kept only so a framing error can be answered
+    // with a response built from whatever headers arrived.
+    let tail: Uint8Array = new Uint8Array(0);
+    socket.on('data', (chunk: Buffer) => {
+      if (!flow.open) return;
+      let messages: SipMessage[];
+      const seen = tail.length === 0 ? chunk : Buffer.concat([tail, chunk]);
+      try {
+        messages = framer.push(chunk);
+      } catch (error) {
+        sink.rejectBytes(seen, error, flow);
+        flow.open = false;
+        socket.end();
+        return;
+      }
+      tail = framer.pending === 0 ? new Uint8Array(0) : seen.subarray(seen.length - framer.pending);
+      for (const message of messages) sink.receiveMessage(message, flow);
+    });
+    socket.on('close', () => {
+      sockets.delete(socket);
+      flow.open = false;
+      sink.flows.closed(flow);
+    });
+    socket.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
