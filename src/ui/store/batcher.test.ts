@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { manualScheduler } from '../testing/manualScheduler.ts';
-import { createBatcher } from './batcher.ts';
+import { createBatcher, frameScheduler } from './batcher.ts';
 
 describe('createBatcher', () => {
   it('delivers a burst once, on the next tick, in order', () => {
@@ -60,5 +60,45 @@ describe('createBatcher', () => {
     clock.tick();
     b.flush();
     expect(calls).toBe(0);
+  });
+});
+
+describe('frameScheduler', () => {
+  it('falls back to a timeout when no animation frame comes (hidden tab, or no DOM)', () => {
+    vi.useFakeTimers();
+    try {
+      let runs = 0;
+      frameScheduler(100)(() => runs++);
+      vi.advanceTimersByTime(99);
+      expect(runs).toBe(0);
+      vi.advanceTimersByTime(1);
+      expect(runs).toBe(1);
+      vi.advanceTimersByTime(1000);
+      expect(runs).toBe(1);
+      const cancel = frameScheduler(100)(() => runs++);
+      cancel();
+      vi.advanceTimersByTime(1000);
+      expect(runs).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('runs once on the first animation frame and not again at the timeout', () => {
+    vi.useFakeTimers();
+    const frames: Array<() => void> = [];
+    vi.stubGlobal('requestAnimationFrame', (cb: () => void) => frames.push(cb));
+    vi.stubGlobal('cancelAnimationFrame', () => {});
+    try {
+      let runs = 0;
+      frameScheduler(100)(() => runs++);
+      frames[0]!();
+      expect(runs).toBe(1);
+      vi.advanceTimersByTime(1000);
+      expect(runs).toBe(1);
+    } finally {
+      vi.unstubAllGlobals();
+      vi.useRealTimers();
+    }
   });
 });
