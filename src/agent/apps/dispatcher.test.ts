@@ -1,0 +1,218 @@
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { GroupCommitter } from '../store/groupCommit.ts';
+import { PushStore } from '../store/pushStore.ts';
+import { countReadwriteTransactions, deferred, newPush, uniqueDbName } from '../store/testHelpers.ts';
+import type { PushApp, StoredPush } from '../types.ts';
+import { Dispatcher } from './dispatcher.ts';
+import { AppRegistry } from './registry.ts';
+
+const stores: PushStore[] = [];
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close();
+  vi.restoreAllMocks();
+});
+
+/** One page session: store, committer, registry, dispatcher wired as the agent wires them. */
+async function session(name = uniqueDbName()) {
+  const store = await PushStore.open(name);
+  stores.push(store);
+  const committer = await GroupCommitter.create({ store });
+  const apps = new AppRegistry();
+  const dispatched: StoredPush[] = [];
+  const errors: unknown[] = [];
+  const dispatcher = new Dispatcher({ store, apps, onDispatched: (p) => dispatched.push(p), onError: (e) => errors.push(e) });
+  committer.on('committed', (pushes) => dispatcher.dispatchStored(pushes));
+  dispatcher.start();
+  const settle = async () => {
+    await committer.idle();
+    await dispatcher.idle();
+  };
+  return { name, store, committer, apps, dispatcher, dispatched, errors, settle };
+}
+
+function recorder(overrides: Partial<PushApp> = {}) {
+  const seen: string[] = [];
+  const app: PushApp = { id: 'news.ua', accept: ['text/plain'], handler: (p) => void seen.push(p.dedupKey), ...overrides };
+  return { app, seen };
+}
+
+describe('Dispatcher', () => {
+  it('hands each newly stored push to its app exactly once, in order, then marks it dispatched', async () => {
+    const s = await session();
+    const { app, seen } = recorder();
+    s.apps.register(app);
+    const keys = ['a', 'b', 'c', 'd'];
+    await Promise.all(keys.map((k) => s.committer.enqueue(newPush({ dedupKey: k }))));
+    await s.committer.enqueue(newPush({ dedupKey: 'a' })); // a duplicate: not stored, not dispatched again
+    await s.settle();
+    expect(seen).toEqual(keys);
+    expect(s.dispatched.map((p) => p.dedupKey)).toEqual(keys);
+    expect(s.dispatched.every((p) => p.dispatched)).toBe(true);
+    expect(await s.store.undispatched('news.ua')).toEqual([]);
+    // Re-registering replays only undispatched pushes: none.
+    s.apps.register(app);
+    await s.settle();
+    expect(seen).toEqual(keys);
+  });
+
+  it('an app registered after its pushes were stored gets them, oldest first', async () => {
+    const s = await session();
+    await Promise.all(['1', '2', '3'].map((k) => s.committer.enqueue(newPush({ dedupKey: k }))));
+    await s.committer.enqueue(newPush({ dedupKey: 'other', appId: 'mms.ua' }));
+    await s.settle();
+    expect(s.dispatched).toEqual([]);
+    const { app, seen } = recorder();
+    s.apps.register(app);
+    await s.settle();
+    expect(seen).toEqual(['1', '2', '3']);
+    expect((await s.store.undispatched('mms.ua')).map((p) => p.dedupKey)).toEqual(['other']);
+  });
+
+  it('a push stored while the replay for its app runs is handed once, after the replayed ones', async () => {
+    const s = await session();
+    await s.committer.enqueue(newPush({ dedupKey: 'old' }));
+    const gate = deferred();
+    const original = s.store.undispatched.bind(s.store);
+    vi.spyOn(s.store, 'undispatched').mockImplementation(async (appId) => {
+      const result = await original(appId);
+      await gate.promise; // the replay has read; hold it before it hands anything
+      return result;
+    });
+    const { app, seen } = recorder();
+    s.apps.register(app);
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    await s.committer.enqueue(newPush({ dedupKey: 'new' }));
+    gate.resolve();
+    await s.settle();
+    expect(seen).toEqual(['old', 'new']);
+  });
+
+  it('a push the replay also read (stored before the read, announced after) is handed once', async () => {
+    const s = await session();
+    const { app, seen } = recorder();
+    // Committed behind the dispatcher's back, so its announcement comes after the replay's read.
+    const [result] = await s.store.commitBatch([newPush({ dedupKey: 'racy' })]);
+    if (result!.status !== 'stored') throw new Error('not stored');
+    s.apps.register(app); // the replay reads 'racy'
+    s.dispatcher.dispatchStored([result!.push]); // and the commit announces it too
+    await s.settle();
+    expect(seen).toEqual(['racy']);
+  });
+
+  it('runs an app\'s async handlers one at a time, in order', async () => {
+    const s = await session();
+    const events: string[] = [];
+    s.apps.register({
+      id: 'news.ua',
+      accept: ['text/plain'],
+      handler: async (p) => {
+        events.push(`start ${p.dedupKey}`);
+        await new Promise<void>((resolve) => setTimeout(resolve, 0));
+        events.push(`end ${p.dedupKey}`);
+      },
+    });
+    await Promise.all(['x', 'y'].map((k) => s.committer.enqueue(newPush({ dedupKey: k }))));
+    await s.settle();
+    expect(events).toEqual(['start x', 'end x', 'start y', 'end y']);
+  });
+
+  it('a throwing handler is reported, the push is still marked dispatched, the next one still handed', async () => {
+    const s = await session();
+    const seen: string[] = [];
+    s.apps.register({
+      id: 'news.ua',
+      accept: ['text/plain'],
+      handler: (p) => {
+        seen.push(p.dedupKey);
+        if (p.dedupKey === 'bad') throw new Error('app bug');
+      },
+    });
+    await Promise.all(['bad', 'good'].map((k) => s.committer.enqueue(newPush({ dedupKey: k }))));
+    await s.settle();
+    expect(seen).toEqual(['bad', 'good']);
+    expect(s.errors).toEqual([expect.objectContaining({ message: 'app bug' })]);
+    expect(await s.store.undispatched('news.ua')).toEqual([]);
+  });
+
+  it('marks a batch of hand-offs dispatched in one transaction', async () => {
+    const s = await session();
+    await Promise.all(Array.from({ length: 30 }, () => s.committer.enqueue(newPush())));
+    await s.settle();
+    const transactions = countReadwriteTransactions();
+    try {
+      s.apps.register(recorder().app);
+      await s.settle();
+    } finally {
+      transactions.restore();
+    }
+    expect(s.dispatched).toHaveLength(30);
+    expect(transactions.count).toBe(1);
+  });
+
+  it('an app unregistered before its turn keeps its pushes undispatched', async () => {
+    const s = await session();
+    const { app, seen } = recorder();
+    const off = s.apps.register(app);
+    off();
+    await s.committer.enqueue(newPush({ dedupKey: 'waiting' }));
+    await s.settle();
+    expect(seen).toEqual([]);
+    expect((await s.store.undispatched('news.ua')).map((p) => p.dedupKey)).toEqual(['waiting']);
+  });
+
+  it('after a reload (new PushStore on the same database): dispatched pushes are not handed again, undispatched ones are', async () => {
+    const first = await session();
+    const one = recorder();
+    first.apps.register(one.app);
+    await first.committer.enqueue(newPush({ dedupKey: 'seen-before-reload' }));
+    await first.settle();
+    await first.committer.enqueue(newPush({ dedupKey: 'for-mms', appId: 'mms.ua' }));
+    await first.settle();
+    first.dispatcher.close();
+    first.store.close();
+
+    const second = await session(first.name);
+    const news = recorder();
+    const mms = recorder({ id: 'mms.ua' });
+    second.apps.register(news.app);
+    second.apps.register(mms.app);
+    await second.settle();
+    expect(one.seen).toEqual(['seen-before-reload']);
+    expect(news.seen).toEqual([]);
+    expect(mms.seen).toEqual(['for-mms']);
+  });
+
+  it('apps registered before the dispatcher existed are replayed by start()', async () => {
+    const name = uniqueDbName();
+    const seed = await PushStore.open(name);
+    await seed.commitBatch([newPush({ dedupKey: 'early' })]);
+    seed.close();
+    const store = await PushStore.open(name);
+    stores.push(store);
+    const apps = new AppRegistry();
+    const { app, seen } = recorder();
+    apps.register(app);
+    const dispatcher = new Dispatcher({ store, apps });
+    dispatcher.start();
+    await dispatcher.idle();
+    expect(seen).toEqual(['early']);
+  });
+
+  it('a crash between handler and mark hands the push again next session (at-least-once, same id)', async () => {
+    const first = await session();
+    const ids: string[] = [];
+    first.apps.register({ id: 'news.ua', accept: ['text/plain'], handler: (p) => void ids.push(p.id) });
+    vi.spyOn(first.store, 'markDispatched').mockRejectedValue(new Error('tab killed'));
+    await first.committer.enqueue(newPush({ dedupKey: 'crash' }));
+    await first.settle();
+    vi.restoreAllMocks();
+    first.dispatcher.close();
+
+    const second = await session(first.name);
+    second.apps.register({ id: 'news.ua', accept: ['text/plain'], handler: (p) => void ids.push(p.id) });
+    await second.settle();
+    expect(ids).toHaveLength(2);
+    expect(ids[0]).toBe(ids[1]);
+  });
+});
