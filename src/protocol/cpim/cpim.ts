@@ -7,7 +7,7 @@
  *   To: <sip:alice@example.com>                     never folded, order kept, may repeat (To, NS)
  *   DateTime: 2024-05-01T10:00:00Z
  *   NS: imdn <urn:ietf:params:imdn>               <- namespace prefix (section 3.4)
- *   imdn.Message-ID: 34jk324j                     <- a header of that namespace (RFC 5438)
+ *   imdn.Message-ID: 34jk324j                     <- a header of that namespace (RFC 5438 6.3)
  *   imdn.Disposition-Notification: positive-delivery, negative-delivery
  *                                                 <- blank line
  *   Content-Type: text/plain; charset=utf-8       <- encapsulated MIME headers (section 2.4),
@@ -60,7 +60,7 @@ export interface CpimMessage {
 
 /** Namespace of the headers without a prefix (RFC 3862 section 3.4). */
 export const CPIM_DEFAULT_NS = 'urn:ietf:params:cpim-headers:';
-/** Namespace of the IMDN headers (RFC 5438 section 5). */
+/** Namespace of the IMDN headers (RFC 5438 section 6.1). */
 export const IMDN_NS = 'urn:ietf:params:imdn';
 
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
