@@ -142,4 +142,16 @@ describe('PushStore', () => {
     expect(await store.getMeta('other')).toEqual({ n: 1 });
     store.close();
   });
+
+  it('ensureMeta creates a value once and returns the stored one afterwards, also to concurrent callers', async () => {
+    const store = await open();
+    let created = 0;
+    const make = () => `urn:uuid:${++created}`;
+    const [a, b] = await Promise.all([store.ensureMeta('instanceId', make), store.ensureMeta('instanceId', make)]);
+    expect(a).toBe('urn:uuid:1');
+    expect(b).toBe('urn:uuid:1');
+    expect(await store.ensureMeta('instanceId', make)).toBe('urn:uuid:1');
+    expect(created).toBe(1);
+    store.close();
+  });
 });

@@ -157,6 +157,24 @@ export class PushStore {
     await this.db.put('meta', value, key);
   }
 
+  /**
+   * The value under `key`, created by `create()` and stored when absent, in one readwrite
+   * transaction (two tabs opening the same profile agree on one value, e.g. the instance ID).
+   */
+  async ensureMeta<T>(key: string, create: () => T): Promise<T> {
+    const tx = this.db.transaction('meta', 'readwrite');
+    const existing = (await tx.store.get(key)) as T | undefined;
+    let value: T;
+    if (existing !== undefined) {
+      value = existing;
+    } else {
+      value = create();
+      await tx.store.put(value, key);
+    }
+    await tx.done;
+    return value;
+  }
+
   close(): void {
     this.db.close();
   }
