@@ -1,0 +1,27 @@
+/**
+ * Errors raised by the SDP codecs. `status` is the SIP status the INVITE is answered with:
+ * 400 for SDP that does not parse, 488 Not Acceptable Here for an offer without a usable
+ * MSRP media line (RFC 3264 section 6), 415 when no offered content type is accepted.
+ */
+export type SdpErrorCode =
+  | 'SDP_ERR_SYNTAX'
+  | 'SDP_ERR_NO_MSRP_MEDIA'
+  | 'SDP_ERR_PATH'
+  | 'SDP_ERR_ACCEPT_TYPES'
+  | 'SDP_ERR_SETUP'
+  | 'SDP_ERR_DIRECTION'
+  | 'SDP_ERR_ATTRIBUTE';
+
+export type SdpErrorStatus = 400 | 415 | 488;
+
+export class SdpError extends Error {
+  readonly code: SdpErrorCode;
+  readonly status: SdpErrorStatus;
+
+  constructor(code: SdpErrorCode, status: SdpErrorStatus, message: string) {
+    super(message);
+    this.name = 'SdpError';
+    this.code = code;
+    this.status = status;
+  }
+}
