@@ -473,7 +473,9 @@ export class SipCore implements TransportSink {
   /** User part of From when it is one of our configured users, else null. */
   private localUserOf(from: string): string | null {
     if (!this.options.users) return null;
-    const uri = parseUri(parseNameAddr(from).uri);
+    const text = parseNameAddr(from).uri;
+    if (!/^sips?:/i.test(text)) return null;
+    const uri = parseUri(text);
     return uri.user !== undefined && this.aliases.has(uri.host) && this.options.users.has(uri.user) ? uri.user : null;
   }
 

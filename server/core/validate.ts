@@ -30,10 +30,13 @@ export function validateRequest(request: SipRequest): void {
   if (cseq.method !== request.method.toUpperCase()) {
     throw new SipError('SIP_ERR_HEADER', 400, `CSeq method ${cseq.method} does not match ${request.method}`);
   }
-  parseUri(parseNameAddr(getHeader(request, 'from')!).uri);
-  parseUri(parseNameAddr(getHeader(request, 'to')!).uri);
   if (!/^sips?:/i.test(request.uri)) throw new SipError('SIP_ERR_URI', 416, `Unsupported URI scheme in ${truncate(request.uri)}`);
   parseUri(request.uri);
+  // From and To may hold other schemes (tel:, RFC 3966); only SIP URIs are parsed further.
+  for (const name of ['from', 'to'] as const) {
+    const uri = parseNameAddr(getHeader(request, name)!).uri;
+    if (/^sips?:/i.test(uri)) parseUri(uri);
+  }
   const maxForwards = getHeader(request, 'max-forwards');
   if (maxForwards !== undefined && !/^\d{1,3}$/.test(maxForwards)) {
     throw new SipError('SIP_ERR_HEADER', 400, `Invalid Max-Forwards: ${truncate(maxForwards)}`);
