@@ -331,12 +331,14 @@ export class SipCore implements TransportSink {
     const key = this.serverKey(request, 'INVITE');
     const inviteTx = key ? this.serverTxs.get(key) : undefined;
     const toTag = randomToken(10);
-    if (!inviteTx || inviteTx.state !== ServerState.Proceeding) {
+    if (!inviteTx) {
       this.send(flow, createResponse(request, 481, { toTag }));
       return;
     }
-    // RFC 3261 section 16.10: answer the CANCEL hop by hop, then cancel the pending branches.
+    // RFC 3261 section 16.10: answer the CANCEL hop by hop, then cancel the pending branches
+    // (a CANCEL after the final response has no further effect, section 9.2).
     this.send(flow, createResponse(request, 200, { toTag }));
+    if (inviteTx.state !== ServerState.Proceeding) return;
     const context = this.contexts.get(inviteTx);
     if (context) context.cancelAll();
     else inviteTx.respond(createResponse(inviteTx.request, 487, { toTag }));
