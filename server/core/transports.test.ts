@@ -73,6 +73,17 @@ describe('WebSocket transport', () => {
     expect((await u.request(u.build('OPTIONS', 'sip:localhost'))).status).toBe(200);
   });
 
+  it('survives every single-byte corruption of a request and keeps answering', async () => {
+    const u = track(await WsUa.connect(core.wsUrl));
+    const a = track(await WsUa.connect(core.wsUrl));
+    await a.register('sip:alice@localhost', ';+g.oma.pusheventapp="news.ua"');
+    a.answer((req) => reply(req, 200));
+    const text = new TextDecoder().decode(serializeSipMessage(u.build('MESSAGE', 'sip:alice@localhost', { body: 'hi', headers: [{ name: 'Accept-Contact', value: '*;+g.oma.pusheventapp="news.ua";require;explicit' }] })));
+    const junk = ['\r', '\n', ':', ';', '<', '"', ' ', '0', '\u0000', 'é'];
+    for (let i = 0; i < text.length; i++) u.sendBytes(text.slice(0, i) + junk[i % junk.length] + text.slice(i + 1));
+    expect((await u.request(u.build('OPTIONS', 'sip:localhost'), 10_000)).status).toBe(200);
+  });
+
   it('answers 513 to a message above maxMessageBytes', async () => {
     const u = track(await WsUa.connect(core.wsUrl));
     const res = await u.request(u.build('MESSAGE', 'sip:alice@localhost', { body: 'x'.repeat(3000) }));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createResponse, type SipRequest, type SipResponse } from '../../src/protocol/sip/index.ts';
 import type { Flow } from './flows.ts';
+import { parseArgs } from './cli.ts';
 import { chooseBest } from './responseContext.ts';
 import { TimerWheel } from './timers.ts';
 import { ClientState, ClientTransaction, IllegalTransition, ServerState, ServerTransaction, type TransactionEnv } from './transactions.ts';
@@ -150,5 +151,20 @@ describe('timer wheel', () => {
     wheel.tick();
     expect(fired).toEqual(['a', 'c']);
     expect(wheel.size).toBe(0);
+  });
+});
+
+describe('cli', () => {
+  it('parses flags, repeated users and --sip-port off', () => {
+    expect(parseArgs(['--host', '0.0.0.0', '--ws-port=9000', '--sip-port', 'off', '--domain', 'push.test', '--user', 'alice:se:cret', '--user', 'bob:x'])).toEqual({
+      host: '0.0.0.0',
+      wsPort: 9000,
+      sipPort: null,
+      domain: 'push.test',
+      users: { alice: 'se:cret', bob: 'x' },
+    });
+    expect(() => parseArgs(['--ws-port', 'abc'])).toThrow(/not a port/);
+    expect(() => parseArgs(['--user', 'nopassword'])).toThrow(/name:password/);
+    expect(() => parseArgs(['--what'])).toThrow(/Unknown option/);
   });
 });
