@@ -39,6 +39,7 @@ export async function startCore(options: CoreOptions = {}): Promise<RunningCore>
   const canonicalAor = (aor: string): string => {
     const key = addressOfRecord(aor.includes(':') ? aor : `sip:${aor}`);
     const at = key.indexOf('@');
+    if (at < 0) return key;
     const host = key.slice(at + 1);
     const local = host === resolved.domain || host === '127.0.0.1' || host === 'localhost' || host === resolved.host;
     return local ? `sip:${key.slice(key.indexOf(':') + 1, at)}@${resolved.domain}` : key;
