@@ -1,0 +1,338 @@
+/**
+ * The Kamailio SIP/IP Core, exercised over real SIP over WebSocket (RFC 7118) with our own
+ * codec, and once with sipp (a SIP implementation other than ours).
+ *
+ * Kamailio missing: with KAMAILIO_REQUIRED=1 this suite FAILS; without it, it skips and
+ * says why.
+ */
+import { spawn } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bodyText, encodeUtf8, getHeader, getHeaders, getHeaderValues, parseNameAddr, type SipRequest } from '../../src/protocol/sip/index.ts';
+import { KamailioNotInstalledError, freePort, kamailioMissing, startKamailio, type KamailioHandle } from './launch.ts';
+import { WsSipClient } from './testing/wsSipClient.ts';
+
+const missing = kamailioMissing();
+const required = process.env.KAMAILIO_REQUIRED === '1';
+const sippMissing = spawnSync('sipp', ['-v']).error !== undefined;
+
+const USERS = {
+  psa: 'psa-secret',
+  alice: 'alice-secret',
+  bob: 'bob-secret',
+  carol: 'carol-secret',
+  dave: 'dave-secret',
+  erin: 'erin-secret',
+  mallory: 'mallory-secret',
+};
+const UAPROF = 'https://push.example/uaprof.rdf';
+const APPS_PARAMS = `;+g.oma.pusheventapp="news.ua,mms.ua";+sip.instance="<urn:uuid:5e0b9f3a-1c1e-4f59-9d7d-3a3c1c1e0001>";reg-id=1;uaprof="${UAPROF}"`;
+const PUSH_ACCEPT_CONTACT = '*;+g.oma.pusheventapp="news.ua";require;explicit';
+
+if (missing) {
+  const message = `Kamailio tests ${required ? 'FAIL' : 'skipped'}: ${missing}`;
+  console.warn(message);
+}
+
+describe.runIf(required && missing)('Kamailio availability', () => {
+  it('Kamailio is installed (KAMAILIO_REQUIRED=1)', () => {
+    throw new KamailioNotInstalledError(missing ?? '');
+  });
+});
+
+describe.skipIf(missing !== null)('Kamailio SIP/IP Core', { timeout: 30000 }, () => {
+  let core: KamailioHandle;
+  const clients: WsSipClient[] = [];
+
+  const connect = async (user: keyof typeof USERS, password = USERS[user]): Promise<WsSipClient> => {
+    const client = await WsSipClient.connect({ url: core.wsUrl, user, password, domain: core.domain });
+    clients.push(client);
+    return client;
+  };
+  const aor = (user: string) => `sip:${user}@${core.domain}`;
+  const pushMessage = (psa: WsSipClient, to: string, body: string, contentType = 'text/plain;charset=utf-8') =>
+    psa.request('MESSAGE', to, {
+      body,
+      contentType,
+      headers: [{ name: 'Accept-Contact', value: PUSH_ACCEPT_CONTACT }],
+    });
+  const isMessageWith = (body: string) => (req: SipRequest) => req.method === 'MESSAGE' && bodyText(req) === body;
+
+  beforeAll(async () => {
+    core = await startKamailio({ users: USERS, pushSenders: ['psa'], usrlocTimerInterval: 1 });
+  });
+
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    if (core) {
+      if (process.env.KAMAILIO_TEST_LOG) console.log(core.readLog());
+      await core.stop();
+    }
+  });
+
+  it('starts on free loopback ports and answers the WebSocket handshake with subprotocol sip', async () => {
+    expect(core.host).toBe('127.0.0.1');
+    expect(core.wsUrl).toBe(`ws://127.0.0.1:${core.wsPort}`);
+    const c = await connect('erin');
+    expect(c.isClosed).toBe(false);
+  });
+
+  it('REGISTER: 401 challenge, then 200 with the right password; GRUUs issued (RFC 5627)', async () => {
+    const alice = await connect('alice');
+    const { final, finals } = await alice.register({ contactParams: APPS_PARAMS });
+    expect(finals.map((r) => r.status)).toEqual([401, 200]);
+    expect(getHeader(finals[0]!, 'WWW-Authenticate')).toMatch(/Digest realm="sip-push\.test".*qop="auth"/);
+    const contacts = getHeaderValues(final, 'Contact').map(parseNameAddr);
+    const mine = contacts.find((c) => c.uri.startsWith(alice.contactUri()));
+    expect(mine).toBeDefined();
+    expect(mine!.params.get('pub-gruu')).toMatch(/^"sip:alice@sip-push\.test;gr=urn:uuid:5e0b9f3a/);
+    expect(mine!.params.get('temp-gruu')).toMatch(/^"sip:[^@"]+@sip-push\.test;gr"$/);
+    expect(mine!.params.get('+sip.instance')).toBe('"<urn:uuid:5e0b9f3a-1c1e-4f59-9d7d-3a3c1c1e0001>"');
+    expect(mine!.params.get('reg-id')).toBe('1');
+  });
+
+  it('REGISTER with a wrong password: challenged again (401, 401), never 200', async () => {
+    const intruder = await connect('bob', 'wrong-password');
+    const { final, finals } = await intruder.register();
+    expect(finals.map((r) => r.status)).toEqual([401, 401]);
+    expect(final.status).toBe(401);
+    // An unknown user gets the same treatment (no user enumeration).
+    const nobody = await WsSipClient.connect({ url: core.wsUrl, user: 'nobody', password: 'x', domain: core.domain });
+    clients.push(nobody);
+    expect((await nobody.register()).finals.map((r) => r.status)).toEqual([401, 401]);
+  });
+
+  it('MESSAGE from the allowed push sender (407 then authenticated) reaches the receiver; its 200 reaches the sender', async () => {
+    const bob = await connect('bob');
+    expect((await bob.register({ contactParams: APPS_PARAMS })).final.status).toBe(200);
+    const psa = await connect('psa');
+    const body = 'news: héllo wörld ✓';
+    const sent = pushMessage(psa, aor('bob'), body);
+    const incoming = await bob.waitForRequest(isMessageWith(body), 'the push MESSAGE');
+    expect(getHeader(incoming, 'Content-Type')).toBe('text/plain;charset=utf-8');
+    expect(getHeader(incoming, 'Accept-Contact')).toBe(PUSH_ACCEPT_CONTACT);
+    expect(incoming.uri).toContain(bob.contactUser);
+    expect(getHeader(incoming, 'Proxy-Authorization')).toBeUndefined();
+    bob.respond(incoming, 200);
+    const { finals } = await sent;
+    expect(finals.map((r) => r.status)).toEqual([407, 200]);
+  });
+
+  it('MESSAGE from an identity not in the push senders list gets 403 at the core', async () => {
+    const bob = await connect('bob');
+    await bob.register();
+    const mallory = await connect('mallory');
+    const { finals } = await pushMessage(mallory, aor('bob'), 'not allowed');
+    expect(finals.map((r) => r.status)).toEqual([407, 403]);
+    // A foreign, unauthenticated identity is refused as well.
+    const foreign = await WsSipClient.connect({ url: core.wsUrl, user: 'evil', password: '', domain: 'elsewhere.test' });
+    clients.push(foreign);
+    const res = await pushMessage(foreign, aor('bob'), 'not allowed either');
+    expect(res.final.status).toBe(403);
+    // INVITE is governed by the same list.
+    const invite = await mallory.request('INVITE', aor('bob'), { body: 'v=0\r\n', contentType: 'application/sdp', headers: [{ name: 'Contact', value: `<${mallory.contactUri()}>` }] });
+    expect(invite.final.status).toBe(403);
+    expect(bob.received.filter((r) => r.method === 'MESSAGE' || r.method === 'INVITE')).toHaveLength(0);
+  });
+
+  it('reg event (RFC 3680): SUBSCRIBE Event: reg gets application/reginfo+xml NOTIFYs describing the binding', async () => {
+    const erin = await connect('erin');
+    // UAProf URL both as a Contact header parameter and as a Contact URI parameter.
+    const reg = await erin.register({ contactParams: APPS_PARAMS, uriParams: `;uaprof=${encodeURIComponent(UAPROF)}` });
+    expect(reg.final.status).toBe(200);
+    const psa = await connect('psa');
+    const sub = await psa.request('SUBSCRIBE', aor('erin'), {
+      headers: [
+        { name: 'Event', value: 'reg' },
+        { name: 'Accept', value: 'application/reginfo+xml' },
+        { name: 'Expires', value: '600' },
+        { name: 'Contact', value: `<${psa.contactUri()}>` },
+      ],
+    });
+    expect(sub.finals.map((r) => r.status)).toEqual([407, 200]);
+    const notify = await psa.waitForRequest(
+      (r) => r.method === 'NOTIFY' && bodyText(r).includes(erin.contactUser),
+      'a reginfo NOTIFY naming erin\'s contact',
+    );
+    expect(getHeader(notify, 'Event')).toBe('reg');
+    expect(getHeader(notify, 'Content-Type')).toBe('application/reginfo+xml');
+    expect(getHeader(notify, 'Subscription-State')).toMatch(/^active/);
+    const xml = bodyText(notify);
+    if (process.env.KAMAILIO_TEST_LOG) console.log(xml);
+    expect(xml).toMatch(/<reginfo xmlns="urn:ietf:params:xml:ns:reginfo" version="\d+" state="full">/);
+    expect(xml).toContain(`<registration aor="sip:erin@${core.domain}"`);
+    expect(xml).toMatch(/<contact [^>]*state="active"[^>]*event="(registered|created|refreshed)"/);
+    // What Kamailio 5.6 puts there: the binding's URI (URI parameters included) and
+    // non-standard callid/cseq/received/path/user_agent attributes, but no
+    // <unknown-param> elements: Contact header parameters (feature tags, +sip.instance,
+    // a uaprof header parameter) do not reach subscribers.
+    expect(xml).toContain(`<uri>${erin.contactUri(`;uaprof=${encodeURIComponent(UAPROF)}`)}</uri>`);
+    expect(xml).not.toContain('unknown-param');
+    expect(xml).not.toContain('pusheventapp');
+  });
+
+  it('MESSAGE to an offline user is stored (202) and delivered unchanged when the user registers', async () => {
+    const psa = await connect('psa');
+    // Parameters in the Content-Type, CRLFs and non-ASCII in the body; and a message/cpim
+    // push (delivery report requested), which msilo alone would turn into text/plain.
+    const json = { body: '{"headline":"Ünïcode ✓","lines":["a","b"]}\r\n  trailing spaces and CRLF  \r\n', type: 'application/vnd.oma.push.test+json;charset=utf-8' };
+    const cpim = {
+      body: 'From: <sip:psa@sip-push.test>\r\nTo: <sip:carol@sip-push.test>\r\nNS: imdn <urn:ietf:params:imdn>\r\nimdn.Message-ID: 34jk324j\r\nimdn.Disposition-Notification: positive-delivery, negative-delivery\r\n\r\nContent-Type: text/plain;charset=utf-8\r\n\r\nstored cpim push\r\n',
+      type: 'message/cpim',
+    };
+    const plain = { body: 'plain offline push, no date prefix', type: 'text/plain' };
+    for (const m of [json, cpim, plain]) {
+      expect((await pushMessage(psa, aor('carol'), m.body, m.type)).finals.map((r) => r.status)).toEqual([407, 202]);
+    }
+    expect(sqliteCount(core.dbPath, 'silo')).toBe(3);
+    const carol = await connect('carol');
+    await carol.register({ contactParams: APPS_PARAMS });
+    for (const m of [json, cpim, plain]) {
+      // msilo sends all stored messages at once: no ordering guarantee.
+      const delivered = await carol.waitForRequest(isMessageWith(m.body), `the stored ${m.type} MESSAGE`);
+      expect(Buffer.from(delivered.body).equals(Buffer.from(encodeUtf8(m.body)))).toBe(true);
+      expect(getHeader(delivered, 'Content-Type')).toBe(m.type);
+      expect(getHeaders(delivered, 'Content-Type')).toHaveLength(1);
+      expect(getHeader(delivered, 'Accept-Contact')).toBe(PUSH_ACCEPT_CONTACT);
+      expect(getHeader(delivered, 'X-Msilo-Content-Type')).toBeUndefined();
+      expect(parseNameAddr(getHeader(delivered, 'From') ?? '').uri).toBe(aor('psa'));
+      carol.respond(delivered, 200);
+    }
+    // Acknowledged: msilo deletes them (on its check_time timer).
+    await expect.poll(() => sqliteCount(core.dbPath, 'silo'), { timeout: 15000, interval: 200 }).toBe(0);
+  });
+
+  it('two registered instances of one user both receive a forked MESSAGE; the 200 wins over the 404', async () => {
+    const tab1 = await connect('dave');
+    const tab2 = await connect('dave');
+    await tab1.register({ contactParams: ';+g.oma.pusheventapp="news.ua";+sip.instance="<urn:uuid:00000000-0000-4000-8000-00000000d001>";reg-id=1' });
+    await tab2.register({ contactParams: ';+g.oma.pusheventapp="mms.ua";+sip.instance="<urn:uuid:00000000-0000-4000-8000-00000000d002>";reg-id=1' });
+    const psa = await connect('psa');
+    const body = 'forked news';
+    const sent = pushMessage(psa, aor('dave'), body);
+    const [m1, m2] = await Promise.all([
+      tab1.waitForRequest(isMessageWith(body), 'the forked MESSAGE on tab 1'),
+      tab2.waitForRequest(isMessageWith(body), 'the forked MESSAGE on tab 2'),
+    ]);
+    // Kamailio does not filter by Accept-Contact (RFC 3841): the tab without news.ua says 404.
+    tab2.respond(m2, 404);
+    tab1.respond(m1, 200);
+    expect((await sent).final.status).toBe(200);
+  });
+
+  it('a MESSAGE to a GRUU reaches only that instance (RFC 5627 section 7)', async () => {
+    const tab1 = await connect('dave');
+    const tab2 = await connect('dave');
+    const r1 = await tab1.register({ contactParams: ';+sip.instance="<urn:uuid:00000000-0000-4000-8000-00000000e001>";reg-id=1' });
+    await tab2.register({ contactParams: ';+sip.instance="<urn:uuid:00000000-0000-4000-8000-00000000e002>";reg-id=1' });
+    const mine = getHeaderValues(r1.final, 'Contact').map(parseNameAddr).find((c) => c.uri.startsWith(tab1.contactUri()));
+    const gruu = (mine?.params.get('pub-gruu') ?? '').replace(/"/g, '');
+    expect(gruu).toContain(';gr=urn:uuid:00000000-0000-4000-8000-00000000e001');
+    const psa = await connect('psa');
+    const sent = pushMessage(psa, gruu, 'to one tab');
+    const m = await tab1.waitForRequest(isMessageWith('to one tab'), 'the MESSAGE sent to the GRUU');
+    tab1.respond(m, 200);
+    expect((await sent).final.status).toBe(200);
+    expect(tab2.received.some(isMessageWith('to one tab'))).toBe(false);
+  });
+
+  it('closing the WebSocket removes the binding (reg event says so; the next MESSAGE is stored, 202)', async () => {
+    const psa = await connect('psa');
+    const sub = await psa.request('SUBSCRIBE', aor('alice'), {
+      headers: [
+        { name: 'Event', value: 'reg' },
+        { name: 'Accept', value: 'application/reginfo+xml' },
+        { name: 'Contact', value: `<${psa.contactUri()}>` },
+      ],
+    });
+    expect(sub.final.status).toBe(200);
+    const alice = await connect('alice');
+    await alice.register({ contactParams: APPS_PARAMS });
+    await psa.waitForRequest((r) => r.method === 'NOTIFY' && /state="active"[^>]*>\s*<uri>[^<]*/.test(bodyText(r)) && bodyText(r).includes(alice.contactUser), 'alice active');
+    await alice.close();
+    const gone = await psa.waitForRequest(
+      (r) => r.method === 'NOTIFY' && new RegExp(`state="terminated"[^>]*>[\\s\\S]*?<uri>[^<]*${alice.contactUser}`).test(bodyText(r)),
+      'a NOTIFY with alice\'s contact terminated',
+      15000,
+    );
+    expect(bodyText(gone)).toMatch(/event="(expired|unregistered)"/);
+    const after = await pushMessage(psa, aor('alice'), 'after close');
+    expect(after.final.status).toBe(202);
+  });
+
+  it('a user may watch only its own registrations; other non-senders get 403', async () => {
+    const mallory = await connect('mallory');
+    const res = await mallory.request('SUBSCRIBE', aor('bob'), {
+      headers: [
+        { name: 'Event', value: 'reg' },
+        { name: 'Contact', value: `<${mallory.contactUri()}>` },
+      ],
+    });
+    expect(res.final.status).toBe(403);
+  });
+
+  it('the WebSocket endpoint also offers the msrp subprotocol (RFC 7977) and answers an MSRP AUTH with a digest challenge', async () => {
+    const { default: WebSocket } = await import('ws');
+    const ws = new WebSocket(core.wsUrl, 'msrp');
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    expect(ws.protocol).toBe('msrp');
+    const reply = new Promise<string>((resolve) => ws.once('message', (data: Buffer) => resolve(data.toString('utf8'))));
+    ws.send(
+      'MSRP a786hjs2 AUTH\r\nTo-Path: msrp://127.0.0.1:' +
+        core.wsPort +
+        ';ws\r\nFrom-Path: msrp://x1.invalid:2855/s1;ws\r\n-------a786hjs2$\r\n',
+    );
+    const text = await reply;
+    ws.close();
+    expect(text).toMatch(/^MSRP a786hjs2 401 Unauthorized\r\n/);
+    expect(text).toMatch(/WWW-Authenticate: Digest realm="sip-push\.test"/);
+  });
+
+  it.skipIf(sippMissing)('sipp (deploy/kamailio/sipp/push-message.xml) pushes an authenticated MESSAGE with Accept-Contact to a WebSocket receiver', async () => {
+    const receiver = await connect('bob');
+    await receiver.register({ contactParams: APPS_PARAMS });
+    receiver.autoAnswer.set('MESSAGE', 200);
+    const result = await runSipp(join(import.meta.dirname, 'sipp', 'push-message.xml'), core, 'bob');
+    const msg = await receiver.waitForRequest((r) => r.method === 'MESSAGE' && bodyText(r).includes('sipp push'), 'the sipp MESSAGE');
+    expect(getHeader(msg, 'Accept-Contact')).toBe(PUSH_ACCEPT_CONTACT);
+    expect(getHeader(msg, 'Content-Type')).toBe('text/plain');
+    expect(result.code).toBe(0);
+  });
+});
+
+function sqliteCount(dbPath: string, table: string): number {
+  const res = spawnSync('sqlite3', [dbPath, `SELECT COUNT(*) FROM ${table};`], { encoding: 'utf8' });
+  return Number(res.stdout.trim());
+}
+
+async function runSipp(scenario: string, core: KamailioHandle, target: string): Promise<{ code: number | null; output: string }> {
+  const sippArgs = [
+    `${core.host}:${core.sipPort}`,
+    '-sf', scenario,
+    '-t', 'u1',
+    '-i', core.host,
+    '-p', String(await freePort(core.host, true)),
+    '-m', '1',
+    '-s', target,
+    '-au', 'psa',
+    '-ap', USERS.psa,
+    '-key', 'domain', core.domain,
+    '-key', 'sender', 'psa',
+    '-timeout', '20',
+    '-timeout_error',
+    '-nostdin',
+    '-trace_err',
+    '-error_file', join(core.runtimeDir, 'sipp-errors.log'),
+  ];
+  return new Promise((resolve) => {
+    const child = spawn('sipp', sippArgs, { cwd: core.runtimeDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
