@@ -112,7 +112,7 @@ export function parseHead(head: string): { start: Omit<SipRequest, 'headers' | '
   const startLine = lines[0] ?? '';
   let start: Omit<SipRequest, 'headers' | 'body'> | Omit<SipResponse, 'headers' | 'body'>;
   if (startLine.startsWith(SIP_VERSION + ' ')) {
-    const m = /^SIP\/2\.0 (\d{3}) ?(.*)$/.exec(startLine);
+    const m = /^SIP\/2\.0 (\d{3}) ?([^\r\n]*)$/.exec(startLine);
     if (!m) throw new SipError('SIP_ERR_START_LINE', 400, `Malformed status line: ${truncate(startLine)}`);
     start = { kind: 'response', status: Number(m[1]), reason: m[2] ?? '' };
   } else {
