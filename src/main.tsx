@@ -4,16 +4,29 @@
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createPushAgent } from './agent/agent.ts';
+import { createPushAgent, DEFAULT_DB_NAME } from './agent/agent.ts';
+import type { AgentConfig, PushAgent } from './agent/types.ts';
 import { App } from './ui/app/App.tsx';
 import { createShell } from './ui/app/shell.ts';
 import { browserConfigSources, saveSettings } from './ui/config/browserSources.ts';
 import './ui/styles.css';
 
+async function createAgentFactory(): Promise<(config: AgentConfig) => PushAgent> {
+  if (!__TEST_HOOKS__) return (config) => createPushAgent(config);
+  // e2e builds only: tests hold group commits and watch dispatch through window.__sipPushTest.
+  const { createCommitGate, installTestHooks } = await import('./agent/testHooks.ts');
+  const gate = createCommitGate();
+  return (config) => {
+    const agent = createPushAgent(config, { beforeCommit: () => gate.wait() });
+    installTestHooks(agent, gate, DEFAULT_DB_NAME);
+    return agent;
+  };
+}
+
 const shell = createShell({
   sources: browserConfigSources(),
   origin: window.location.origin,
-  createAgent: (config) => createPushAgent(config),
+  createAgent: await createAgentFactory(),
   saveSettings,
 });
 

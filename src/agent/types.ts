@@ -145,4 +145,6 @@ export interface AgentOptions {
   limits?: Partial<AgentLimits>;
   /** IndexedDB database name; one per agent instance (the widget and the page must not collide). */
   dbName?: string;
+  /** Test builds only: awaited before each group commit's transaction (see testHooks.ts). */
+  beforeCommit?: () => Promise<void>;
 }

@@ -31,6 +31,12 @@ export interface InterceptingSocketOptions {
   /** Methods handled by the agent instead of JsSIP. */
   interceptMethods: ReadonlySet<string>;
   onRequest: InterceptedRequestHandler;
+  /**
+   * Told of every 2xx to a REGISTER after JsSIP has processed it: JsSIP emits `registered`
+   * only for the first one, and the agent must also know when a refresh carrying new
+   * feature tags succeeded.
+   */
+  onRegisterSuccess?: () => void;
   limits?: SipParseLimits;
   /** Factory for the WebSocket (tests inject one). */
   createWebSocket?: (url: string, protocol: string) => WebSocket;
@@ -122,6 +128,7 @@ export class InterceptingSocket {
     const method = requestMethod(data);
     if (method === null || !this.options.interceptMethods.has(method)) {
       this.ondata(data);
+      if (method === null && this.options.onRegisterSuccess && isRegisterSuccess(data)) this.options.onRegisterSuccess();
       return;
     }
     let request: SipRequest;
@@ -169,6 +176,16 @@ export class InterceptingSocket {
       // Nothing to address a response to: drop it, as RFC 3261 section 16.3 lets a UA do.
     }
   }
+}
+
+const REGISTER_CSEQ = /\r\nCSeq[ \t]*:[ \t]*\d+[ \t]+REGISTER[ \t]*\r\n/i;
+
+/** True for a 2xx response whose CSeq method is REGISTER. */
+export function isRegisterSuccess(data: string | ArrayBuffer): boolean {
+  const text = typeof data === 'string' ? data : decodeUtf8(new Uint8Array(data));
+  if (!text.startsWith('SIP/2.0 2')) return false;
+  const headEnd = text.indexOf('\r\n\r\n');
+  return REGISTER_CSEQ.test(text.slice(0, headEnd < 0 ? undefined : headEnd + 2));
 }
 
 /** The method of a request, read from the first bytes without decoding the rest; null for responses. */

@@ -88,6 +88,7 @@ export class SipEndpoint {
       url: config.server,
       interceptMethods: this.options.interceptMethods,
       onRequest: this.options.onRequest,
+      onRegisterSuccess: () => this.onRegisterRefreshed(),
     });
     const ua = new UA({
       sockets: [this.socket as unknown as Socket],
@@ -178,6 +179,16 @@ export class SipEndpoint {
     this.socket?.disconnect();
     this.apply({ type: 'stop' });
     this.notifySettled();
+  }
+
+  /** A REGISTER succeeded (first or refresh): record what it announced, send pending changes. */
+  private onRegisterRefreshed(): void {
+    const ua = this.ua;
+    if (!ua || !ua.isRegistered() || this.current.phase === 'stopped') return;
+    this.registerInFlight = false;
+    const gruu = (ua.contact as unknown as { pub_gruu?: string | null }).pub_gruu ?? undefined;
+    this.apply({ type: 'registered', registeredApps: this.sentApps, ...(gruu ? { gruu } : {}) });
+    this.registerAgainIfStale();
   }
 
   private registerAgainIfStale(): void {

@@ -1,6 +1,5 @@
 /**
- * One running agent and its store: create, register the configured apps with the generic
- * viewer, start; and stop. Side effects live here, outside components.
+ * One running agent and its store: create, start, and stop. Side effects live here, outside components.
  */
 import type { AgentConfig, PushAgent } from '../../agent/types.ts';
 import { createAgentStore, type AgentStore, type AgentStoreOptions } from '../store/agentStore.ts';
@@ -20,11 +19,10 @@ let sessionIds = 0;
 export function startSession(config: AgentConfig, createAgent: CreateAgent, storeOptions?: AgentStoreOptions): Session {
   const agent = createAgent(config);
   const store = createAgentStore(agent, storeOptions);
-  for (const app of config.apps ?? []) {
-    // The generic viewer: the inbox is fed by 'stored' events, so the handler only tells
-    // the store that the push reached its app.
-    agent.registerApp({ ...app, handler: (push) => store.noteDispatched(push) });
-  }
+  // Configured apps are declared to the agent through config.apps: announced, accepted,
+  // stored and shown by the generic viewer (the inbox, fed by 'stored' events). They get no
+  // handler here, so an in-page app registering one of these IDs later still receives every
+  // stored push it has not seen (src/agent/agent.ts).
   store.syncApps();
   agent.start().catch((error: unknown) => {
     // The failure is also the agent's state ('failed', with its reason), which the UI shows.

@@ -1,0 +1,178 @@
+/**
+ * The Push Receiver Agent facade: wires the SIP endpoint (registration, intercepting socket),
+ * the MESSAGE intake, the group-committing store and the app dispatcher.
+ *
+ * Apps come from two places. Configuration *declares* apps (AgentConfig.apps): they are
+ * announced in REGISTER, their pushes are accepted and stored, and the UI shows them. In-page
+ * code *registers* apps with a handler (registerApp): a registered spec overrides a declared
+ * one of the same ID, and the handler receives every stored push of that app exactly once,
+ * including those stored before it registered.
+ *
+ *   socket --MESSAGE--> intake --policy--> committer --(one IDB transaction per tick)--> 200
+ *                                               '--committed--> 'stored' event + dispatcher --> handler
+ */
+import { createResponse, randomToken, type SipRequest, type SipResponse } from '../protocol/sip/index.ts';
+import { AppRegistry } from './apps/registry.ts';
+import { Dispatcher } from './apps/dispatcher.ts';
+import { TypedEmitter } from './events.ts';
+import { createMessageIntake, type MessageIntake } from './push/messageIntake.ts';
+import { answerOptions } from './sip/optionsResponder.ts';
+import { initialState } from './sip/registrationState.ts';
+import { SipEndpoint } from './sip/sipEndpoint.ts';
+import { GroupCommitter } from './store/groupCommit.ts';
+import { PushStore } from './store/pushStore.ts';
+import {
+  DEFAULT_AGENT_LIMITS,
+  type AgentConfig,
+  type AgentEvents,
+  type AgentLimits,
+  type AgentOptions,
+  type AgentState,
+  type PushAgent,
+  type PushApp,
+  type PushAppSpec,
+  type StoredPush,
+} from './types.ts';
+
+export const DEFAULT_DB_NAME = 'sip-push';
+const INSTANCE_ID_KEY = 'instanceId';
+/** Content types every agent accepts on the wire: CPIM wraps the app's own type (RFC 3862). */
+const WRAPPER_TYPES = ['message/cpim'];
+
+interface Running {
+  store: PushStore;
+  committer: GroupCommitter;
+  dispatcher: Dispatcher;
+  intake: MessageIntake;
+  endpoint: SipEndpoint;
+}
+
+export function createPushAgent(config: AgentConfig, options: AgentOptions = {}): PushAgent {
+  return new PushReceiverAgent(config, options);
+}
+
+class PushReceiverAgent implements PushAgent {
+  readonly config: AgentConfig;
+  readonly limits: AgentLimits;
+  private readonly options: AgentOptions;
+  private readonly events = new TypedEmitter<AgentEvents>();
+  private readonly registry = new AppRegistry();
+  /** Declared by configuration, keyed by lower-case ID (IDs compare case-insensitively). */
+  private readonly declared = new Map<string, PushAppSpec>();
+  private running: Running | null = null;
+  private starting: Promise<Running> | null = null;
+  private stopped = false;
+  private idleState: AgentState = initialState();
+
+  constructor(config: AgentConfig, options: AgentOptions) {
+    this.config = config;
+    this.options = options;
+    this.limits = { ...DEFAULT_AGENT_LIMITS, ...options.limits };
+    for (const spec of config.apps ?? []) this.declared.set(spec.id.toLowerCase(), spec);
+    this.registry.on('changed', () => this.running?.endpoint.refreshRegistration());
+  }
+
+  get state(): AgentState {
+    return this.running?.endpoint.state ?? this.idleState;
+  }
+
+  on<K extends keyof AgentEvents>(event: K, listener: (payload: AgentEvents[K]) => void): () => void {
+    return this.events.on(event, listener);
+  }
+
+  registerApp(app: PushApp): () => void {
+    return this.registry.register(app);
+  }
+
+  apps(): PushAppSpec[] {
+    const registered = this.registry.specs();
+    const ids = new Set(registered.map((s) => s.id.toLowerCase()));
+    return [...registered, ...[...this.declared.values()].filter((s) => !ids.has(s.id.toLowerCase()))];
+  }
+
+  async listPushes(appId: string, options: { limit?: number } = {}): Promise<StoredPush[]> {
+    const running = await this.ready();
+    return running.store.list(appId, options);
+  }
+
+  async start(): Promise<void> {
+    const running = await this.ready();
+    await running.endpoint.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const running = this.running ?? (this.starting ? await this.starting.catch(() => null) : null);
+    if (!running) return;
+    await running.endpoint.stop();
+    running.intake.close();
+    running.dispatcher.close();
+    await running.committer.idle();
+    await running.dispatcher.idle();
+    running.store.close();
+    this.running = null;
+  }
+
+  /** Open storage and build the pipeline once; the socket is opened by start(). */
+  private ready(): Promise<Running> {
+    this.starting ??= this.build();
+    return this.starting;
+  }
+
+  private async build(): Promise<Running> {
+    if (this.stopped) throw new Error('This agent was stopped; create a new one');
+    const store = await PushStore.open(this.options.dbName ?? DEFAULT_DB_NAME);
+    const instanceId = await store.ensureMeta<string>(INSTANCE_ID_KEY, () => crypto.randomUUID());
+    const committer = await GroupCommitter.create({
+      store,
+      limits: this.limits,
+      ...(this.options.beforeCommit ? { beforeCommit: this.options.beforeCommit } : {}),
+    });
+    const dispatcher = new Dispatcher({
+      store,
+      apps: this.registry,
+      onDispatched: (push) => this.events.emit('dispatched', push),
+    });
+    committer.on('committed', (pushes) => {
+      this.events.emit('stored', pushes);
+      dispatcher.dispatchStored(pushes);
+    });
+    const lookup = { get: (id: string) => this.registry.get(id) ?? this.declared.get(id.toLowerCase()) };
+    const intake = createMessageIntake({
+      apps: lookup,
+      committer,
+      limits: this.limits,
+      onRejected: (rejection) => this.events.emit('rejected', rejection),
+    });
+    const endpoint = new SipEndpoint({
+      config: this.config,
+      instanceId,
+      ...(this.config.uaprofUrl ? { uaprofUrl: absoluteUrl(this.config.uaprofUrl) } : {}),
+      appIds: () => this.apps().map((a) => a.id),
+      interceptMethods: new Set(['MESSAGE', 'OPTIONS']),
+      onRequest: (request) => this.handleRequest(request),
+      onStateChange: (state) => this.events.emit('state', state),
+    });
+    this.idleState = initialState(instanceId);
+    dispatcher.start();
+    this.running = { store, committer, dispatcher, intake, endpoint };
+    return this.running;
+  }
+
+  private handleRequest(request: SipRequest): Promise<SipResponse> | SipResponse {
+    const running = this.running;
+    if (!running) return createResponse(request, 503, { reason: 'Push Receiver Not Ready', toTag: randomToken(10) });
+    if (request.method === 'OPTIONS') {
+      const accept = new Set<string>(WRAPPER_TYPES);
+      for (const app of this.apps()) for (const type of app.accept) accept.add(type);
+      return answerOptions(request, { contact: running.endpoint.contactHeader(), accept: [...accept], toTag: randomToken(10) });
+    }
+    return running.intake.handle(request);
+  }
+}
+
+/** A relative UAProf URL is resolved against the page (config.json ships `/uaprof.rdf`). */
+function absoluteUrl(url: string): string {
+  if (typeof location === 'undefined') return url;
+  return new URL(url, location.href).href;
+}
