@@ -24,26 +24,31 @@ function harness(sources: Partial<ConfigSources> = {}) {
 }
 
 describe('shell', () => {
-  it('boots: every configured app registered with the generic viewer, then started', async () => {
+  it('boots: the agent gets the configuration (configured apps declared, no handler) and is started', async () => {
     const { shell, agents } = harness();
     await shell.boot();
     expect(agents).toHaveLength(1);
     const agent = agents[0]!;
-    expect(agent.registered.map((a) => a.id)).toEqual(['news.ua', 'mms.ua']);
+    expect(agent.config).toEqual(good);
+    expect(agent.registered).toEqual([]);
     expect(agent.started).toBe(1);
     const state = shell.store.getState();
     expect(state.settingsOpen).toBe(false);
     expect(state.session?.agent).toBe(agent);
+    state.session!.store.flush();
+    expect(state.session!.store.store.getState().apps.map((a) => a.id)).toEqual(['news.ua', 'mms.ua']);
   });
 
-  it('the generic viewer handler tells the store the push was dispatched', async () => {
+  it('the inbox follows the agent: stored, then dispatched when an in-page app takes the push', async () => {
     const { shell, agents } = harness();
     await shell.boot();
     const agent = agents[0]!;
     const session = shell.store.getState().session!;
     const p = { id: '1', appId: 'news.ua', from: 'sip:a@b', to: 'sip:alice@localhost', contentType: 'text/plain', content: new Uint8Array(), size: 0, receivedAt: 1, via: 'message' as const, dedupKey: 'k', dispatched: false };
     agent.emit('stored', [p]);
-    await agent.registered[0]!.handler(p);
+    session.store.flush();
+    expect(session.store.store.getState().inboxes['news.ua']![0]!.dispatched).toBe(false);
+    agent.emit('dispatched', { ...p, dispatched: true });
     session.store.flush();
     expect(session.store.store.getState().inboxes['news.ua']![0]!.dispatched).toBe(true);
   });
@@ -73,7 +78,7 @@ describe('shell', () => {
     expect(agents).toHaveLength(2);
     expect(agents[0]!.stopped).toBe(1);
     expect(agents[1]!.config).toBe(next);
-    expect(agents[1]!.registered.map((a) => a.id)).toEqual(['x.ua']);
+    expect(agents[1]!.started).toBe(1);
     expect(shell.store.getState()).toMatchObject({ settingsOpen: false, session: { agent: agents[1] }, load: { status: 'ok', source: 'saved' } });
   });
 

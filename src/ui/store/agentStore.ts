@@ -20,7 +20,7 @@ export interface AgentStore {
   readonly agent: PushAgent;
   /** Shows an app's inbox. */
   select(appId: string): void;
-  /** Lets the store know a push reached its app (the generic viewer's handler calls this). */
+  /** Marks a push as taken by its app without waiting for the agent's 'dispatched' event (for in-page handlers). */
   noteDispatched(push: StoredPush): void;
   /** Re-reads the agent's app list and loads the inbox of any app not loaded yet. */
   syncApps(): void;

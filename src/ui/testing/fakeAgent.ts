@@ -37,7 +37,12 @@ export function fakeAgent(config: AgentConfig = { server: 'ws://127.0.0.1:1', ao
         agent.registered = agent.registered.filter((a) => a !== app);
       };
     },
-    apps: (): PushAppSpec[] => agent.registered.map(({ handler: _h, ...spec }) => spec),
+    // Like the real agent: registered apps, then configured (declared) ones not registered.
+    apps: (): PushAppSpec[] => {
+      const registered = agent.registered.map(({ handler: _h, ...spec }): PushAppSpec => spec);
+      const ids = new Set(registered.map((a) => a.id));
+      return [...registered, ...(config.apps ?? []).filter((a) => !ids.has(a.id))];
+    },
     async listPushes(appId, options) {
       agent.listCalls.push(options?.limit !== undefined ? { appId, limit: options.limit } : { appId });
       return (agent.stored.get(appId) ?? []).slice(0, options?.limit);

@@ -23,7 +23,11 @@ export const PushItem = memo(function PushItem({ push }: { push: StoredPush }) {
         <span className="push-type" data-testid="push-type">{parseMediaType(push.contentType).essence || push.contentType}</span>
         <span className="push-size">{formatBytes(push.size)}</span>
         {push.via === 'msrp' && <span className="push-badge">MSRP</span>}
-        {!push.dispatched && <span className="push-badge push-pending">not yet dispatched</span>}
+        {push.dispatched && (
+          <span className="push-badge push-dispatched" data-testid="push-dispatched" title="An in-page push application has taken this push">
+            handed to app
+          </span>
+        )}
       </p>
       <PushViewer push={push} />
     </article>
