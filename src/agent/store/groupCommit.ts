@@ -2,14 +2,17 @@
  * Group commit: pushes enqueued in the same tick share ONE readwrite transaction, and each
  * enqueue() settles only when that transaction completes (ARCHITECTURE.md section 5).
  *
- *   enqueue ──> queue ──(queueMicrotask)──> drain loop: one batch in flight at a time
+ *   enqueue ──> queue ──(queueMicrotask)──> pump: up to maxConcurrentCommits batches in flight
  *                                             batch = up to maxBatchSize queued items
  *                                             await beforeCommit()       (test gate)
  *                                             PushStore.commitBatch()    (one transaction)
  *                                             emit 'committed', settle every promise
  *
- * While a batch is in flight, arrivals queue and form the next batch, so under load the
- * batches grow by themselves; an idle committer commits a lone push at once.
+ * While batches are in flight, arrivals queue and form the next batch, so under load the
+ * batches grow by themselves; an idle committer commits a lone push at once. Two batches
+ * may be in flight: IndexedDB runs overlapping read-write transactions one after the other,
+ * in creation order, but the second is already queued in the backend when the first
+ * completes, so storage never idles between batches (bench/push-throughput).
  *
  * Dedup happens twice: in memory, an item whose dedupKey is queued or in flight waits for
  * the first one and resolves 'duplicate' once that one is committed (or is retried if the
@@ -32,7 +35,7 @@ export interface GroupCommitterEvents {
 
 export interface GroupCommitterOptions {
   store: PushStore;
-  limits?: Partial<Pick<AgentLimits, 'maxStoredPushes' | 'maxBatchSize' | 'maxInFlight'>>;
+  limits?: Partial<Pick<AgentLimits, 'maxStoredPushes' | 'maxBatchSize' | 'maxInFlight'>> & { maxConcurrentCommits?: number };
   /**
    * Test-only gate, awaited before each batch's transaction starts (the e2e test holds
    * commits with it to prove that the 200 waits for the commit). A rejection fails the batch.
@@ -55,7 +58,12 @@ export class GroupCommitter extends TypedEmitter<GroupCommitterEvents> {
   private queue: Pending[] = [];
   /** dedupKey -> outcome promise of the first push with that key, while queued or in flight. */
   private readonly inFlight = new Map<string, Promise<EnqueueOutcome>>();
-  private draining: Promise<void> | undefined;
+  private scheduled = false;
+  /** Batches whose transaction is in flight, and how many pushes they may store. */
+  private active = 0;
+  private reserved = 0;
+  private readonly maxConcurrentCommits: number;
+  private idleWaiters: Array<() => void> = [];
 
   private constructor(options: GroupCommitterOptions, storedCount: number) {
     super();
@@ -64,6 +72,7 @@ export class GroupCommitter extends TypedEmitter<GroupCommitterEvents> {
     this.maxBatchSize = Math.max(1, options.limits?.maxBatchSize ?? 256);
     this.maxInFlight = options.limits?.maxInFlight ?? Infinity;
     this.beforeCommit = options.beforeCommit;
+    this.maxConcurrentCommits = Math.max(1, options.limits?.maxConcurrentCommits ?? 2);
     this.storedCount = storedCount;
   }
 
@@ -94,28 +103,40 @@ export class GroupCommitter extends TypedEmitter<GroupCommitterEvents> {
     const outcome = new Promise<EnqueueOutcome>((resolve) => this.queue.push({ item, resolve }));
     this.inFlight.set(item.dedupKey, outcome);
     void outcome.then(() => this.inFlight.delete(item.dedupKey));
-    if (!this.draining) {
-      this.draining = new Promise<void>((resolve) => queueMicrotask(resolve)).then(() => this.drain());
+    if (!this.scheduled) {
+      // After the current task's other enqueues, so one tick's pushes share a transaction.
+      this.scheduled = true;
+      queueMicrotask(() => {
+        this.scheduled = false;
+        this.pump();
+      });
     }
     return outcome;
   }
 
   /** Resolves once everything enqueued so far has settled (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.draining || this.inFlight.size > 0) {
-      if (this.draining) await this.draining;
+    while (this.scheduled || this.active > 0 || this.queue.length > 0 || this.inFlight.size > 0) {
+      if (this.scheduled || this.active > 0 || this.queue.length > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
       else await Promise.all(this.inFlight.values());
     }
   }
 
-  private async drain(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatchSize);
-        await this.commit(batch);
-      }
-    } finally {
-      this.draining = undefined;
+  private pump(): void {
+    while (this.active < this.maxConcurrentCommits && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatchSize);
+      this.active++;
+      this.reserved += batch.length;
+      void this.commit(batch).finally(() => {
+        this.active--;
+        this.reserved -= batch.length;
+        this.pump();
+        if (this.active === 0 && this.queue.length === 0 && !this.scheduled) {
+          const waiters = this.idleWaiters;
+          this.idleWaiters = [];
+          for (const resolve of waiters) resolve();
+        }
+      });
     }
   }
 
@@ -123,7 +144,8 @@ export class GroupCommitter extends TypedEmitter<GroupCommitterEvents> {
     let settled: EnqueueOutcome[];
     try {
       if (this.beforeCommit) await this.beforeCommit();
-      const capacity = Math.max(0, this.maxStoredPushes - this.storedCount);
+      // Other batches in flight may still store theirs: count them as taken.
+      const capacity = Math.max(0, this.maxStoredPushes - this.storedCount - (this.reserved - batch.length));
       const results = await this.store.commitBatch(
         batch.map((p) => p.item),
         { capacity },

@@ -5,7 +5,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { PushAgent, StoredPush } from '../../agent/types.ts';
-import { createBatcher, frameScheduler, type Scheduler } from './batcher.ts';
+import { createBatcher, throttledFrameScheduler, type Scheduler } from './batcher.ts';
 import { DEFAULT_VIEW_LIMITS, initialView, reduceAll, type AgentAction, type AgentView, type ViewLimits } from './reducers.ts';
 
 export interface AgentStoreOptions {
@@ -34,6 +34,9 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Most view updates per second come from agent events: one per this many milliseconds. */
+export const UI_UPDATE_INTERVAL_MS = 100;
+
 export function createAgentStore(agent: PushAgent, options: AgentStoreOptions = {}): AgentStore {
   const limits: ViewLimits = { ...DEFAULT_VIEW_LIMITS, ...options.limits };
   const now = options.now ?? Date.now;
@@ -45,7 +48,7 @@ export function createAgentStore(agent: PushAgent, options: AgentStoreOptions = 
     const next = reduceAll(current, actions, limits);
     if (next !== current) store.setState(next, true);
   };
-  const batcher = createBatcher<AgentAction>(apply, options.schedule ?? frameScheduler());
+  const batcher = createBatcher<AgentAction>(apply, options.schedule ?? throttledFrameScheduler(UI_UPDATE_INTERVAL_MS));
   const requested = new Set<string>();
 
   const loadInbox = (appId: string): void => {

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { manualScheduler } from '../testing/manualScheduler.ts';
-import { createBatcher, frameScheduler } from './batcher.ts';
+import { createBatcher, frameScheduler, throttledFrameScheduler } from './batcher.ts';
 
 describe('createBatcher', () => {
   it('delivers a burst once, on the next tick, in order', () => {
@@ -100,5 +100,31 @@ describe('frameScheduler', () => {
       vi.unstubAllGlobals();
       vi.useRealTimers();
     }
+  });
+});
+
+describe('throttledFrameScheduler', () => {
+  it('delivers at most once per interval, on a frame', () => {
+    vi.useFakeTimers();
+    const frames: Array<() => void> = [];
+    vi.stubGlobal('requestAnimationFrame', (cb: () => void) => frames.push(cb));
+    vi.stubGlobal('cancelAnimationFrame', () => {});
+    let t = 1000;
+    const schedule = throttledFrameScheduler(100, 250, () => t);
+    const runs: number[] = [];
+    schedule(() => runs.push(t));
+    expect(frames).toHaveLength(1); // first delivery: straight to the next frame
+    frames.shift()!();
+    expect(runs).toEqual([1000]);
+    t = 1010;
+    schedule(() => runs.push(t));
+    expect(frames).toHaveLength(0); // 90 ms left of the interval
+    t = 1100;
+    vi.advanceTimersByTime(90);
+    expect(frames).toHaveLength(1);
+    frames.shift()!();
+    expect(runs).toEqual([1000, 1100]);
+    vi.unstubAllGlobals();
+    vi.useRealTimers();
   });
 });

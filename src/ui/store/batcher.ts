@@ -76,3 +76,30 @@ export function frameScheduler(fallbackMs = 250): Scheduler {
     };
   };
 }
+
+/**
+ * At most one delivery per `minIntervalMs`, each on an animation frame. Under a burst of
+ * pushes every render delays the pushes queued behind it on the main thread; rendering ten
+ * times a second instead of sixty keeps the push path's latency close to the agent's own
+ * (bench/push-throughput) and is still instant to the eye.
+ */
+export function throttledFrameScheduler(minIntervalMs = 100, fallbackMs = 250, now: () => number = () => performance.now()): Scheduler {
+  const frame = frameScheduler(fallbackMs);
+  let lastRun = -Infinity;
+  return (callback) => {
+    let cancelFrame: (() => void) | undefined;
+    const startFrame = (): void => {
+      cancelFrame = frame(() => {
+        lastRun = now();
+        callback();
+      });
+    };
+    const wait = lastRun + minIntervalMs - now();
+    const timer = wait > 0 ? setTimeout(startFrame, wait) : undefined;
+    if (timer === undefined) startFrame();
+    return () => {
+      if (timer !== undefined) clearTimeout(timer);
+      cancelFrame?.();
+    };
+  };
+}

@@ -7,12 +7,19 @@ import { PushItem } from './PushItem.tsx';
 
 const EMPTY: StoredPush[] = [];
 
+/**
+ * Every row has the same height (CSS .inbox-row; long content scrolls inside its row). Rows are
+ * not measured: measuring forces a layout per row per frame, which under a burst of pushes
+ * cost more than storing them (bench/push-throughput).
+ */
+export const ROW_HEIGHT_PX = 220;
+
 function PushList({ pushes }: { pushes: StoredPush[] }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: pushes.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => 140,
+    estimateSize: () => ROW_HEIGHT_PX,
     overscan: 4,
     getItemKey: (index) => pushes[index]?.id ?? index,
   });
@@ -23,7 +30,7 @@ function PushList({ pushes }: { pushes: StoredPush[] }) {
           const push = pushes[row.index];
           if (!push) return null;
           return (
-            <div key={row.key} data-index={row.index} ref={virtualizer.measureElement} className="inbox-row" style={{ transform: `translateY(${row.start}px)` }}>
+            <div key={row.key} data-index={row.index} className="inbox-row" style={{ height: ROW_HEIGHT_PX, transform: `translateY(${row.start}px)` }}>
               <PushItem push={push} />
             </div>
           );
