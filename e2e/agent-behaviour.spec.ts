@@ -1,0 +1,100 @@
+/**
+ * The receiver's SIP behaviour beyond the push itself: digest auth, reconnection, OPTIONS,
+ * and how content is shown (as data, never as HTML).
+ */
+import { RawSipClient } from './fixtures/rawSipClient.ts';
+import { startEmbeddedCore } from './fixtures/cores.ts';
+import { ReceiverPage } from './fixtures/receiverPage.ts';
+import { test, expect } from './fixtures/test.ts';
+import { startCore } from '../server/core/index.ts';
+
+test.describe('receiver agent', () => {
+  test('registers through a digest challenge, and a wrong password ends in "authentication failed" without retrying', async ({ page, browser }) => {
+    const core = await startEmbeddedCore({ users: { alice: 'secret', bob: 'other' } });
+    const registers: string[] = [];
+    const off = core.core.onMessage((e) => {
+      if (e.direction === 'in' && e.message.kind === 'request' && e.message.method === 'REGISTER') registers.push(e.flowId);
+    });
+    try {
+      const good = new ReceiverPage(page, core.wsUrl, { aor: `sip:alice@${core.domain}`, authUser: 'alice', password: 'secret' });
+      await good.open();
+      await good.expectRegistered();
+
+      const badContext = await browser.newContext();
+      const bad = new ReceiverPage(await badContext.newPage(), core.wsUrl, { aor: `sip:bob@${core.domain}`, authUser: 'bob', password: 'wrong' });
+      const before = registers.length;
+      await bad.open();
+      await bad.expectPhase('failed');
+      await expect(bad.page.getByTestId('agent-reason')).toContainText('Authentication failed');
+      // One REGISTER challenged, one with the wrong credentials, and no more.
+      expect(registers.length - before).toBe(2);
+      expect(await core.bindings(`sip:bob@${core.domain}`)).toEqual([]);
+      await badContext.close();
+    } finally {
+      off();
+      await core.close();
+    }
+  });
+
+  test('reconnects and registers again after the core goes away and comes back', async ({ page }) => {
+    const first = await startCore({ wsPort: 0, sipPort: null });
+    const port = Number(new URL(first.wsUrl).port);
+    const receiver = new ReceiverPage(page, first.wsUrl, { aor: 'sip:carol@localhost' });
+    await receiver.open();
+    await receiver.expectRegistered();
+    await first.close();
+    await receiver.expectPhase('reconnecting');
+    await expect(page.getByTestId('agent-reason')).toContainText('lost');
+    const second = await startCore({ wsPort: port, sipPort: null });
+    try {
+      await receiver.expectRegistered();
+      await expect.poll(() => second.bindings('sip:carol@localhost').map((b) => b.pushApps)).toEqual([['news.ua', 'mms.ua']]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  test('answers OPTIONS with its feature tags, Accept and Allow', async ({ receiver, core }) => {
+    await receiver.open();
+    await receiver.expectRegistered();
+    const raw = await RawSipClient.connect(core.wsUrl);
+    try {
+      const response = await raw.send(
+        `OPTIONS ${receiver.aor} SIP/2.0\r\nMax-Forwards: 70\r\nFrom: <${core.sender.aor}>;tag=o1\r\nTo: <${receiver.aor}>\r\nCall-ID: options-1\r\nCSeq: 1 OPTIONS\r\nAccept: application/sdp\r\nContent-Length: 0\r\n\r\n`,
+      );
+      const header = (name: string) => response.headers.find((h) => h.name.toLowerCase() === name)?.value ?? '';
+      expect(response.status).toBe(200);
+      expect(header('contact')).toContain('+g.oma.pusheventapp="news.ua,mms.ua"');
+      expect(header('accept').split(/\s*,\s*/)).toEqual(expect.arrayContaining(['message/cpim', 'text/plain', 'application/json', 'image/*', '*/*']));
+      expect(header('allow').split(/\s*,\s*/)).toEqual(expect.arrayContaining(['MESSAGE', 'OPTIONS', 'INVITE', 'BYE']));
+    } finally {
+      raw.close();
+    }
+  });
+
+  test('shows text as text (never as HTML), JSON pretty-printed, images as images, anything else as a download', async ({ receiver, sender }) => {
+    await receiver.open();
+    await receiver.expectRegistered();
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
+    const html = '<b id="injected">bold</b><img src=x onerror="window.__pwned=1">';
+    const pushes: Array<[string, string, string | Uint8Array]> = [
+      ['news.ua', 'text/plain', html],
+      ['news.ua', 'application/json', '{"title":"hi","n":[1,2]}'],
+      ['news.ua', 'image/png', new Uint8Array(png)],
+      ['mms.ua', 'application/octet-stream', new Uint8Array([0, 1, 2, 255])],
+    ];
+    for (const [app, contentType, body] of pushes) {
+      expect((await sender.sendPush({ to: receiver.aor, app, contentType, body })).status).toBe(200);
+    }
+    const items = receiver.inboxItems('news.ua');
+    await expect(items).toHaveCount(3);
+    const byType = (type: string) => items.filter({ has: receiver.page.getByTestId('push-type').getByText(type, { exact: true }) }).getByTestId('push-content');
+    await expect(byType('text/plain')).toHaveText(html);
+    await expect(receiver.page.locator('#injected')).toHaveCount(0);
+    expect(await receiver.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    await expect(byType('application/json')).toHaveText(JSON.stringify({ title: 'hi', n: [1, 2] }, null, 2));
+    await expect(byType('image/png').locator('img')).toHaveAttribute('src', /^blob:/);
+    await receiver.selectApp('mms.ua');
+    await expect(receiver.inboxItems('mms.ua').getByTestId('push-content').locator('a[download]')).toHaveCount(1);
+  });
+});
