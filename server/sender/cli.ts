@@ -1,33 +1,49 @@
 /**
- * Test sender CLI: one MESSAGE push (or a quick load trial) through a SIP/IP Core.
+ * Test sender CLI: one push (or a quick load trial of MESSAGE pushes) through a SIP/IP Core.
+ * Small content goes as a SIP MESSAGE (flow 5.4.1); a --file above --message-max bytes (or
+ * --mode msrp) goes as an INVITE and an MSRP file transfer over WebSocket (flow 5.4.2).
  *
  *   npm run push -- --to sip:alice@localhost --app news.ua --data "hello"
+ *   npm run push -- --to sip:alice@localhost --app news.ua --file video.mp4
  *
  * Exit status: 0 on 2xx, 1 on any other final status or a transport failure, 2 on usage errors.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isValidAppId, type SipHeader } from '../../src/protocol/sip/index.ts';
 import { guessContentType } from './contentType.ts';
 import { percentile, runLoad } from './load.ts';
+import type { TransferProgress } from './msrp/endpoint.ts';
+import type { LargePushRequest, LargePushResult } from './msrp/pushLarge.ts';
 import { createPushSender, type PushRequest, type PushResult } from './pushSender.ts';
 import { SenderError, validateExtraHeader } from './sipClient.ts';
 
 export const USAGE =
   'usage: npm run push -- --to <sip-uri> [--app <id>] [--type <mime>] (--data <text> | --file <path>) ' +
   '[--from <sip-uri>] [--server <ws-url>] [--auth-user <user>] [--password <pw>] [--header "Name: value"]... ' +
+  '[--mode auto|message|msrp] [--message-max bytes] [--msrp-port port] [--msrp-host addr] ' +
   '[--count N] [--concurrency K] [--timeout ms] [--verbose] [--help]';
+
+/** Largest --file sent as a MESSAGE in --mode auto: the receiver's default maxMessageBytes. */
+export const DEFAULT_MESSAGE_MAX = 60_000;
 
 const HELP = `${USAGE}
 
-Sends a SIP MESSAGE push through a SIP/IP Core over WebSocket (subprotocol sip).
+Sends a push through a SIP/IP Core over WebSocket (subprotocol sip): a SIP MESSAGE for small
+content, an INVITE and an MSRP file transfer (subprotocol msrp, the receiver connects to us)
+for a --file above --message-max bytes.
 
   --to <sip-uri>        recipient AoR or GRUU (required)
   --app <id>            push application ID; adds Accept-Contact: *;+g.oma.pusheventapp="<id>";require;explicit
   --type <mime>         content type (default: from the --file extension, text/plain for --data)
   --data <text>         body as UTF-8 text
   --file <path>         body from a file (bytes as they are)
+  --mode <mode>         auto (default): MSRP for a --file above --message-max bytes, else MESSAGE;
+                        message: always MESSAGE; msrp: always MSRP (needs --file)
+  --message-max <bytes> largest --file sent as a MESSAGE in auto mode (default ${DEFAULT_MESSAGE_MAX})
+  --msrp-port <port>    port of our MSRP WebSocket endpoint (default 0: a random free port)
+  --msrp-host <addr>    address it binds and puts in a=path (default 127.0.0.1)
   --from <sip-uri>      sender address (default sip:psa@localhost)
   --server <ws-url>     core WebSocket URL (default $SIP_PUSH_SERVER or ws://127.0.0.1:8066)
   --auth-user <user>    digest user (default: user part of --from)
@@ -35,19 +51,27 @@ Sends a SIP MESSAGE push through a SIP/IP Core over WebSocket (subprotocol sip).
   --header "N: v"       extra header, repeatable
   --count N             send N pushes (default 1) ...
   --concurrency K       ... with K in flight (default 1)
-  --timeout <ms>        Timer F: give up after this long without a final response (default 32000)
+  --timeout <ms>        Timer F/B: give up after this long without a final response (default 32000);
+                        for MSRP also how long the receiver has to connect, and to send its REPORT
   --verbose             print every SIP message sent and received on stderr
 
 Exit status: 0 on 2xx, 1 on another final status or a transport failure, 2 on usage errors.`;
 
 export class UsageError extends Error {}
 
+export type CliMode = 'message' | 'msrp';
+
 export interface CliConfig {
   server: string;
   from: string;
   authUser?: string;
   password?: string;
-  push: PushRequest;
+  /** What this run sends: `push` for message, `large` for msrp. */
+  mode: CliMode;
+  push?: PushRequest;
+  large?: LargePushRequest;
+  msrpPort: number;
+  msrpHost: string;
   count: number;
   concurrency: number;
   timeoutMs?: number;
@@ -76,6 +100,10 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
         count: { type: 'string' },
         concurrency: { type: 'string' },
         timeout: { type: 'string' },
+        mode: { type: 'string' },
+        'message-max': { type: 'string' },
+        'msrp-port': { type: 'string' },
+        'msrp-host': { type: 'string' },
         verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -93,13 +121,34 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
   }
   if (values.data !== undefined && values.file !== undefined) throw new UsageError('give either --data or --file, not both');
   if (values.data === undefined && values.file === undefined) throw new UsageError('missing --data <text> or --file <path>');
-  let body: string | Uint8Array;
+  const modeFlag = values.mode ?? 'auto';
+  if (modeFlag !== 'auto' && modeFlag !== 'message' && modeFlag !== 'msrp') throw new UsageError(`--mode ${modeFlag}: expected auto, message or msrp`);
+  const messageMax = values['message-max'] === undefined ? DEFAULT_MESSAGE_MAX : nonNegativeInt('--message-max', values['message-max']);
+  const msrpPort = values['msrp-port'] === undefined ? 0 : nonNegativeInt('--msrp-port', values['msrp-port']);
+  if (msrpPort > 65535) throw new UsageError(`--msrp-port ${msrpPort}: expected 0 to 65535`);
+  const msrpHost = values['msrp-host'] ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:-]+$/.test(msrpHost)) throw new UsageError(`--msrp-host ${msrpHost}: expected an IP address or host name`);
+  if (modeFlag === 'msrp' && values.file === undefined) throw new UsageError('--mode msrp needs --file <path>');
+  let mode: CliMode = 'message';
+  let body: string | Uint8Array = '';
   let contentType = values.type;
   if (values.file !== undefined) {
+    let size: number;
     try {
-      body = new Uint8Array(readFileSync(values.file));
+      const info = statSync(values.file);
+      if (!info.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EISDIR' });
+      size = info.size;
     } catch (err) {
       throw new UsageError(`--file ${values.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    mode = modeFlag === 'msrp' || (modeFlag === 'auto' && size > messageMax) ? 'msrp' : 'message';
+    if (mode === 'message') {
+      // Only small files are read whole; an MSRP transfer streams the file.
+      try {
+        body = new Uint8Array(readFileSync(values.file));
+      } catch (err) {
+        throw new UsageError(`--file ${values.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      }
     }
     contentType ??= guessContentType(values.file);
   } else {
@@ -121,17 +170,28 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     }
     headers.push(header);
   }
+  const common = { to: values.to, ...(values.app !== undefined ? { app: values.app } : {}), ...(headers.length ? { headers } : {}) };
   const config: CliConfig = {
     server: values.server ?? env.SIP_PUSH_SERVER ?? 'ws://127.0.0.1:8066',
     from: values.from ?? 'sip:psa@localhost',
-    push: { to: values.to, contentType, body, ...(values.app !== undefined ? { app: values.app } : {}), ...(headers.length ? { headers } : {}) },
+    mode,
+    ...(mode === 'msrp'
+      ? { large: { to: common.to, file: values.file!, contentType, ...(common.app !== undefined ? { app: common.app } : {}), ...(common.headers ? { headers: common.headers } : {}) } }
+      : { push: { to: common.to, contentType, body, ...(common.app !== undefined ? { app: common.app } : {}), ...(common.headers ? { headers: common.headers } : {}) } }),
+    msrpPort,
+    msrpHost,
     count: positiveInt('--count', values.count, 1),
     concurrency: positiveInt('--concurrency', values.concurrency, 1),
     verbose: values.verbose ?? false,
   };
+  if (mode === 'msrp' && (config.count > 1 || config.concurrency > 1)) throw new UsageError('--count and --concurrency apply to MESSAGE pushes only');
   if (!/^wss?:\/\/\S+$/i.test(config.server)) throw new UsageError(`--server ${config.server}: expected a ws:// or wss:// URL`);
   if (!/^sips?:[^\s<>"]+$/i.test(config.from)) throw new UsageError(`--from ${config.from}: not a sip: or sips: URI`);
   if (values.timeout !== undefined) config.timeoutMs = positiveInt('--timeout', values.timeout, 0);
+  if (config.large && config.timeoutMs !== undefined) {
+    config.large.connectTimeoutMs = config.timeoutMs;
+    config.large.reportTimeoutMs = config.timeoutMs;
+  }
   if (values['auth-user'] !== undefined) config.authUser = values['auth-user'];
   if (values.password !== undefined) config.password = values.password;
   return config;
@@ -143,17 +203,51 @@ function positiveInt(flag: string, raw: string | undefined, fallback: number): n
   return Number(raw);
 }
 
+function nonNegativeInt(flag: string, raw: string): number {
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new UsageError(`${flag} ${raw}: expected a non-negative integer`);
+  return Number(raw);
+}
+
 function statusLine(result: PushResult): string {
   return `${result.status} ${result.reason} (${Math.round(result.elapsedMs)} ms)`;
+}
+
+function mb(bytes: number): string {
+  return (bytes / 1e6).toFixed(1);
+}
+
+function largeStatusLine(result: LargePushResult): string {
+  const seconds = result.elapsedMs / 1000;
+  const rate = seconds > 0 ? `, ${mb(result.bytesSent / seconds)} MB/s` : '';
+  const from = result.firstByte > 1 ? ` from byte ${result.firstByte}` : '';
+  return `${result.status} ${result.reason} (${Math.round(result.elapsedMs)} ms; MSRP ${result.bytesSent} of ${result.totalBytes} bytes${from}${rate})`;
+}
+
+/** One progress line, rewritten in place (`\r`), for a TTY. */
+function progressLine(p: TransferProgress, startedAt: number): string {
+  const total = p.totalBytes - (p.firstByte - 1);
+  const pct = total > 0 ? Math.floor((p.bytesAcked * 100) / total) : 100;
+  const seconds = (performance.now() - startedAt) / 1000;
+  const rate = seconds > 0 ? p.bytesAcked / seconds : 0;
+  const left = rate > 0 ? Math.ceil((total - p.bytesAcked) / rate) : 0;
+  return `\r${pct}% ${mb(p.bytesAcked)}/${mb(total)} MB ${mb(rate)} MB/s ${left}s left   `;
 }
 
 export interface CliIo {
   out: (line: string) => void;
   err: (line: string) => void;
+  /** Progress text for a TTY (no newline added); absent when stderr is not a TTY. */
+  progress?: (text: string) => void;
 }
 
+const defaultIo = (): CliIo => {
+  const io: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) };
+  if (process.stderr.isTTY) io.progress = (text) => process.stderr.write(text);
+  return io;
+};
+
 /** Run the CLI; resolves with the exit status. */
-export async function main(argv: string[], io: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) }, env = process.env): Promise<number> {
+export async function main(argv: string[], io: CliIo = defaultIo(), env = process.env): Promise<number> {
   let config: CliConfig | 'help';
   try {
     config = parseCli(argv, env);
@@ -175,6 +269,7 @@ export async function main(argv: string[], io: CliIo = { out: (l) => console.log
       ...(config.authUser !== undefined ? { authUser: config.authUser } : {}),
       ...(config.password !== undefined ? { password: config.password } : {}),
       ...(config.timeoutMs !== undefined ? { timeoutMs: config.timeoutMs } : {}),
+      msrp: { port: config.msrpPort, host: config.msrpHost },
       ...(config.verbose ? { trace: (dir: 'send' | 'recv', text: string) => io.err(`${dir === 'send' ? '>>>' : '<<<'}\n${text}`) } : {}),
     });
   } catch (err) {
@@ -182,9 +277,26 @@ export async function main(argv: string[], io: CliIo = { out: (l) => console.log
     io.err(USAGE);
     return 2;
   }
-  const push = config.push;
   try {
     await sender.connect();
+    if (config.large) {
+      const startedAt = performance.now();
+      const progress = io.progress;
+      let shownAt = 0;
+      const onProgress = (p: TransferProgress) => {
+        const now = performance.now();
+        if (now - shownAt < 100 && p.bytesAcked < p.totalBytes - (p.firstByte - 1)) return; // at most 10 lines a second
+        shownAt = now;
+        progress!(progressLine(p, startedAt));
+      };
+      const result = await sender.sendLargePush({ ...config.large, ...(progress ? { onProgress } : {}) });
+      if (progress) progress('\n');
+      io.out(largeStatusLine(result));
+      if (result.ok) return 0;
+      io.err(`push failed: ${result.status} ${result.reason}`);
+      return 1;
+    }
+    const push = config.push!;
     if (config.count === 1) {
       const result = await sender.sendPush(push);
       io.out(statusLine(result));

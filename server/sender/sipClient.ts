@@ -59,7 +59,8 @@ export type SenderErrorCode =
   | 'SENDER_ERR_URI'
   | 'SENDER_ERR_APP_ID'
   | 'SENDER_ERR_HEADER'
-  | 'SENDER_ERR_OPTION';
+  | 'SENDER_ERR_OPTION'
+  | 'SENDER_ERR_FILE';
 
 /** A caller mistake or an unreachable core: thrown (rejected), never turned into a SIP result. */
 export class SenderError extends Error {
@@ -170,6 +171,42 @@ export interface SipClient {
   request(spec: SipRequestSpec): Promise<SipResult>;
   /** Close the socket; pending requests resolve with a local 503. */
   close(): Promise<void>;
+  /** The connection under the non-INVITE path, for the INVITE client (server/sender/msrp/inviteClient.ts). */
+  readonly wire: SipWire;
+}
+
+/**
+ * What sees the messages the non-INVITE path does not claim: responses whose branch is not one
+ * of its transactions (or whose CSeq method differs), and incoming requests before the default
+ * answer (OPTIONS 200, anything else 405).
+ */
+export interface SipWireHandler {
+  /** Return true when the response belonged to the handler. */
+  onResponse(response: SipResponse, branch: string): boolean;
+  /** Return true when the handler answered (or absorbed) the request. */
+  onRequest(request: SipRequest): boolean;
+  /** The WebSocket closed; `reason` is REASON_CLOSED or REASON_CONNECTION_LOST. */
+  onClosed(reason: string): void;
+}
+
+/** The raw connection shared by the MESSAGE path and the INVITE client. */
+export interface SipWire {
+  /** Host of our Via (a random `.invalid` name, as a browser's, RFC 7118 section 5). */
+  readonly viaHost: string;
+  /** From header value without its tag, e.g. `"PSA" <sip:psa@localhost>`. */
+  readonly fromHeader: string;
+  /** Contact URI for dialogs: the `contact` option, else `sip:<user>@<viaHost>;transport=ws` (RFC 7118 section 5). */
+  readonly contactUri: string;
+  readonly isOpen: boolean;
+  connect(): Promise<void>;
+  /** Put one SIP message on the socket (text frame); false when the socket is not open. */
+  send(text: string): boolean;
+  /**
+   * Authorization / Proxy-Authorization lines answering the challenges of a 401/407 for a
+   * request (RFC 3261 section 22.2); a string explaining why not when none can be made.
+   */
+  credentials(method: string, uri: string, challenge: SipResponse): { lines: string } | { why: string };
+  attach(handler: SipWireHandler): () => void;
 }
 
 export function createSipClient(options: SipClientOptions): SipClient {
@@ -203,6 +240,8 @@ class LeanSipClient implements SipClient {
   private readonly nonceCounts = new Map<string, number>();
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
   private sweepPeriodMs = 0;
+  private readonly handlers = new Set<SipWireHandler>();
+  readonly wire: SipWire;
 
   constructor(options: SipClientOptions) {
     this.options = options;
@@ -220,6 +259,32 @@ class LeanSipClient implements SipClient {
     if (options.contact !== undefined && !REQUEST_URI.test(options.contact)) {
       throw new SenderError('SENDER_ERR_URI', `Invalid contact URI ${JSON.stringify(options.contact)}`);
     }
+    const contactUri = options.contact ?? `sip:${fromUri.user ?? 'psa'}@${this.viaHost};transport=ws`;
+    const client = this;
+    this.wire = {
+      viaHost: this.viaHost,
+      fromHeader: this.fromPrefix,
+      contactUri,
+      get isOpen() {
+        return client._state === 'open' && client.socket !== undefined;
+      },
+      connect: () => this.connect(),
+      send: (text) => {
+        if (!this.socket || this._state !== 'open') return false;
+        this.options.trace?.('send', text);
+        this.socket.send(text);
+        return true;
+      },
+      credentials: (method, uri, challenge) => {
+        if (this.options.password === undefined || this.authUser === undefined) return { why: 'no credentials configured' };
+        const lines = this.credentialLines(method, uri, challenge);
+        return lines === undefined ? { why: 'unsupported challenge' } : { lines };
+      },
+      attach: (handler) => {
+        this.handlers.add(handler);
+        return () => this.handlers.delete(handler);
+      },
+    };
   }
 
   get state(): ClientState {
@@ -398,6 +463,7 @@ class LeanSipClient implements SipClient {
       return; // A malformed response cannot be matched; Timer F will answer for it.
     }
     if (msg.kind === 'request') {
+      for (const h of this.handlers) if (h.onRequest(msg)) return;
       this.answerRequest(msg);
       return;
     }
@@ -411,12 +477,16 @@ class LeanSipClient implements SipClient {
     }
     if (!branch) return;
     const tx = this.transactions.get(branch);
-    if (!tx) return; // Stray or late response (RFC 3261 section 18.1.2): drop.
     const cseq = getHeader(msg, 'cseq');
+    let cseqMethod: string | undefined;
     try {
-      if (cseq === undefined || parseCSeq(cseq).method !== tx.op.method) return;
+      cseqMethod = cseq === undefined ? undefined : parseCSeq(cseq).method;
     } catch {
       return;
+    }
+    if (!tx || cseqMethod !== tx.op.method) {
+      for (const h of this.handlers) if (h.onResponse(msg, branch)) return;
+      return; // Stray or late response (RFC 3261 section 18.1.2): drop.
     }
     if (msg.status < 200) return; // proceeding: Timer F keeps running (section 17.1.2.2)
     this.transactions.delete(branch);
@@ -453,6 +523,10 @@ class LeanSipClient implements SipClient {
 
   /** Authorization / Proxy-Authorization lines answering every MD5 challenge of the response. */
   private credentialsFor(op: Operation, response: SipResponse): string | undefined {
+    return this.credentialLines(op.method, op.uri, response);
+  }
+
+  private credentialLines(method: string, uri: string, response: SipResponse): string | undefined {
     const proxy = response.status === 407;
     const challenges = getHeaders(response, proxy ? 'proxy-authenticate' : 'www-authenticate');
     let lines = '';
@@ -465,8 +539,8 @@ class LeanSipClient implements SipClient {
         const creds = answerChallenge(challenge, {
           username: this.authUser!,
           password: this.options.password!,
-          method: op.method,
-          uri: op.uri,
+          method,
+          uri,
           nc,
         });
         lines += `${proxy ? 'Proxy-Authorization' : 'Authorization'}: ${formatCredentials(creds)}\r\n`;
@@ -491,7 +565,9 @@ class LeanSipClient implements SipClient {
     if (socket !== this.socket) return;
     this.socket = undefined;
     if (this._state !== 'closed') this.transition('closed');
-    this.failAll(this.closedByUser ? REASON_CLOSED : REASON_CONNECTION_LOST);
+    const reason = this.closedByUser ? REASON_CLOSED : REASON_CONNECTION_LOST;
+    this.failAll(reason);
+    for (const h of [...this.handlers]) h.onClosed(reason);
   }
 
   private failAll(reason: string): void {
