@@ -1,0 +1,478 @@
+/**
+ * MsrpReceiver: flow 5.4.2 on the receiving side, composed of the pieces of this folder.
+ *
+ *   INVITE --InviteHandler (policy, offer, resume lookup)--> 200 + SDP answer
+ *   ACK ----> transfer record created (or a partial one reopened) + MsrpSession.connect()
+ *             --bind SEND--> chunks --IncomingTransfer--> TransferStore (IndexedDB, per chunk)
+ *             `$` and every byte stored --> verify size + hash --> complete
+ *             --> onComplete(transfer) (the facade commits a StoredPush) --> REPORT 200
+ *   BYE ----> 200; the session ends once its socket closes or after byeGraceMs; an incomplete
+ *             transfer is then failed "BYE before the end" (resumable when bytes were stored)
+ *   socket drop --> failed "Connection lost before the end" (resumable)
+ *   `#`, hash mismatch, size mismatch, 413 --> failed, chunks deleted
+ *
+ * The first MSRP message of a session is the file of its a=file-selector (RFC 5547 section 8:
+ * one file per session, hash and size verified); further messages in the same session (other
+ * Message-IDs, interleaved) are received as transfers of their own, checked against their
+ * Byte-Range total only.
+ */
+import type { FileRange } from '../../protocol/sdp/index.ts';
+import type { SipRequest, SipResponse } from '../../protocol/sip/index.ts';
+import { TypedEmitter } from '../events.ts';
+import type { AppLookup } from '../push/policy.ts';
+import type { NewPush } from '../store/pushStore.ts';
+import type { AgentEvents, PushAppSpec, StoredPush } from '../types.ts';
+import { pickHash } from './fileHash.ts';
+import { IncomingTransfer } from './incomingTransfer.ts';
+import { DEFAULT_INVITE_LIMITS, InviteHandler, type AcceptedOffer, type MsrpDialog, type MsrpInviteLimits, type PrepareResult, type TerminationCause } from './inviteHandler.ts';
+import { ProgressTracker, type ProgressTrackerOptions, type TransferProgress } from './progress.ts';
+import { contiguousPrefix } from './ranges.ts';
+import { MsrpSession, type ChunkResult, type IncomingChunk, type MsrpSessionState, type WebSocketFactory } from './session.ts';
+import type { TransferRecord, TransferStore } from './transferStore.ts';
+
+export interface MsrpReceiverLimits extends MsrpInviteLimits {
+  /** Body bytes of one SEND chunk; past it 413 and the message fails (RFC 4975 section 7.1.1). */
+  maxChunkBytes: number;
+  /** MSRP messages (transfers) one session may carry; further ones get 413. */
+  maxMessagesPerSession: number;
+  /** After a BYE, how long an unfinished transfer may still receive before it fails. */
+  byeGraceMs: number;
+}
+
+export const DEFAULT_RECEIVER_LIMITS: MsrpReceiverLimits = {
+  ...DEFAULT_INVITE_LIMITS,
+  maxChunkBytes: 65536,
+  maxMessagesPerSession: 8,
+  byeGraceMs: 5000,
+};
+
+export interface MsrpReceiverEvents {
+  /** Bytes, rate, size and state of a transfer (throttled while receiving; every state change). */
+  progress: TransferProgress;
+  /** A transfer verified and committed as a push (after onComplete resolved). */
+  completed: TransferRecord;
+  /** A transfer that ended failed, with its reason (and whether it can resume). */
+  failed: TransferRecord;
+  /** An INVITE answered with something other than 200. */
+  rejected: AgentEvents['rejected'];
+  /** MSRP session (WebSocket) state changes. */
+  session: { callId: string; state: MsrpSessionState; reason?: string };
+}
+
+export interface MsrpReceiverOptions {
+  apps: AppLookup<PushAppSpec>;
+  store: TransferStore;
+  /** Contact header of the 200 to INVITE. */
+  contact: () => string;
+  /**
+   * Commit the completed transfer as a push (e.g. `committer.enqueue(transferToPush(t))`).
+   * The success REPORT waits for it; a rejection fails the transfer (chunks deleted).
+   */
+  onComplete: (transfer: TransferRecord) => Promise<void> | void;
+  limits?: Partial<MsrpReceiverLimits>;
+  createWebSocket?: WebSocketFactory;
+  /** Overrides the WebSocket URL derived from the sender's path (tests, relays). */
+  webSocketUrl?: (remotePath: string[]) => string;
+  now?: () => number;
+  progress?: ProgressTrackerOptions;
+  toTag?: () => string;
+  randomId?: () => string;
+}
+
+/** What prepare() decided for a dialog. */
+interface SessionPlan {
+  resume?: TransferRecord;
+}
+
+interface ActiveSession {
+  dialog: MsrpDialog<SessionPlan>;
+  session: MsrpSession;
+  /** The file of the a=file-selector, created at ACK; bound to the first Message-ID. */
+  file: Promise<IncomingTransfer>;
+  fileMessageId?: string;
+  /** Transfers by Message-ID (promises: creation is asynchronous, chunks wait in order). */
+  messages: Map<string, Promise<IncomingTransfer>>;
+  transfers: Set<IncomingTransfer>;
+  bye: boolean;
+  byeTimer?: ReturnType<typeof setTimeout>;
+}
+
+export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
+  readonly limits: MsrpReceiverLimits;
+  private readonly options: MsrpReceiverOptions;
+  private readonly store: TransferStore;
+  private readonly invites: InviteHandler<SessionPlan>;
+  private readonly sessions = new Map<string, ActiveSession>();
+  private readonly tracker: ProgressTracker;
+  private readonly now: () => number;
+
+  constructor(options: MsrpReceiverOptions) {
+    super();
+    this.options = options;
+    this.store = options.store;
+    this.limits = { ...DEFAULT_RECEIVER_LIMITS, ...options.limits };
+    this.now = options.now ?? Date.now;
+    this.tracker = new ProgressTracker({ now: this.now, ...options.progress });
+    this.invites = new InviteHandler<SessionPlan>({
+      apps: options.apps,
+      contact: options.contact,
+      limits: this.limits,
+      prepare: (offer) => this.prepare(offer),
+      onConfirmed: (dialog) => this.open(dialog),
+      onTerminated: (dialog, cause) => this.terminated(dialog, cause),
+      onRejected: (rejection) => this.emit('rejected', rejection),
+      ...(options.toTag ? { toTag: options.toTag } : {}),
+      ...(options.randomId ? { randomId: options.randomId } : {}),
+    });
+  }
+
+  /** SIP methods the facade routes here (add them to the intercepting socket's interceptMethods). */
+  static readonly METHODS: readonly string[] = ['INVITE', 'ACK', 'BYE', 'CANCEL'];
+
+  /** The response to an INVITE, ACK (null), BYE or CANCEL. Never rejects. */
+  handle(request: SipRequest): Promise<SipResponse | null> | SipResponse | null {
+    return this.invites.handle(request);
+  }
+
+  /**
+   * Once at start: transfers left `receiving` by a reload become failed and resumable;
+   * transfers complete but not yet committed as a push are handed to onComplete again.
+   */
+  async recover(): Promise<{ interrupted: TransferRecord[]; redelivered: TransferRecord[] }> {
+    const interrupted: TransferRecord[] = [];
+    for (const t of await this.store.listByState('receiving')) {
+      if ([...this.sessions.values()].some((s) => [...s.transfers].some((x) => x.id === t.id))) continue;
+      const keep = t.receivedBytes > 0;
+      const failed: TransferRecord = { ...t, state: 'failed', reason: 'Interrupted (page closed)', resumable: keep, updatedAt: this.now() };
+      if (keep) await this.store.putTransfer(failed);
+      else await this.store.putTransferDroppingChunks({ ...failed, ranges: [], receivedBytes: 0 });
+      interrupted.push(failed);
+      this.emit('failed', failed);
+    }
+    const redelivered: TransferRecord[] = [];
+    for (const t of await this.store.listByState('complete')) {
+      if (t.pushed) continue;
+      if ((await this.deliver(t)).code === 200) redelivered.push(t);
+    }
+    return { interrupted, redelivered };
+  }
+
+  listTransfers(): Promise<TransferRecord[]> {
+    return this.store.list();
+  }
+
+  /** The content of a complete transfer, a Blob of its stored chunks. */
+  openTransferContent(id: string): Promise<Blob> {
+    return this.store.openContent(id);
+  }
+
+  /** Delete a transfer and its content (e.g. the user dismisses a failed one). */
+  deleteTransfer(id: string): Promise<void> {
+    return this.store.deleteTransfer(id);
+  }
+
+  /** Sessions open now. */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** End every session (transfers become failed and resumable) and stop answering. */
+  async close(): Promise<void> {
+    this.invites.shutdown();
+    for (const entry of [...this.sessions.values()]) await this.endSession(entry, 'Agent stopped before the end', true);
+    await this.store.idle();
+  }
+
+  // ---- INVITE: resume lookup ----------------------------------------------------------------
+
+  private async prepare(offer: AcceptedOffer): Promise<PrepareResult<SessionPlan>> {
+    const selector = offer.offer.fileSelector;
+    if (!selector) return { plan: {} };
+    const hash = pickHash(selector.hashes);
+    const query: Parameters<TransferStore['findResumable']>[0] = { appId: offer.appId, from: offer.fromAor, size: selector.size ?? null };
+    if (selector.name !== undefined) query.fileName = selector.name;
+    if (hash) {
+      query.hashAlgorithm = hash.algorithm;
+      query.expectedHash = hash.hex;
+    }
+    if (offer.offer.fileTransferId !== undefined) query.fileTransferId = offer.offer.fileTransferId;
+    const resume = await this.store.findResumable(query);
+    if (!resume || resume.size === null) return { plan: {} };
+    const prefix = contiguousPrefix(resume.ranges);
+    if (prefix === 0 || prefix >= resume.size) return { plan: {} };
+    const fileRange: FileRange = { start: prefix + 1, stop: resume.size };
+    return { plan: { resume }, fileRange };
+  }
+
+  // ---- ACK: open the session ----------------------------------------------------------------
+
+  private open(dialog: MsrpDialog<SessionPlan>): void {
+    const entry: ActiveSession = {
+      dialog,
+      session: undefined as unknown as MsrpSession,
+      file: undefined as unknown as Promise<IncomingTransfer>,
+      messages: new Map(),
+      transfers: new Set(),
+      bye: false,
+    };
+    entry.file = this.createFileTransfer(dialog);
+    entry.file.catch(() => undefined);
+    entry.session = new MsrpSession({
+      localUri: dialog.localUri,
+      remotePath: dialog.remotePath,
+      handler: {
+        onChunk: (chunk) => this.onChunk(entry, chunk),
+        onMessageError: (messageId, status, reason) => this.onMessageError(entry, messageId, status, reason),
+      },
+      limits: { maxChunkBytes: this.limits.maxChunkBytes },
+      ...(this.options.createWebSocket ? { createWebSocket: this.options.createWebSocket } : {}),
+      ...(this.options.webSocketUrl ? { url: this.options.webSocketUrl(dialog.remotePath) } : {}),
+      onStateChange: (state, info) => {
+        const event: MsrpReceiverEvents['session'] = { callId: dialog.callId, state };
+        if (info) event.reason = info.reason;
+        this.emit('session', event);
+        if (state === 'closed' && info && !info.local) {
+          void this.endSession(entry, entry.bye ? 'BYE before the end' : 'Connection lost before the end', true);
+        }
+      },
+    });
+    this.sessions.set(dialog.id, entry);
+    entry.session.connect();
+  }
+
+  private async createFileTransfer(dialog: MsrpDialog<SessionPlan>): Promise<IncomingTransfer> {
+    const selector = dialog.offer.fileSelector;
+    const now = this.now();
+    let record: TransferRecord;
+    const resume = dialog.plan.resume;
+    if (resume) {
+      record = { ...resume, state: 'receiving', resumable: false, updatedAt: now, callId: dialog.callId };
+      delete record.reason;
+    } else {
+      const hash = selector ? pickHash(selector.hashes) : undefined;
+      record = {
+        id: this.store.newId(),
+        appId: dialog.appId,
+        from: dialog.fromAor,
+        to: dialog.toAor,
+        contentType: dialog.contentType,
+        size: selector?.size ?? null,
+        receivedBytes: 0,
+        ranges: [],
+        state: 'receiving',
+        resumable: false,
+        startedAt: now,
+        updatedAt: now,
+        messageId: '',
+        callId: dialog.callId,
+        pushed: false,
+      };
+      if (dialog.fromDisplayName !== undefined) record.fromDisplayName = dialog.fromDisplayName;
+      if (selector?.name !== undefined) record.fileName = selector.name;
+      if (hash) {
+        record.hashAlgorithm = hash.algorithm;
+        record.expectedHash = hash.hex;
+      }
+    }
+    if (dialog.offer.fileTransferId !== undefined) record.fileTransferId = dialog.offer.fileTransferId;
+    await this.store.putTransfer(record);
+    return this.track(record);
+  }
+
+  private track(record: TransferRecord): IncomingTransfer {
+    const transfer = new IncomingTransfer({
+      store: this.store,
+      record,
+      maxTransferBytes: this.limits.maxTransferBytes,
+      now: this.now,
+      onChange: (r) => {
+        if (r.state === 'complete') return; // reported once committed as a push (deliver)
+        const p = this.tracker.update(r, transfer.state === 'verifying' ? 'verifying' : r.state);
+        if (p) this.emit('progress', p);
+      },
+    });
+    const p = this.tracker.update(transfer.snapshot);
+    if (p) this.emit('progress', p);
+    void transfer.settled.then((r) => {
+      if (r.state === 'failed') this.emit('failed', r);
+    });
+    return transfer;
+  }
+
+  // ---- MSRP: chunks --------------------------------------------------------------------------
+
+  private transferFor(entry: ActiveSession, chunk: IncomingChunk): Promise<IncomingTransfer> | null {
+    const known = entry.messages.get(chunk.messageId);
+    if (known) return known;
+    let created: Promise<IncomingTransfer>;
+    if (entry.fileMessageId === undefined) {
+      entry.fileMessageId = chunk.messageId;
+      created = entry.file;
+    } else {
+      if (entry.messages.size >= this.limits.maxMessagesPerSession) return null;
+      created = this.createExtraTransfer(entry, chunk);
+    }
+    entry.messages.set(chunk.messageId, created);
+    void created.then((t) => entry.transfers.add(t), () => undefined);
+    return created;
+  }
+
+  private async createExtraTransfer(entry: ActiveSession, chunk: IncomingChunk): Promise<IncomingTransfer> {
+    const d = entry.dialog;
+    const now = this.now();
+    const total = chunk.byteRange && chunk.byteRange.total !== '*' ? chunk.byteRange.total : null;
+    const record: TransferRecord = {
+      id: this.store.newId(),
+      appId: d.appId,
+      from: d.fromAor,
+      to: d.toAor,
+      contentType: chunk.contentType ?? d.contentType,
+      size: total,
+      receivedBytes: 0,
+      ranges: [],
+      state: 'receiving',
+      resumable: false,
+      startedAt: now,
+      updatedAt: now,
+      messageId: chunk.messageId,
+      callId: d.callId,
+      pushed: false,
+    };
+    if (d.fromDisplayName !== undefined) record.fromDisplayName = d.fromDisplayName;
+    await this.store.putTransfer(record);
+    return this.track(record);
+  }
+
+  private async onChunk(entry: ActiveSession, chunk: IncomingChunk): Promise<ChunkResult> {
+    // An empty SEND before any content (a keep-alive or the peer's own bind) is only answered.
+    if (chunk.body.length === 0 && chunk.flag !== '#' && !entry.messages.has(chunk.messageId)) {
+      const size = entry.dialog.offer.fileSelector?.size;
+      const empty = chunk.byteRange?.total === 0 || (size === 0 && entry.fileMessageId === undefined);
+      if (!empty) return { code: 200 };
+    }
+    const pending = this.transferFor(entry, chunk);
+    if (!pending) return { code: 413, comment: `More than ${this.limits.maxMessagesPerSession} messages in this session` };
+    let transfer: IncomingTransfer;
+    try {
+      transfer = await pending;
+    } catch {
+      return { code: 413, comment: 'Transfer storage failed' };
+    }
+    const wasReceiving = transfer.state === 'receiving';
+    const outcome = transfer.receiveChunk(chunk.byteRange, chunk.body, chunk.flag, chunk.messageId);
+    const result: ChunkResult = { ...(await outcome) };
+    if (wasReceiving && transfer.state === 'verifying') {
+      result.ended = transfer.settled.then((r) => this.finishMessage(entry, r));
+    }
+    return result;
+  }
+
+  private onMessageError(entry: ActiveSession, messageId: string, status: number, reason: string): void {
+    const known = entry.messages.get(messageId);
+    const fail = (t: IncomingTransfer): void => void t.fail(status === 413 ? `Chunk too large (${reason})` : `Malformed chunk (${reason})`, false);
+    if (known) void known.then(fail, () => undefined);
+    else if (entry.fileMessageId === undefined) {
+      entry.fileMessageId = messageId;
+      entry.messages.set(messageId, entry.file);
+      void entry.file.then(fail, () => undefined);
+    }
+  }
+
+  /** The REPORT outcome of a message that ended: deliver a complete one first. */
+  private async finishMessage(entry: ActiveSession, record: TransferRecord): Promise<{ code: number; comment?: string; byteRange?: { start: number; end: number; total: number } }> {
+    const size = record.size ?? record.receivedBytes;
+    const whole = { start: 1, end: size, total: size };
+    let outcome: { code: number; comment?: string };
+    if (record.state === 'complete') outcome = await this.deliver(record);
+    else outcome = { code: 400, comment: record.reason ?? 'Transfer failed' };
+    if (entry.bye) this.maybeEndAfterBye(entry);
+    return { ...outcome, byteRange: whole };
+  }
+
+  /** Hand a complete transfer to onComplete; on success mark it pushed and report it. */
+  private async deliver(record: TransferRecord): Promise<{ code: number; comment?: string }> {
+    try {
+      await this.options.onComplete(record);
+    } catch (error) {
+      const reason = `Not stored: ${String((error as Error).message ?? error)}`;
+      const failed: TransferRecord = { ...record, state: 'failed', reason, resumable: false, ranges: [], receivedBytes: 0, updatedAt: this.now() };
+      await this.store.putTransferDroppingChunks(failed).catch(() => undefined);
+      const p = this.tracker.update(failed);
+      if (p) this.emit('progress', p);
+      this.emit('failed', failed);
+      return { code: 413, comment: 'Not stored' };
+    }
+    const pushed: TransferRecord = { ...record, pushed: true };
+    await this.store.putTransfer(pushed).catch(() => undefined);
+    const p = this.tracker.update(pushed);
+    if (p) this.emit('progress', p);
+    this.emit('completed', pushed);
+    return { code: 200 };
+  }
+
+  // ---- BYE, CANCEL, drops ---------------------------------------------------------------------
+
+  private terminated(dialog: MsrpDialog<SessionPlan>, cause: TerminationCause): void {
+    const entry = this.sessions.get(dialog.id);
+    if (!entry) return; // never confirmed: no transfer was created
+    if (cause === 'bye') {
+      entry.bye = true;
+      if (!this.maybeEndAfterBye(entry)) {
+        entry.byeTimer = setTimeout(() => void this.endSession(entry, 'BYE before the end', true), this.limits.byeGraceMs);
+      }
+      return;
+    }
+    void this.endSession(entry, cause === 'shutdown' ? 'Agent stopped before the end' : 'Session ended before the end', true);
+  }
+
+  /**
+   * After a BYE: end the session once nothing is receiving or verifying and the file's first
+   * chunk has arrived (data may still be on its way on the MSRP socket; until then the socket's
+   * close or the grace timer decides). Deferred by a task so a pending REPORT goes out first.
+   */
+  private maybeEndAfterBye(entry: ActiveSession): boolean {
+    const busy = [...entry.transfers].some((t) => t.state === 'receiving' || t.state === 'verifying');
+    if (busy || entry.fileMessageId === undefined) return false;
+    setTimeout(() => void this.endSession(entry, 'BYE before the end', true), 0);
+    return true;
+  }
+
+  private async endSession(entry: ActiveSession, reason: string, resumable: boolean): Promise<void> {
+    if (this.sessions.get(entry.dialog.id) !== entry) return;
+    this.sessions.delete(entry.dialog.id);
+    clearTimeout(entry.byeTimer);
+    entry.session.close(reason);
+    const file = await entry.file.catch(() => undefined);
+    const all = new Set(entry.transfers);
+    if (file) all.add(file);
+    await Promise.all([...all].map((t) => t.interrupt(reason, resumable)));
+  }
+}
+
+/**
+ * The push record of a complete transfer, for GroupCommitter.enqueue: `via: 'msrp'`, the
+ * content left in the transfer store (empty `content`, the file's `size`), dedupKey
+ * `msrp:<transfer id>` so a redelivery after a reload is stored once.
+ */
+export function transferToPush(transfer: TransferRecord): NewPush {
+  const push: NewPush = {
+    appId: transfer.appId,
+    from: transfer.from,
+    to: transfer.to,
+    contentType: transfer.contentType,
+    content: new Uint8Array(0),
+    size: transfer.size ?? transfer.receivedBytes,
+    receivedAt: transfer.updatedAt,
+    via: 'msrp',
+    dedupKey: `${MSRP_DEDUP_PREFIX}${transfer.id}`,
+  };
+  if (transfer.fromDisplayName !== undefined) push.fromDisplayName = transfer.fromDisplayName;
+  return push;
+}
+
+const MSRP_DEDUP_PREFIX = 'msrp:';
+
+/** The transfer ID behind an MSRP push (open its content with openTransferContent). */
+export function transferIdOf(push: Pick<StoredPush, 'via' | 'dedupKey'>): string | undefined {
+  return push.via === 'msrp' && push.dedupKey.startsWith(MSRP_DEDUP_PREFIX) ? push.dedupKey.slice(MSRP_DEDUP_PREFIX.length) : undefined;
+}
