@@ -60,9 +60,11 @@ if (missing) {
   console.warn(message);
 }
 
-describe.runIf(required && missing)('Kamailio availability', () => {
-  it('Kamailio is installed (KAMAILIO_REQUIRED=1)', () => {
-    throw new KamailioNotInstalledError(missing ?? '');
+describe('Kamailio availability', () => {
+  // Always runs: fails when CI requires Kamailio (KAMAILIO_REQUIRED=1) and it is missing.
+  it('is installed, or not required here', () => {
+    if (required && missing) throw new KamailioNotInstalledError(missing);
+    expect(required ? missing : null).toBeNull();
   });
 });
 
