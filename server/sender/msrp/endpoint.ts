@@ -127,6 +127,8 @@ export interface TransferResult {
   chunks: number;
   /** Largest ws.bufferedAmount seen right after a send. */
   maxBufferedAmount: number;
+  /** Times the sender waited for the socket's queue to drain below the high-water mark. */
+  drainWaits: number;
 }
 
 export interface MsrpSendSession {
@@ -427,8 +429,9 @@ class Session implements MsrpSendSession {
     this.progress = spec.onProgress;
     let chunks = 0;
     let maxBufferedAmount = 0;
+    let drainWaits = 0;
     const result = (o: Outcome): TransferResult => {
-      const r: TransferResult = { ok: o.status === 200, status: o.status, reason: o.reason, bytesSent: this.bytesSent, bytesAcked: this.bytesAcked, chunks, maxBufferedAmount };
+      const r: TransferResult = { ok: o.status === 200, status: o.status, reason: o.reason, bytesSent: this.bytesSent, bytesAcked: this.bytesAcked, chunks, maxBufferedAmount, drainWaits };
       if (o.report) r.report = o.report;
       if (this._state === 'sending') this.transition(r.ok ? 'done' : 'failed');
       return r;
@@ -489,7 +492,10 @@ class Session implements MsrpSendSession {
           offset += buf.length;
           this.bytesSent += buf.length;
           this.emitProgress();
-          if (ws.bufferedAmount > this.endpoint.highWaterMark) await this.drain(ws);
+          if (ws.bufferedAmount > this.endpoint.highWaterMark) {
+            drainWaits++;
+            await this.drain(ws);
+          }
         }
       } catch (err) {
         localFailure = { status: 503, reason: `Cannot read ${spec.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };

@@ -84,6 +84,8 @@ export interface LargePushResult {
   chunks: number;
   /** Largest ws.bufferedAmount seen right after a send (flow control). */
   maxBufferedAmount: number;
+  /** Times the transfer waited for the socket's queue to drain (flow control). */
+  drainWaits: number;
 }
 
 /** What sendLargePush needs from the push sender. */
@@ -158,7 +160,7 @@ export async function sendLargePush(ctx: LargePushContext, push: LargePushReques
   }
   const session = endpoint.createSession();
   const elapsed = () => Math.round((performance.now() - startedAt) * 1000) / 1000;
-  const base = { totalBytes: facts.size, sha256: facts.sha256, sessionUri: session.uri, chunks: 0, maxBufferedAmount: 0, bytesSent: 0 };
+  const base = { totalBytes: facts.size, sha256: facts.sha256, sessionUri: session.uri, chunks: 0, maxBufferedAmount: 0, drainWaits: 0, bytesSent: 0 };
   const offer = buildMsrpOffer({
     protocol: 'TCP/WS/MSRP',
     path: session.uri,
@@ -228,6 +230,7 @@ export async function sendLargePush(ctx: LargePushContext, push: LargePushReques
     bytesSent: transfer.bytesSent,
     chunks: transfer.chunks,
     maxBufferedAmount: transfer.maxBufferedAmount,
+    drainWaits: transfer.drainWaits,
     ...(transfer.report ? { report: transfer.report } : {}),
   });
 }
