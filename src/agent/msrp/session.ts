@@ -253,7 +253,7 @@ export class MsrpSession {
   private onParseError(error: unknown): void {
     if (!(error instanceof MsrpError)) return;
     const head = error.head;
-    if (head && head.kind === 'request') {
+    if (head && head.kind === 'request' && head.toPath.length > 0 && head.fromPath.length > 0) {
       if (head.method === 'SEND' && head.messageId !== undefined) {
         this.options.handler.onMessageError?.(head.messageId, error.status, error.message);
       }
