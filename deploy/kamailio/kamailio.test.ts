@@ -42,7 +42,7 @@ async function reginfoNotify(psa: WsSipClient, target: string, since: number, ac
     try {
       return await psa.waitForRequest(matches, what, 5000);
     } catch (error) {
-      if (attempt === 3) throw error;
+      if (attempt === 5) throw error;
       await psa.request('SUBSCRIBE', target, {
         headers: [
           { name: 'Event', value: 'reg' },
