@@ -408,6 +408,7 @@ class Session implements MsrpSendSession {
 
   abort(reason: string): void {
     this.settle({ status: 503, reason });
+    if (this._state === 'waiting') this.wakeBindWaiters(false);
   }
 
   private settle(outcome: Outcome): void {

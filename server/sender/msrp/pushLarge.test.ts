@@ -180,6 +180,17 @@ describe('sendLargePush over the embedded core', () => {
     expect(t!.endedHow).toBe('closed');
   });
 
+  it('fails without its own BYE when the receiver ends the dialog with BYE mid-way', async () => {
+    const file = makeFile('bye.bin', 8 * MB);
+    receiver.behaviour = { byeAfterBytes: 1 * MB };
+    const result = await sender.sendLargePush({ to: 'sip:alice@localhost', file: file.path });
+    expect(result).toMatchObject({ ok: false, status: 503, phase: 'transfer', reason: 'The receiver ended the session (BYE) before the transfer completed' });
+    expect(result.bye).toBeUndefined();
+    const [t] = await receiver.waitForTransfers(1);
+    await until(() => t!.byeResponse !== undefined);
+    expect(t!.byeResponse!.status).toBe(200);
+  });
+
   it('stops on an error response to a chunk and ends the message with #', async () => {
     const file = makeFile('stop.bin', 1 * MB);
     receiver.behaviour = { chunkStatus: (c) => (c.byteRange.start > 300_000 ? 413 : 200) };
@@ -239,13 +250,15 @@ describe('INVITE client', () => {
         return null;
       });
       const invites = createInviteClient(sender.client.wire, { timeoutMs: 5000 });
-      let provisional = 0;
-      const handle = invites.invite({ uri: 'sip:bob@localhost', onProvisional: () => provisional++ });
+      const provisional: number[] = [];
+      const handle = invites.invite({ uri: 'sip:bob@localhost', onProvisional: (r) => provisional.push(r.status) });
       handle.cancel(); // held until the 180 (RFC 3261 section 9.1)
       const result = await handle.result;
       expect(result.status).toBe(487);
-      expect(provisional).toBeGreaterThanOrEqual(0);
+      expect(provisional).toEqual([100, 180]); // the CANCEL left after the core's 100 Trying
       expect(handle.state).toBe('terminated');
+      const cancel = ringing.received.find((m): m is SipRequest => m.kind === 'request' && m.method === 'CANCEL')!;
+      expect(getHeader(cancel, 'cseq')).toBe('1 CANCEL');
       await until(() => ringing.received.some((m) => m.kind === 'request' && m.method === 'ACK'));
       invites.close();
     } finally {

@@ -20,7 +20,7 @@ import {
   type MsrpRequest,
 } from '../../../src/protocol/msrp/index.ts';
 import { buildMsrpAnswer, chooseAcceptTypes, MSRP_WS_PROTOCOLS, parseMsrpOffer, type FileRange, type MsrpOffer } from '../../../src/protocol/sdp/index.ts';
-import { answerChallenge, formatCredentials, getHeader, getHeaderValues, parseChallenge, type SipRequest } from '../../../src/protocol/sip/index.ts';
+import { answerChallenge, formatCredentials, getHeader, getHeaderValues, parseChallenge, newBranch, parseNameAddr, type SipRequest, type SipResponse } from '../../../src/protocol/sip/index.ts';
 import { reply, WsUa } from '../../core/testing.ts';
 
 export interface ChunkInfo {
@@ -51,6 +51,10 @@ export interface ReceivedTransfer {
   endedHow?: 'complete' | 'aborted' | 'closed';
   /** The BYE for this dialog, once received. */
   bye?: SipRequest;
+  /** Our 200 to the INVITE (its To tag is ours). */
+  ok?: SipResponse;
+  /** The final response to a BYE we sent. */
+  byeResponse?: SipResponse;
 }
 
 export interface TestReceiverBehaviour {
@@ -64,6 +68,8 @@ export interface TestReceiverBehaviour {
   closeAfterBytes?: number;
   /** Pause reading right after the bind (resume with transfer.ws.resume()). */
   pauseAfterBind?: boolean;
+  /** Send BYE (through the core, in the dialog) once this many bytes arrived. */
+  byeAfterBytes?: number;
   /** Answer the chunk with this code instead of 200 (e.g. 413 once past some bytes). */
   chunkStatus?: (chunk: ChunkInfo, transfer: ReceivedTransfer) => number;
 }
@@ -142,6 +148,7 @@ export class TestReceiver {
     const recordRoute = getHeaderValues(req, 'record-route').map((value) => ({ name: 'Record-Route', value }));
     const ok = reply(req, 200, [...recordRoute, { name: 'Contact', value: `<${this.ua.contactUri('pra')}>` }, { name: 'Content-Type', value: 'application/sdp' }]);
     ok.body = new TextEncoder().encode(answer);
+    transfer.ok = ok;
     return ok;
   }
 
@@ -209,6 +216,34 @@ export class TestReceiver {
       return;
     }
     if (this.behaviour.closeAfterBytes !== undefined && transfer.bytes >= this.behaviour.closeAfterBytes) ws.close();
+    if (this.behaviour.byeAfterBytes !== undefined && transfer.bytes >= this.behaviour.byeAfterBytes && !transfer.byeResponse) {
+      this.behaviour.byeAfterBytes = undefined;
+      ws.pause(); // read nothing more: the transfer cannot complete before the BYE lands
+      void this.sendBye(transfer);
+    }
+  }
+
+  /** BYE from our side of the dialog (RFC 3261 section 15.1.1): Route = the Record-Route, to the sender's Contact. */
+  async sendBye(transfer: ReceivedTransfer): Promise<SipResponse> {
+    const invite = transfer.invite;
+    const target = parseNameAddr(getHeader(invite, 'contact')!).uri;
+    const bye: SipRequest = {
+      kind: 'request',
+      method: 'BYE',
+      uri: target,
+      headers: [
+        { name: 'Via', value: `SIP/2.0/WS ${this.ua.host};branch=${newBranch()};rport` },
+        { name: 'Max-Forwards', value: '70' },
+        ...getHeaderValues(invite, 'record-route').map((value) => ({ name: 'Route', value })),
+        { name: 'From', value: getHeader(transfer.ok!, 'to')! },
+        { name: 'To', value: getHeader(invite, 'from')! },
+        { name: 'Call-ID', value: getHeader(invite, 'call-id')! },
+        { name: 'CSeq', value: '1 BYE' },
+      ],
+      body: new Uint8Array(0),
+    };
+    transfer.byeResponse = await this.ua.request(bye);
+    return transfer.byeResponse;
   }
 
   async close(): Promise<void> {
