@@ -136,16 +136,19 @@ export class IncomingTransfer {
       this.hashedUpTo = end;
     }
     let write: Promise<void> = Promise.resolve();
+    let stored: TransferRecord | undefined;
     if (body.length > 0) {
       this.record.ranges = addRange(this.record.ranges, start, end);
       this.record.receivedBytes = coveredBytes(this.record.ranges);
       this.record.updatedAt = this.now();
       write = this.store.writeChunk(this.record, start, body);
       this.lastWrite = write;
+      stored = this.snapshot;
     }
     const outcome = write.then(
       (): ChunkOutcome => {
-        this.onChange?.(this.snapshot);
+        // Progress reports the bytes durably stored with this chunk, not those still queued.
+        if (stored && this.stateValue !== 'failed') this.onChange?.(stored);
         return { code: 200 };
       },
       (error: unknown): ChunkOutcome => {

@@ -360,10 +360,10 @@ export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
     }
     const wasReceiving = transfer.state === 'receiving';
     const outcome = transfer.receiveChunk(chunk.byteRange, chunk.body, chunk.flag, chunk.messageId);
+    // Checked at once: this chunk is the one that started verification (its message ended).
+    const ended = wasReceiving && transfer.state === 'verifying' ? transfer.settled.then((r) => this.finishMessage(entry, r)) : undefined;
     const result: ChunkResult = { ...(await outcome) };
-    if (wasReceiving && transfer.state === 'verifying') {
-      result.ended = transfer.settled.then((r) => this.finishMessage(entry, r));
-    }
+    if (ended) result.ended = ended;
     return result;
   }
 

@@ -151,6 +151,8 @@ export interface InviteInit {
   sdp?: string;
   contentType?: string;
   extra?: string[];
+  /** The sender's a=path (default SENDER_URI). */
+  path?: string;
 }
 
 export function sipRequest(lines: string[], body = ''): SipRequest {
@@ -166,7 +168,7 @@ export function invite(init: InviteInit = {}): SipRequest {
     init.sdp ??
     buildMsrpOffer({
       protocol: init.protocol ?? 'TCP/WS/MSRP',
-      path: SENDER_URI,
+      path: init.path ?? SENDER_URI,
       acceptTypes: init.acceptTypes ?? ['application/octet-stream'],
       ...(init.selector ? { file: { selector: init.selector, transferId: init.transferId ?? `ft-${counter}`, ...(init.range ? { range: init.range } : {}) } } : {}),
     });
