@@ -10,6 +10,9 @@
  *
  *   socket --MESSAGE--> intake --policy--> committer --(one IDB transaction per tick)--> 200
  *                                               '--committed--> 'stored' event + dispatcher --> handler
+ *   socket --INVITE/ACK/BYE/CANCEL--> MsrpReceiver --(MSRP over WebSocket, chunks to the
+ *          transfer store)--> verified --> committer (a push record, content left in the
+ *          transfer store) --> 'stored' + dispatcher --> handler (with the content as a Blob)
  */
 import { createResponse, randomToken, type SipRequest, type SipResponse } from '../protocol/sip/index.ts';
 import { AppRegistry } from './apps/registry.ts';
@@ -19,6 +22,9 @@ import { createMessageIntake, type MessageIntake } from './push/messageIntake.ts
 import { answerOptions } from './sip/optionsResponder.ts';
 import { initialState } from './sip/registrationState.ts';
 import { SipEndpoint } from './sip/sipEndpoint.ts';
+import { MsrpReceiver, transferIdOf, transferToPush } from './msrp/receiver.ts';
+import { progressOf } from './msrp/progress.ts';
+import { TransferStore, transferDbName } from './msrp/transferStore.ts';
 import { GroupCommitter } from './store/groupCommit.ts';
 import { PushStore } from './store/pushStore.ts';
 import {
@@ -32,6 +38,7 @@ import {
   type PushApp,
   type PushAppSpec,
   type StoredPush,
+  type TransferProgress,
 } from './types.ts';
 
 export const DEFAULT_DB_NAME = 'sip-push';
@@ -44,8 +51,13 @@ interface Running {
   committer: GroupCommitter;
   dispatcher: Dispatcher;
   intake: MessageIntake;
+  msrp: MsrpReceiver;
+  transfers: TransferStore;
   endpoint: SipEndpoint;
 }
+
+/** SIP methods the agent answers itself; everything else goes to JsSIP (REGISTER responses...). */
+const INTERCEPTED_METHODS: ReadonlySet<string> = new Set(['MESSAGE', 'OPTIONS', ...MsrpReceiver.METHODS]);
 
 export function createPushAgent(config: AgentConfig, options: AgentOptions = {}): PushAgent {
   return new PushReceiverAgent(config, options);
@@ -95,6 +107,25 @@ class PushReceiverAgent implements PushAgent {
     return running.store.list(appId, options);
   }
 
+  async listTransfers(): Promise<TransferProgress[]> {
+    const running = await this.ready();
+    const records = await running.transfers.list();
+    return records.map((r) => progressOf(r)).sort((a, b) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : -1));
+  }
+
+  async deleteTransfer(id: string): Promise<void> {
+    const running = await this.ready();
+    await running.msrp.deleteTransfer(id);
+  }
+
+  async openContent(push: StoredPush): Promise<Blob> {
+    const transferId = transferIdOf(push);
+    if (transferId === undefined) return new Blob([push.content as Uint8Array<ArrayBuffer>], { type: push.contentType });
+    const running = await this.ready();
+    const blob = await running.msrp.openTransferContent(transferId);
+    return blob.type === push.contentType ? blob : new Blob([blob], { type: push.contentType });
+  }
+
   async start(): Promise<void> {
     const running = await this.ready();
     await running.endpoint.start();
@@ -105,11 +136,13 @@ class PushReceiverAgent implements PushAgent {
     const running = this.running ?? (this.starting ? await this.starting.catch(() => null) : null);
     if (!running) return;
     await running.endpoint.stop();
+    await running.msrp.close();
     running.intake.close();
     running.dispatcher.close();
     await running.committer.idle();
     await running.dispatcher.idle();
     running.store.close();
+    running.transfers.close();
     this.running = null;
   }
 
@@ -121,7 +154,9 @@ class PushReceiverAgent implements PushAgent {
 
   private async build(): Promise<Running> {
     if (this.stopped) throw new Error('This agent was stopped; create a new one');
-    const store = await PushStore.open(this.options.dbName ?? DEFAULT_DB_NAME);
+    const dbName = this.options.dbName ?? DEFAULT_DB_NAME;
+    const store = await PushStore.open(dbName);
+    const transfers = await TransferStore.open(transferDbName(dbName));
     const instanceId = await store.ensureMeta<string>(INSTANCE_ID_KEY, () => crypto.randomUUID());
     const committer = await GroupCommitter.create({
       store,
@@ -131,6 +166,7 @@ class PushReceiverAgent implements PushAgent {
     const dispatcher = new Dispatcher({
       store,
       apps: this.registry,
+      withContent: (push) => this.withBlob(push, msrp),
       onDispatched: (push) => this.events.emit('dispatched', push),
     });
     committer.on('committed', (pushes) => {
@@ -144,22 +180,45 @@ class PushReceiverAgent implements PushAgent {
       limits: this.limits,
       onRejected: (rejection) => this.events.emit('rejected', rejection),
     });
+    const msrp = new MsrpReceiver({
+      apps: lookup,
+      store: transfers,
+      contact: () => endpoint.contactHeader(),
+      limits: this.options.msrpLimits ?? {},
+      onComplete: async (transfer) => {
+        const outcome = await committer.enqueue(transferToPush(transfer));
+        if (typeof outcome === 'object') throw new Error(outcome.message);
+      },
+    });
+    msrp.on('progress', (progress) => this.events.emit('transfer', progress));
+    msrp.on('rejected', (rejection) => this.events.emit('rejected', rejection));
     const endpoint = new SipEndpoint({
       config: this.config,
       instanceId,
       ...(this.config.uaprofUrl ? { uaprofUrl: absoluteUrl(this.config.uaprofUrl) } : {}),
       appIds: () => this.apps().map((a) => a.id),
-      interceptMethods: new Set(['MESSAGE', 'OPTIONS']),
+      interceptMethods: INTERCEPTED_METHODS,
       onRequest: (request) => this.handleRequest(request),
       onStateChange: (state) => this.events.emit('state', state),
     });
     this.idleState = initialState(instanceId);
+    // Transfers a reload interrupted become failed (resumable); complete ones not yet
+    // committed as pushes are committed now, before the dispatcher replays stored pushes.
+    await msrp.recover();
     dispatcher.start();
-    this.running = { store, committer, dispatcher, intake, endpoint };
+    this.running = { store, committer, dispatcher, intake, msrp, transfers, endpoint };
     return this.running;
   }
 
-  private handleRequest(request: SipRequest): Promise<SipResponse> | SipResponse {
+  /** The copy of an MSRP push handed to a handler carries its content as a Blob. */
+  private async withBlob(push: StoredPush, msrp: MsrpReceiver): Promise<StoredPush> {
+    const transferId = transferIdOf(push);
+    if (transferId === undefined) return push;
+    const blob = await msrp.openTransferContent(transferId);
+    return { ...push, blob: blob.type === push.contentType ? blob : new Blob([blob], { type: push.contentType }) };
+  }
+
+  private handleRequest(request: SipRequest): Promise<SipResponse | null> | SipResponse | null {
     const running = this.running;
     if (!running) return createResponse(request, 503, { reason: 'Push Receiver Not Ready', toTag: randomToken(10) });
     if (request.method === 'OPTIONS') {
@@ -167,7 +226,8 @@ class PushReceiverAgent implements PushAgent {
       for (const app of this.apps()) for (const type of app.accept) accept.add(type);
       return answerOptions(request, { contact: running.endpoint.contactHeader(), accept: [...accept], toTag: randomToken(10) });
     }
-    return running.intake.handle(request);
+    if (request.method === 'MESSAGE') return running.intake.handle(request);
+    return running.msrp.handle(request);
   }
 }
 

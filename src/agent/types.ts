@@ -4,6 +4,11 @@
  * file and `createPushAgent` (src/agent/agent.ts).
  */
 
+import type { MsrpReceiverLimits } from './msrp/receiver.ts';
+import type { TransferProgress } from './msrp/progress.ts';
+
+export type { MsrpReceiverLimits, TransferProgress };
+
 /** What a push application accepts; the part of an app that configuration can describe. */
 export interface PushAppSpec {
   /** Push application ID, an RFC 3840 token such as `news.ua` (OMNA short names or our own). */
@@ -50,6 +55,12 @@ export interface StoredPush {
   dedupKey: string;
   /** True once the app's handler has taken it. */
   dispatched: boolean;
+  /**
+   * MSRP pushes only, and only on the copy handed to an app's handler: the content as a Blob
+   * assembled from the stored chunks (`content` is empty for them; the file is never held
+   * whole in memory). Never stored. Elsewhere use PushAgent.openContent(push).
+   */
+  blob?: Blob;
 }
 
 export interface AgentConfig {
@@ -121,6 +132,8 @@ export interface AgentEvents {
   dispatched: StoredPush;
   /** A push refused, with the status it was answered. */
   rejected: { status: number; reason: string; appId?: string; from?: string };
+  /** An MSRP transfer's progress or state change (flow 5.4.2): throttled while receiving. */
+  transfer: TransferProgress;
 }
 
 /** The agent as the UI, the widget and in-page apps see it (implemented in src/agent/agent.ts). */
@@ -135,6 +148,15 @@ export interface PushAgent {
   apps(): PushAppSpec[];
   /** Stored pushes of one app, newest first. */
   listPushes(appId: string, options?: { limit?: number }): Promise<StoredPush[]>;
+  /** MSRP transfers kept in storage (receiving, failed, complete), newest first. */
+  listTransfers(): Promise<TransferProgress[]>;
+  /** Delete a transfer and its stored content (e.g. a failed one the user dismisses). */
+  deleteTransfer(id: string): Promise<void>;
+  /**
+   * The content of a stored push as a Blob: the MESSAGE body, or for an MSRP push the Blob of
+   * its stored chunks (assembled by the browser from IndexedDB, not copied into the JS heap).
+   */
+  openContent(push: StoredPush): Promise<Blob>;
   /** Connect and register. Resolves once the first attempt settles (registered or failed). */
   start(): Promise<void>;
   /** Unregister and close the socket. */
@@ -145,6 +167,8 @@ export interface AgentOptions {
   limits?: Partial<AgentLimits>;
   /** IndexedDB database name; one per agent instance (the widget and the page must not collide). */
   dbName?: string;
+  /** Limits of MSRP sessions and transfers (sizes, sessions, messages per session, BYE grace). */
+  msrpLimits?: Partial<MsrpReceiverLimits>;
   /** Test builds only: awaited before each group commit's transaction (see testHooks.ts). */
   beforeCommit?: () => Promise<void>;
 }

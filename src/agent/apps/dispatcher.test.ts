@@ -215,4 +215,41 @@ describe('Dispatcher', () => {
     expect(ids).toHaveLength(2);
     expect(ids[0]).toBe(ids[1]);
   });
+
+  it('hands the copy withContent prepares (an MSRP push with its Blob); a failed preparation leaves the push undispatched', async () => {
+    const store = await PushStore.open(uniqueDbName());
+    stores.push(store);
+    const committer = await GroupCommitter.create({ store });
+    const apps = new AppRegistry();
+    const errors: unknown[] = [];
+    let failNext = true;
+    const dispatcher = new Dispatcher({
+      store,
+      apps,
+      onError: (e) => errors.push(e),
+      withContent: (p) => {
+        if (p.dedupKey === 'b' && failNext) {
+          failNext = false;
+          throw new Error('content missing');
+        }
+        return { ...p, blob: new Blob([p.dedupKey]) };
+      },
+    });
+    committer.on('committed', (pushes) => dispatcher.dispatchStored(pushes));
+    dispatcher.start();
+    const got: Array<[string, string]> = [];
+    apps.register({ id: 'news.ua', accept: ['*/*'], handler: async (p) => void got.push([p.dedupKey, await p.blob!.text()]) });
+    await Promise.all(['a', 'b', 'c'].map((k) => committer.enqueue(newPush({ dedupKey: k }))));
+    await committer.idle();
+    await dispatcher.idle();
+    expect(got).toEqual([['a', 'a'], ['c', 'c']]);
+    expect(errors.map((e) => (e as Error).message)).toEqual(['content missing']);
+    expect((await store.undispatched('news.ua')).map((p) => p.dedupKey)).toEqual(['b']);
+    // The next replay (the app registering again) hands it.
+    dispatcher.replay('news.ua');
+    await dispatcher.idle();
+    expect(got.map(([k]) => k)).toEqual(['a', 'c', 'b']);
+    // The Blob is never stored.
+    expect((await store.list('news.ua')).every((p) => p.blob === undefined)).toBe(true);
+  });
 });

@@ -23,6 +23,12 @@ import type { AppRegistry } from './registry.ts';
 export interface DispatcherOptions {
   store: Pick<PushStore, 'undispatched' | 'markDispatched'>;
   apps: Pick<AppRegistry, 'get' | 'on' | 'ids'>;
+  /**
+   * The copy of a push a handler receives (e.g. an MSRP push with its content as a Blob).
+   * Failing to prepare it is reported to onError and the push is not handed (it stays
+   * undispatched for the next replay). Default: the push itself.
+   */
+  withContent?: (push: StoredPush) => Promise<StoredPush> | StoredPush;
   /** A push handed to its handler (after the handler settled), with dispatched: true. */
   onDispatched?: (push: StoredPush) => void;
   /** A handler threw or rejected, or storage failed while replaying or marking. */
@@ -33,6 +39,7 @@ export class Dispatcher {
   private readonly store: DispatcherOptions['store'];
   private readonly apps: DispatcherOptions['apps'];
   private readonly onDispatched: DispatcherOptions['onDispatched'];
+  private readonly withContent: NonNullable<DispatcherOptions['withContent']>;
   private readonly onError: NonNullable<DispatcherOptions['onError']>;
   /** Push IDs handed (or being handed) in this session. */
   private readonly handed = new Set<string>();
@@ -47,6 +54,7 @@ export class Dispatcher {
     this.store = options.store;
     this.apps = options.apps;
     this.onDispatched = options.onDispatched;
+    this.withContent = options.withContent ?? ((push) => push);
     this.onError = options.onError ?? ((error, context) => console.error(`push dispatch failed for ${context.appId}`, error));
     this.unsubscribe = options.apps.on('registered', (app) => this.replay(app.id));
   }
@@ -123,8 +131,16 @@ export class Dispatcher {
       const app: PushApp | undefined = this.apps.get(key);
       if (!app) break;
       this.handed.add(push.id);
+      let handed: StoredPush;
       try {
-        await app.handler(push);
+        handed = await this.withContent(push);
+      } catch (error) {
+        this.handed.delete(push.id);
+        this.onError(error, { appId: push.appId, pushId: push.id });
+        continue;
+      }
+      try {
+        await app.handler(handed);
       } catch (error) {
         this.onError(error, { appId: push.appId, pushId: push.id });
       }

@@ -21,6 +21,9 @@ export interface TransferProgress {
   state: TransferState | 'verifying';
   reason?: string;
   resumable: boolean;
+  /** Milliseconds since the epoch: first INVITE accepted, last change. */
+  startedAt: number;
+  updatedAt: number;
 }
 
 export interface ProgressTrackerOptions {
@@ -66,21 +69,32 @@ export class ProgressTracker {
     if (!stateChanged && t - track.lastEmit < this.intervalMs) return null;
     track.lastEmit = t;
     track.lastState = state;
-    const progress: TransferProgress = {
-      id: record.id,
-      appId: record.appId,
-      from: record.from,
-      contentType: record.contentType,
-      size: record.size,
-      receivedBytes: record.receivedBytes,
-      rate,
-      state,
-      resumable: record.resumable,
-    };
-    if (record.fileName !== undefined) progress.fileName = record.fileName;
-    if (record.reason !== undefined) progress.reason = record.reason;
-    if (record.size !== null && rate > 0 && state === 'receiving') progress.secondsLeft = (record.size - record.receivedBytes) / rate;
+    const progress = progressOf(record, state, rate);
     if (state === 'complete' || state === 'failed') this.tracks.delete(record.id);
     return progress;
   }
+}
+
+/**
+ * The progress view of a transfer record: what the UI shows for a stored transfer (rate 0
+ * when not measured, e.g. a list read from storage after a reload).
+ */
+export function progressOf(record: TransferRecord, state: TransferProgress['state'] = record.state, rate = 0): TransferProgress {
+  const progress: TransferProgress = {
+    id: record.id,
+    appId: record.appId,
+    from: record.from,
+    contentType: record.contentType,
+    size: record.size,
+    receivedBytes: record.receivedBytes,
+    rate,
+    state,
+    resumable: record.resumable,
+    startedAt: record.startedAt,
+    updatedAt: record.updatedAt,
+  };
+  if (record.fileName !== undefined) progress.fileName = record.fileName;
+  if (record.reason !== undefined) progress.reason = record.reason;
+  if (record.size !== null && rate > 0 && state === 'receiving') progress.secondsLeft = (record.size - record.receivedBytes) / rate;
+  return progress;
 }

@@ -1,6 +1,6 @@
 /** An in-memory PushAgent for the UI's unit tests: emits events on demand, records calls. */
 import { TypedEmitter } from '../../agent/events.ts';
-import { DEFAULT_AGENT_LIMITS, type AgentConfig, type AgentEvents, type AgentState, type PushAgent, type PushApp, type PushAppSpec, type StoredPush } from '../../agent/types.ts';
+import { DEFAULT_AGENT_LIMITS, type AgentConfig, type AgentEvents, type AgentState, type PushAgent, type PushApp, type PushAppSpec, type StoredPush, type TransferProgress } from '../../agent/types.ts';
 
 export interface FakeAgent extends PushAgent {
   emit<K extends keyof AgentEvents>(event: K, payload: AgentEvents[K]): void;
@@ -10,6 +10,11 @@ export interface FakeAgent extends PushAgent {
   started: number;
   stopped: number;
   listCalls: Array<{ appId: string; limit?: number }>;
+  /** Transfers listTransfers answers with (newest first). */
+  transfers: TransferProgress[];
+  /** Blobs openContent answers with, by push ID (default: the push's content). */
+  contents: Map<string, Blob>;
+  deletedTransfers: string[];
 }
 
 export function fakeAgent(config: AgentConfig = { server: 'ws://127.0.0.1:1', aor: 'sip:alice@localhost' }): FakeAgent {
@@ -26,6 +31,9 @@ export function fakeAgent(config: AgentConfig = { server: 'ws://127.0.0.1:1', ao
     started: 0,
     stopped: 0,
     listCalls: [],
+    transfers: [],
+    contents: new Map(),
+    deletedTransfers: [],
     emit(event, payload) {
       if (event === 'state') state = payload as AgentState;
       emitter.emit(event, payload);
@@ -46,6 +54,16 @@ export function fakeAgent(config: AgentConfig = { server: 'ws://127.0.0.1:1', ao
     async listPushes(appId, options) {
       agent.listCalls.push(options?.limit !== undefined ? { appId, limit: options.limit } : { appId });
       return (agent.stored.get(appId) ?? []).slice(0, options?.limit);
+    },
+    async listTransfers() {
+      return [...agent.transfers];
+    },
+    async deleteTransfer(id) {
+      agent.deletedTransfers.push(id);
+      agent.transfers = agent.transfers.filter((t) => t.id !== id);
+    },
+    async openContent(p) {
+      return agent.contents.get(p.id) ?? new Blob([p.content as Uint8Array<ArrayBuffer>], { type: p.contentType });
     },
     async start() {
       agent.started++;
