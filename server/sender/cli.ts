@@ -17,12 +17,13 @@ import { percentile, runLoad } from './load.ts';
 import type { TransferProgress } from './msrp/endpoint.ts';
 import type { LargePushRequest, LargePushResult } from './msrp/pushLarge.ts';
 import { createPushSender, type PushRequest, type PushResult } from './pushSender.ts';
+import { DEFAULT_MAX_UNACKNOWLEDGED_CHUNKS } from './msrp/endpoint.ts';
 import { SenderError, validateExtraHeader } from './sipClient.ts';
 
 export const USAGE =
   'usage: npm run push -- --to <sip-uri> [--app <id>] [--type <mime>] (--data <text> | --file <path>) ' +
   '[--from <sip-uri>] [--server <ws-url>] [--auth-user <user>] [--password <pw>] [--header "Name: value"]... ' +
-  '[--mode auto|message|msrp] [--message-max bytes] [--msrp-port port] [--msrp-host addr] ' +
+  '[--mode auto|message|msrp] [--message-max bytes] [--msrp-port port] [--msrp-host addr] [--msrp-window chunks] ' +
   '[--count N] [--concurrency K] [--timeout ms] [--verbose] [--help]';
 
 /** Largest --file sent as a MESSAGE in --mode auto: the receiver's default maxMessageBytes. */
@@ -44,6 +45,7 @@ for a --file above --message-max bytes.
   --message-max <bytes> largest --file sent as a MESSAGE in auto mode (default ${DEFAULT_MESSAGE_MAX})
   --msrp-port <port>    port of our MSRP WebSocket endpoint (default 0: a random free port)
   --msrp-host <addr>    address it binds and puts in a=path (default 127.0.0.1)
+  --msrp-window <n>     most MSRP chunks sent and not yet answered (default ${DEFAULT_MAX_UNACKNOWLEDGED_CHUNKS}; 0: no window)
   --from <sip-uri>      sender address (default sip:psa@localhost)
   --server <ws-url>     core WebSocket URL (default $SIP_PUSH_SERVER or ws://127.0.0.1:8066)
   --auth-user <user>    digest user (default: user part of --from)
@@ -72,6 +74,7 @@ export interface CliConfig {
   large?: LargePushRequest;
   msrpPort: number;
   msrpHost: string;
+  msrpWindow: number;
   count: number;
   concurrency: number;
   timeoutMs?: number;
@@ -104,6 +107,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
         'message-max': { type: 'string' },
         'msrp-port': { type: 'string' },
         'msrp-host': { type: 'string' },
+        'msrp-window': { type: 'string' },
         verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -126,6 +130,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
   const messageMax = values['message-max'] === undefined ? DEFAULT_MESSAGE_MAX : nonNegativeInt('--message-max', values['message-max']);
   const msrpPort = values['msrp-port'] === undefined ? 0 : nonNegativeInt('--msrp-port', values['msrp-port']);
   if (msrpPort > 65535) throw new UsageError(`--msrp-port ${msrpPort}: expected 0 to 65535`);
+  const msrpWindow = values['msrp-window'] === undefined ? DEFAULT_MAX_UNACKNOWLEDGED_CHUNKS : nonNegativeInt('--msrp-window', values['msrp-window']);
   const msrpHost = values['msrp-host'] ?? '127.0.0.1';
   if (!/^[A-Za-z0-9.:-]+$/.test(msrpHost)) throw new UsageError(`--msrp-host ${msrpHost}: expected an IP address or host name`);
   if (modeFlag === 'msrp' && values.file === undefined) throw new UsageError('--mode msrp needs --file <path>');
@@ -180,6 +185,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
       : { push: { to: common.to, contentType, body, ...(common.app !== undefined ? { app: common.app } : {}), ...(common.headers ? { headers: common.headers } : {}) } }),
     msrpPort,
     msrpHost,
+    msrpWindow,
     count: positiveInt('--count', values.count, 1),
     concurrency: positiveInt('--concurrency', values.concurrency, 1),
     verbose: values.verbose ?? false,
@@ -269,7 +275,7 @@ export async function main(argv: string[], io: CliIo = defaultIo(), env = proces
       ...(config.authUser !== undefined ? { authUser: config.authUser } : {}),
       ...(config.password !== undefined ? { password: config.password } : {}),
       ...(config.timeoutMs !== undefined ? { timeoutMs: config.timeoutMs } : {}),
-      msrp: { port: config.msrpPort, host: config.msrpHost },
+      msrp: { port: config.msrpPort, host: config.msrpHost, maxUnacknowledgedChunks: config.msrpWindow },
       ...(config.verbose ? { trace: (dir: 'send' | 'recv', text: string) => io.err(`${dir === 'send' ? '>>>' : '<<<'}\n${text}`) } : {}),
     });
   } catch (err) {

@@ -134,11 +134,14 @@ describe('parseCli, MSRP flags', () => {
       msrpPort: 9000,
       large: { connectTimeoutMs: 700, reportTimeoutMs: 700 },
     });
+    expect(ok(['--to', 'sip:a@b', '--file', big]).msrpWindow).toBe(32);
+    expect(ok(['--to', 'sip:a@b', '--file', big, '--msrp-window', '0']).msrpWindow).toBe(0);
   });
 
   it('names bad MSRP flags', () => {
     expect(usage(['--to', 'sip:a@b', '--file', small, '--mode', 'fast'])).toBe('--mode fast: expected auto, message or msrp');
     expect(usage(['--to', 'sip:a@b', '--file', small, '--msrp-port', '70000'])).toBe('--msrp-port 70000: expected 0 to 65535');
+    expect(usage(['--to', 'sip:a@b', '--file', big, '--msrp-window', 'many'])).toBe('--msrp-window many: expected a non-negative integer');
     expect(usage(['--to', 'sip:a@b', '--file', small, '--message-max', 'lots'])).toBe('--message-max lots: expected a non-negative integer');
     expect(usage(['--to', 'sip:a@b', '--file', big, '--count', '2'])).toBe('--count and --concurrency apply to MESSAGE pushes only');
     expect(usage(['--to', 'sip:a@b', '--file', dir])).toMatch(/^--file .*: EISDIR$/);

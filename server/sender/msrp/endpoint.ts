@@ -23,6 +23,12 @@
  *   DEFAULT_HIGH_WATER_MARK). `ws` has no drain event: we wait for the underlying socket's
  *   'drain', with a short timer as a fallback. Memory stays bounded by the high-water mark
  *   plus a couple of chunks, whatever the file size.
+ * - Window: at most `maxUnacknowledgedChunks` chunks (default DEFAULT_MAX_UNACKNOWLEDGED_CHUNKS)
+ *   may wait for their 200 (RFC 4975 section 7.1.2: Failure-Report yes, so each chunk is
+ *   answered). A browser's WebSocket has no receive back-pressure: it hands every message to
+ *   JS as fast as it arrives, so without this window a receiver that stores slower than the
+ *   network delivers would queue the whole file in its heap. The receiver answers each chunk
+ *   once it is written, so the window bounds its memory to about window x chunk size.
  * - A non-200 response to a chunk stops the transfer (RFC 4975 section 7.1.2, 413 means stop
  *   sending): we end the message with an empty chunk flagged `#` and report the status.
  * - The transfer succeeds on a REPORT for our Message-ID with `Status: 000 200`.
@@ -70,7 +76,12 @@ export interface MsrpEndpointOptions {
   chunkSize?: number;
   /** Flow control: wait while ws.bufferedAmount is above this (default 1 MiB). */
   highWaterMark?: number;
+  /** Flow control: most chunks sent and not yet answered (default 32; 0: no window). */
+  maxUnacknowledgedChunks?: number;
 }
+
+/** 32 chunks of 60 KB: about 2 MB in flight, enough to keep a loopback or LAN path busy. */
+export const DEFAULT_MAX_UNACKNOWLEDGED_CHUNKS = 32;
 
 export type MsrpSessionState = 'waiting' | 'bound' | 'sending' | 'done' | 'failed' | 'closed';
 
@@ -129,6 +140,10 @@ export interface TransferResult {
   maxBufferedAmount: number;
   /** Times the sender waited for the socket's queue to drain below the high-water mark. */
   drainWaits: number;
+  /** Times the sender waited for 200s because the window of unanswered chunks was full. */
+  windowWaits: number;
+  /** Most chunks that were unanswered at once. */
+  maxUnacknowledged: number;
 }
 
 export interface MsrpSendSession {
@@ -155,6 +170,7 @@ export interface MsrpEndpoint {
   readonly url: string;
   readonly chunkSize: number;
   readonly highWaterMark: number;
+  readonly maxUnacknowledgedChunks: number;
   /** Sessions not yet closed. */
   readonly sessionCount: number;
   createSession(): MsrpSendSession;
@@ -169,6 +185,10 @@ export async function startMsrpEndpoint(options: MsrpEndpointOptions = {}): Prom
   const highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
   if (!Number.isSafeInteger(highWaterMark) || highWaterMark < 0) {
     throw new SenderError('SENDER_ERR_OPTION', `highWaterMark must be a non-negative integer, got ${highWaterMark}`);
+  }
+  const maxUnacknowledgedChunks = options.maxUnacknowledgedChunks ?? DEFAULT_MAX_UNACKNOWLEDGED_CHUNKS;
+  if (!Number.isSafeInteger(maxUnacknowledgedChunks) || maxUnacknowledgedChunks < 0) {
+    throw new SenderError('SENDER_ERR_OPTION', `maxUnacknowledgedChunks must be a non-negative integer, got ${maxUnacknowledgedChunks}`);
   }
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SenderError('SENDER_ERR_OPTION', `Invalid MSRP port ${port}`);
@@ -187,7 +207,7 @@ export async function startMsrpEndpoint(options: MsrpEndpointOptions = {}): Prom
       reject(new SenderError('SENDER_ERR_OPTION', `cannot listen for MSRP on ${host}:${port}: ${err.code ?? err.message}`)),
     );
   });
-  return new Endpoint(wss, options.advertisedHost ?? host, chunkSize, highWaterMark);
+  return new Endpoint(wss, options.advertisedHost ?? host, chunkSize, highWaterMark, maxUnacknowledgedChunks);
 }
 
 class Endpoint implements MsrpEndpoint {
@@ -202,6 +222,7 @@ class Endpoint implements MsrpEndpoint {
     advertisedHost: string,
     readonly chunkSize: number,
     readonly highWaterMark: number,
+    readonly maxUnacknowledgedChunks: number,
   ) {
     this.host = advertisedHost.includes(':') && !advertisedHost.startsWith('[') ? `[${advertisedHost}]` : advertisedHost;
     this.port = (wss.address() as AddressInfo).port;
@@ -298,6 +319,8 @@ class Session implements MsrpSendSession {
   private readonly pending = new Map<string, number>();
   private outcome: Outcome | undefined;
   private outcomeWaiter: ((o: Outcome) => void) | undefined;
+  /** Woken by a chunk's response, the outcome or the socket closing (window waits). */
+  private ackWaiter: (() => void) | undefined;
   private bytesSent = 0;
   private bytesAcked = 0;
   private progress: ((p: TransferProgress) => void) | undefined;
@@ -374,6 +397,7 @@ class Session implements MsrpSendSession {
     const bytes = this.pending.get(response.transactionId);
     if (bytes === undefined) return;
     this.pending.delete(response.transactionId);
+    this.wakeAckWaiter();
     if (response.code === 200) {
       this.bytesAcked += bytes;
       this.emitProgress();
@@ -411,9 +435,16 @@ class Session implements MsrpSendSession {
     if (this._state === 'waiting') this.wakeBindWaiters(false);
   }
 
+  private wakeAckWaiter(): void {
+    const waiter = this.ackWaiter;
+    this.ackWaiter = undefined;
+    waiter?.();
+  }
+
   private settle(outcome: Outcome): void {
     if (this.outcome) return;
     this.outcome = outcome;
+    this.wakeAckWaiter();
     this.outcomeWaiter?.(outcome);
   }
 
@@ -431,8 +462,21 @@ class Session implements MsrpSendSession {
     let chunks = 0;
     let maxBufferedAmount = 0;
     let drainWaits = 0;
+    let windowWaits = 0;
+    let maxUnacknowledged = 0;
     const result = (o: Outcome): TransferResult => {
-      const r: TransferResult = { ok: o.status === 200, status: o.status, reason: o.reason, bytesSent: this.bytesSent, bytesAcked: this.bytesAcked, chunks, maxBufferedAmount, drainWaits };
+      const r: TransferResult = {
+        ok: o.status === 200,
+        status: o.status,
+        reason: o.reason,
+        bytesSent: this.bytesSent,
+        bytesAcked: this.bytesAcked,
+        chunks,
+        maxBufferedAmount,
+        drainWaits,
+        windowWaits,
+        maxUnacknowledged,
+      };
       if (o.report) r.report = o.report;
       if (this._state === 'sending') this.transition(r.ok ? 'done' : 'failed');
       return r;
@@ -473,6 +517,7 @@ class Session implements MsrpSendSession {
       ws.send(bytes, { binary: true });
       chunks++;
       if (ws.bufferedAmount > maxBufferedAmount) maxBufferedAmount = ws.bufferedAmount;
+      if (this.pending.size > maxUnacknowledged) maxUnacknowledged = this.pending.size;
     };
     let offset = firstByte - 1;
     let localFailure: Outcome | undefined;
@@ -496,6 +541,10 @@ class Session implements MsrpSendSession {
           if (ws.bufferedAmount > this.endpoint.highWaterMark) {
             drainWaits++;
             await this.drain(ws);
+          }
+          if (this.windowFull()) {
+            windowWaits++;
+            await this.waitForWindow(ws);
           }
         }
       } catch (err) {
@@ -528,6 +577,26 @@ class Session implements MsrpSendSession {
       };
     });
     return result(outcome);
+  }
+
+  private windowFull(): boolean {
+    const max = this.endpoint.maxUnacknowledgedChunks;
+    return max > 0 && this.pending.size >= max;
+  }
+
+  /** Wait until fewer than maxUnacknowledgedChunks chunks are unanswered, or the transfer ended. */
+  private async waitForWindow(ws: WebSocket): Promise<void> {
+    while (this.windowFull() && ws.readyState === WebSocket.OPEN && !this.outcome) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          ws.removeListener('close', done);
+          if (this.ackWaiter === done) this.ackWaiter = undefined;
+          resolve();
+        };
+        this.ackWaiter = done;
+        ws.once('close', done);
+      });
+    }
   }
 
   /** Wait until the socket's queue is at or below the high-water mark, or the transfer ended. */

@@ -8,7 +8,7 @@ import { getHeader, type SipRequest } from '../../../src/protocol/sip/index.ts';
 import { startCore, type RunningCore } from '../../core/index.ts';
 import { reply, until, WsUa } from '../../core/testing.ts';
 import { createPushSender, type PushSender } from '../pushSender.ts';
-import type { TransferProgress } from './endpoint.ts';
+import { startMsrpEndpoint, type TransferProgress } from './endpoint.ts';
 import { createInviteClient } from './inviteClient.ts';
 import { TestReceiver, type ReceivedTransfer } from './testReceiver.ts';
 
@@ -97,7 +97,8 @@ describe('sendLargePush over the embedded core', () => {
   it('waits when the socket buffer is full: bufferedAmount stays within the high-water mark plus one chunk', async () => {
     await sender.close();
     const highWaterMark = 256 * 1024;
-    sender = createPushSender({ server: core.wsUrl, from: 'sip:psa@localhost', timeoutMs: 5000, msrp: { highWaterMark } });
+    // No window: this test is about the socket's queue alone (the window is tested below).
+    sender = createPushSender({ server: core.wsUrl, from: 'sip:psa@localhost', timeoutMs: 5000, msrp: { highWaterMark, maxUnacknowledgedChunks: 0 } });
     receiver.behaviour = { pauseAfterBind: true };
     // Bigger than the loopback socket buffers, so the receiver's pause reaches the sender.
     const file = makeFile('flow.bin', 24 * MB);
@@ -125,6 +126,38 @@ describe('sendLargePush over the embedded core', () => {
     expect(result.maxBufferedAmount).toBeLessThanOrEqual(highWaterMark + DEFAULT_CHUNK_SIZE + HEADER_ALLOWANCE);
     await t!.ended;
     expect(t!.digest).toBe(file.sha256);
+  });
+
+  it('keeps at most maxUnacknowledgedChunks chunks unanswered: a receiver that answers late holds the sender at the window', async () => {
+    await sender.close();
+    const window = 8;
+    sender = createPushSender({ server: core.wsUrl, from: 'sip:psa@localhost', timeoutMs: 5000, msrp: { maxUnacknowledgedChunks: window } });
+    expect((await sender.msrpEndpoint()).maxUnacknowledgedChunks).toBe(window);
+    receiver.behaviour = { holdResponses: true };
+    const file = makeFile('window.bin', 2 * MB);
+    const pending = sender.sendLargePush({ to: 'sip:alice@localhost', file: file.path });
+    const [t] = await receiver.waitForTransfers(1);
+    // Exactly `window` chunks arrive, then nothing while their 200s are withheld.
+    await until(() => t!.chunks.length === window, 10_000);
+    let stable = -1;
+    await until(() => {
+      const same = t!.chunks.length === stable;
+      stable = t!.chunks.length;
+      return same;
+    }, 10_000);
+    expect(t!.chunks.length).toBe(window);
+    receiver.releaseResponses(t!);
+    const result = await pending;
+    expect(result.ok).toBe(true);
+    expect(result.maxUnacknowledged).toBe(window);
+    expect(result.windowWaits).toBeGreaterThan(0);
+    await t!.ended;
+    expect(t!.digest).toBe(file.sha256);
+  });
+
+  it('refuses a negative or fractional window', async () => {
+    await expect(startMsrpEndpoint({ maxUnacknowledgedChunks: -1 })).rejects.toThrow(/maxUnacknowledgedChunks must be a non-negative integer/);
+    await expect(startMsrpEndpoint({ maxUnacknowledgedChunks: 1.5 })).rejects.toThrow(/maxUnacknowledgedChunks/);
   });
 
   it('runs three transfers in parallel, each in its own session', async () => {

@@ -86,6 +86,10 @@ export interface LargePushResult {
   maxBufferedAmount: number;
   /** Times the transfer waited for the socket's queue to drain (flow control). */
   drainWaits: number;
+  /** Times the transfer waited for 200s because its window of unanswered chunks was full. */
+  windowWaits: number;
+  /** Most chunks unanswered at once (at most the endpoint's maxUnacknowledgedChunks). */
+  maxUnacknowledged: number;
 }
 
 /** What sendLargePush needs from the push sender. */
@@ -160,7 +164,7 @@ export async function sendLargePush(ctx: LargePushContext, push: LargePushReques
   }
   const session = endpoint.createSession();
   const elapsed = () => Math.round((performance.now() - startedAt) * 1000) / 1000;
-  const base = { totalBytes: facts.size, sha256: facts.sha256, sessionUri: session.uri, chunks: 0, maxBufferedAmount: 0, drainWaits: 0, bytesSent: 0 };
+  const base = { totalBytes: facts.size, sha256: facts.sha256, sessionUri: session.uri, chunks: 0, maxBufferedAmount: 0, drainWaits: 0, windowWaits: 0, maxUnacknowledged: 0, bytesSent: 0 };
   const offer = buildMsrpOffer({
     protocol: 'TCP/WS/MSRP',
     path: session.uri,
@@ -231,6 +235,8 @@ export async function sendLargePush(ctx: LargePushContext, push: LargePushReques
     chunks: transfer.chunks,
     maxBufferedAmount: transfer.maxBufferedAmount,
     drainWaits: transfer.drainWaits,
+    windowWaits: transfer.windowWaits,
+    maxUnacknowledged: transfer.maxUnacknowledged,
     ...(transfer.report ? { report: transfer.report } : {}),
   });
 }

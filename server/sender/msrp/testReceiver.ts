@@ -44,6 +44,8 @@ export interface ReceivedTransfer {
   chunks: ChunkInfo[];
   bytes: number;
   hash: Hash;
+  /** Chunk responses withheld while behaviour.holdResponses is set (sent by releaseResponses). */
+  heldResponses: Uint8Array[];
   /** Hex SHA-256 of what arrived, once the last chunk (`$` or `#`) came. */
   digest?: string;
   /** Resolves when the transfer ended: last chunk, or the socket closed. */
@@ -70,6 +72,8 @@ export interface TestReceiverBehaviour {
   pauseAfterBind?: boolean;
   /** Send BYE (through the core, in the dialog) once this many bytes arrived. */
   byeAfterBytes?: number;
+  /** Keep the chunks' responses instead of sending them (a slow receiver; see releaseResponses). */
+  holdResponses?: boolean;
   /** Answer the chunk with this code instead of 200 (e.g. 413 once past some bytes). */
   chunkStatus?: (chunk: ChunkInfo, transfer: ReceivedTransfer) => number;
 }
@@ -138,6 +142,7 @@ export class TestReceiver {
       offer,
       path,
       chunks: [],
+      heldResponses: [],
       bytes: 0,
       hash: createHash('sha256'),
       ended: new Promise<void>((r) => (endTransfer = r)),
@@ -203,7 +208,8 @@ export class TestReceiver {
       transfer.bytes += body.length;
     }
     const response = makeResponse(msg, code);
-    if (response) ws.send(serializeResponse(response), { binary: true });
+    if (response && this.behaviour.holdResponses) transfer.heldResponses.push(serializeResponse(response));
+    else if (response) ws.send(serializeResponse(response), { binary: true });
     if (msg.flag === '#') return finish('aborted');
     if (code !== 200) return;
     if (msg.flag === '$') {
@@ -221,6 +227,12 @@ export class TestReceiver {
       ws.pause(); // read nothing more: the transfer cannot complete before the BYE lands
       void this.sendBye(transfer);
     }
+  }
+
+  /** Stop holding chunk responses and send the withheld ones, in order. */
+  releaseResponses(transfer: ReceivedTransfer): void {
+    this.behaviour.holdResponses = false;
+    for (const bytes of transfer.heldResponses.splice(0)) transfer.ws?.send(bytes, { binary: true });
   }
 
   /** BYE from our side of the dialog (RFC 3261 section 15.1.1): Route = the Record-Route, to the sender's Contact. */
