@@ -238,6 +238,33 @@ describe('sendLargePush over the embedded core', () => {
     expect(result.bye?.status).toBe(200);
   });
 
+  it('an AbortSignal mid-transfer ends the message with # and a BYE; the result says why', async () => {
+    const file = makeFile('abort.bin', 8 * MB);
+    const controller = new AbortController();
+    const result = await sender.sendLargePush({
+      to: 'sip:alice@localhost',
+      file: file.path,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.bytesSent >= 1 * MB) controller.abort(new Error('operator stop'));
+      },
+    });
+    expect(result).toMatchObject({ ok: false, status: 503, phase: 'transfer', reason: 'Aborted by the sender: operator stop' });
+    expect(result.bytesSent).toBeLessThan(8 * MB);
+    expect(result.bye?.status).toBe(200);
+    const [t] = await receiver.waitForTransfers(1);
+    await t!.ended;
+    expect(t!.endedHow).toBe('aborted');
+    expect(t!.chunks.at(-1)).toMatchObject({ flag: '#', length: 0 });
+  });
+
+  it('an AbortSignal already aborted sends nothing after the INVITE', async () => {
+    const file = makeFile('preabort.bin', 1 * MB);
+    const result = await sender.sendLargePush({ to: 'sip:alice@localhost', file: file.path, signal: AbortSignal.abort('not wanted') });
+    expect(result.ok).toBe(false);
+    expect(result.bytesSent).toBe(0);
+  });
+
   it('resumes from the a=file-range of the answer and sends only the rest', async () => {
     const file = makeFile('resume.bin', 3 * MB + 5);
     const start = 1 * MB + 1;

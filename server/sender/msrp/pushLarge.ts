@@ -53,6 +53,12 @@ export interface LargePushRequest {
   /** How long to wait for the REPORT after the last chunk, ms (default 32000). */
   reportTimeoutMs?: number;
   onProgress?: (progress: TransferProgress) => void;
+  /**
+   * Stop the push: before the 200 the INVITE is cancelled (CANCEL, RFC 3261 section 9); during
+   * the transfer the message ends with an empty `#` chunk (RFC 4975 section 7.1.1) and a BYE,
+   * and the result is `ok: false` with the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 export type LargePushPhase = 'invite' | 'answer' | 'connect' | 'transfer' | 'done';
@@ -185,13 +191,22 @@ export async function sendLargePush(ctx: LargePushContext, push: LargePushReques
     body: offer,
     timeoutMs: push.timeoutMs ?? ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   });
+  const aborted = (): string => `Aborted by the sender: ${String(push.signal?.reason instanceof Error ? push.signal.reason.message : (push.signal?.reason ?? 'aborted'))}`;
+  const onAbort = (): void => {
+    handle.cancel();
+    session.abort(aborted());
+  };
+  if (push.signal?.aborted) onAbort();
+  else push.signal?.addEventListener('abort', onAbort, { once: true });
   const invite = await handle.result;
   const { dialog } = invite;
   if (!invite.ok || !dialog) {
+    push.signal?.removeEventListener('abort', onAbort);
     session.close();
     return { ...base, status: invite.status, reason: invite.reason, ok: false, phase: 'invite', firstByte: offeredStart, elapsedMs: elapsed(), invite };
   }
   const finish = async (partial: Omit<LargePushResult, 'elapsedMs' | 'invite' | 'bye' | keyof typeof base> & Partial<typeof base>): Promise<LargePushResult> => {
+    push.signal?.removeEventListener('abort', onAbort);
     const result: LargePushResult = { ...base, ...partial, invite, elapsedMs: 0 };
     if (dialog.state === 'confirmed') result.bye = await dialog.bye();
     session.close();
