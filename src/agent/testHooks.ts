@@ -7,6 +7,7 @@
  * IndexedDB directly with the raw API (not through the agent's store), as an independent
  * witness of what is on disk.
  */
+import { transferDbName } from './msrp/transferStore.ts';
 import type { AgentState, PushAgent, PushAppSpec } from './types.ts';
 
 export interface CommitGate {
@@ -46,6 +47,27 @@ export interface DeliveredPush {
   appId: string;
   contentType: string;
   text: string;
+  via: 'message' | 'msrp';
+  size: number;
+  /** Size of the Blob handed with an MSRP push (absent for MESSAGE pushes). */
+  blobSize?: number;
+}
+
+/** A transfer record as IndexedDB holds it, read with the raw API. */
+export interface StoredTransferView {
+  id: string;
+  appId: string;
+  fileName?: string;
+  state: string;
+  reason?: string;
+  size: number | null;
+  receivedBytes: number;
+  resumable: boolean;
+  pushed: boolean;
+  /** Chunk records stored for it. */
+  chunks: number;
+  /** Bytes in those chunk records. */
+  chunkBytes: number;
 }
 
 export interface StoredPushView {
@@ -68,6 +90,10 @@ export interface SipPushTestHooks {
   releaseCommits(): void;
   heldCommits(): number;
   storedPushes(): Promise<StoredPushView[]>;
+  /** Transfers and their chunks as stored, read with the raw IndexedDB API. */
+  storedTransfers(): Promise<StoredTransferView[]>;
+  /** SHA-256 (hex) of a stored push's content as PushAgent.openContent returns it. */
+  contentSha256(pushId: string): Promise<string>;
 }
 
 declare global {
@@ -109,6 +135,65 @@ function readAllPushes(dbName: string): Promise<StoredPushView[]> {
   });
 }
 
+function readAllTransfers(dbName: string): Promise<StoredTransferView[]> {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open(dbName);
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      if (!db.objectStoreNames.contains('transfers')) {
+        db.close();
+        resolve([]);
+        return;
+      }
+      const tx = db.transaction(['transfers', 'chunks'], 'readonly');
+      const transfers = tx.objectStore('transfers').getAll();
+      const views = new Map<string, StoredTransferView>();
+      transfers.onsuccess = () => {
+        for (const t of transfers.result as Array<Record<string, unknown>>) {
+          const view: StoredTransferView = {
+            id: String(t.id),
+            appId: String(t.appId),
+            state: String(t.state),
+            size: typeof t.size === 'number' ? t.size : null,
+            receivedBytes: Number(t.receivedBytes),
+            resumable: t.resumable === true,
+            pushed: t.pushed === true,
+            chunks: 0,
+            chunkBytes: 0,
+          };
+          if (typeof t.fileName === 'string') view.fileName = t.fileName;
+          if (typeof t.reason === 'string') view.reason = t.reason;
+          views.set(view.id, view);
+        }
+        // Walk the chunk keys and sizes with a cursor: never load the content itself.
+        const cursor = tx.objectStore('chunks').openCursor();
+        cursor.onsuccess = () => {
+          const c = cursor.result;
+          if (!c) return;
+          const chunk = c.value as { transferId: string; bytes: Blob | ArrayBuffer };
+          const view = views.get(chunk.transferId);
+          if (view) {
+            view.chunks++;
+            view.chunkBytes += chunk.bytes instanceof Blob ? chunk.bytes.size : chunk.bytes.byteLength;
+          }
+          c.continue();
+        };
+      };
+      tx.oncomplete = () => {
+        db.close();
+        resolve([...views.values()]);
+      };
+      tx.onerror = () => reject(tx.error);
+    };
+  });
+}
+
+async function sha256Hex(blob: Blob): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()));
+  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 export function installTestHooks(agent: PushAgent, gate: CommitGate, dbName: string): void {
   const delivered = new Map<string, DeliveredPush[]>();
   const unregister = new Map<string, () => void>();
@@ -122,7 +207,9 @@ export function installTestHooks(agent: PushAgent, gate: CommitGate, dbName: str
           ...spec,
           handler: (push) => {
             const list = delivered.get(push.appId) ?? [];
-            list.push({ id: push.id, appId: push.appId, contentType: push.contentType, text: text.decode(push.content) });
+            const got: DeliveredPush = { id: push.id, appId: push.appId, contentType: push.contentType, text: text.decode(push.content), via: push.via, size: push.size };
+            if (push.blob) got.blobSize = push.blob.size;
+            list.push(got);
             delivered.set(push.appId, list);
           },
         }),
@@ -137,5 +224,13 @@ export function installTestHooks(agent: PushAgent, gate: CommitGate, dbName: str
     releaseCommits: () => gate.release(),
     heldCommits: () => gate.waiting(),
     storedPushes: () => readAllPushes(dbName),
+    storedTransfers: () => readAllTransfers(transferDbName(dbName)),
+    async contentSha256(pushId) {
+      for (const app of agent.apps()) {
+        const push = (await agent.listPushes(app.id)).find((p) => p.id === pushId);
+        if (push) return sha256Hex(await agent.openContent(push));
+      }
+      throw new Error(`No stored push ${pushId} of a known app`);
+    },
   };
 }
