@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { fakeAgent, push } from '../testing/fakeAgent.ts';
+import { fakeAgent, push, transfer } from '../testing/fakeAgent.ts';
 import { manualScheduler } from '../testing/manualScheduler.ts';
 import { createAgentStore } from './agentStore.ts';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-function setup() {
+function setup(prepare: (agent: ReturnType<typeof fakeAgent>) => void = () => {}) {
   const agent = fakeAgent();
+  prepare(agent);
   agent.registerApp({ id: 'news.ua', accept: ['*/*'], handler: () => {} });
   agent.registerApp({ id: 'mms.ua', accept: ['*/*'], handler: () => {} });
   const clock = manualScheduler();
@@ -120,5 +121,121 @@ describe('createAgentStore', () => {
     two.clock.tick();
     expect(one.handle.store.getState().inboxes['news.ua']).toHaveLength(1);
     expect(two.handle.store.getState().inboxes['news.ua']).toBeUndefined();
+  });
+});
+
+describe('createAgentStore: MSRP transfers', () => {
+  it('loads the stored transfers at start, newest first', async () => {
+    const old = transfer({ startedAt: 1, state: 'failed', reason: 'Connection lost', resumable: true, rate: 0 });
+    const recent = transfer({ startedAt: 2, state: 'complete', rate: 0 });
+    const { clock, handle } = setup((agent) => (agent.transfers = [recent, old]));
+    expect(handle.store.getState().transfersLoaded).toBe(false);
+    await settle();
+    clock.tick();
+    const view = handle.store.getState();
+    expect(view.transfersLoaded).toBe(true);
+    expect(view.transfers).toEqual([recent, old]);
+  });
+
+  it('applies a burst of progress events of several transfers as one store update per tick', async () => {
+    const { agent, clock, handle, renders } = setup();
+    await settle();
+    clock.tick();
+    const before = renders();
+    const a = transfer({ startedAt: 1 });
+    const b = transfer({ startedAt: 2 });
+    for (let i = 1; i <= 50; i++) {
+      agent.emit('transfer', { ...a, receivedBytes: i * 1000, updatedAt: a.updatedAt + i });
+      agent.emit('transfer', { ...b, receivedBytes: i * 2000, updatedAt: b.updatedAt + i });
+    }
+    expect(renders()).toBe(before);
+    expect(clock.scheduled).toBe(1);
+    clock.tick();
+    expect(renders()).toBe(before + 1);
+    expect(handle.store.getState().transfers.map((t) => [t.id, t.receivedBytes])).toEqual([
+      [b.id, 100_000],
+      [a.id, 50_000],
+    ]);
+  });
+
+  it('follows a transfer through its states', () => {
+    const { agent, clock, handle } = setup();
+    const t = transfer({ updatedAt: 1 });
+    agent.emit('transfer', t);
+    clock.tick();
+    agent.emit('transfer', { ...t, state: 'verifying', receivedBytes: t.size!, updatedAt: 2 });
+    clock.tick();
+    expect(handle.store.getState().transfers[0]!.state).toBe('verifying');
+    agent.emit('transfer', { ...t, state: 'complete', receivedBytes: t.size!, rate: 0, updatedAt: 3 });
+    clock.tick();
+    expect(handle.store.getState().transfers).toHaveLength(1);
+    expect(handle.store.getState().transfers[0]!.state).toBe('complete');
+  });
+
+  it('dismissTransfer deletes through the agent and removes the row at once, pending reports included', async () => {
+    const failed = transfer({ state: 'failed', reason: 'Hash mismatch', updatedAt: 1 });
+    const { agent, clock, handle } = setup((a) => (a.transfers = [failed]));
+    await settle();
+    clock.tick();
+    agent.emit('transfer', { ...failed, updatedAt: 2 });
+    await handle.dismissTransfer(failed.id);
+    expect(agent.deletedTransfers).toEqual([failed.id]);
+    expect(handle.store.getState().transfers).toEqual([]);
+    // A report emitted before the delete took effect must not bring it back.
+    agent.emit('transfer', { ...failed, updatedAt: 3 });
+    clock.tick();
+    expect(handle.store.getState().transfers).toEqual([]);
+  });
+
+  it('a list read that answers after a dismiss does not bring the transfer back', async () => {
+    const failed = transfer({ state: 'failed' });
+    let answer: (list: typeof agent.transfers) => void = () => {};
+    const { agent, clock, handle } = setup((a) => {
+      a.transfers = [failed];
+      a.listTransfers = () => new Promise((resolve) => (answer = resolve));
+    });
+    await handle.dismissTransfer(failed.id);
+    answer([failed]);
+    await settle();
+    clock.tick();
+    expect(handle.store.getState().transfersLoaded).toBe(true);
+    expect(handle.store.getState().transfers).toEqual([]);
+    expect(agent.deletedTransfers).toEqual([failed.id]);
+  });
+
+  it('a failed dismiss rejects and keeps the transfer', async () => {
+    const failed = transfer({ state: 'failed' });
+    const { agent, clock, handle } = setup((a) => (a.transfers = [failed]));
+    agent.deleteTransfer = async () => {
+      throw new Error('IndexedDB closed');
+    };
+    await settle();
+    clock.tick();
+    await expect(handle.dismissTransfer(failed.id)).rejects.toThrow('IndexedDB closed');
+    expect(handle.store.getState().transfers).toEqual([failed]);
+  });
+
+  it('reports a list that cannot be read and retries on the next state change', async () => {
+    let calls = 0;
+    const t = transfer();
+    const { agent, clock, handle } = setup((a) => {
+      a.listTransfers = async () => {
+        calls++;
+        if (calls === 1) throw new Error('blocked');
+        return [t];
+      };
+    });
+    await settle();
+    clock.tick();
+    expect(handle.store.getState().transfersError).toBe('blocked');
+    agent.emit('state', { phase: 'connecting', registeredApps: [] });
+    await settle();
+    clock.tick();
+    expect(calls).toBe(2);
+    expect(handle.store.getState().transfersError).toBeNull();
+    expect(handle.store.getState().transfers).toEqual([t]);
+    agent.emit('state', { phase: 'registering', registeredApps: [] });
+    await settle();
+    expect(calls).toBe(2);
   });
 });

@@ -24,6 +24,11 @@ export interface AgentStore {
   noteDispatched(push: StoredPush): void;
   /** Re-reads the agent's app list and loads the inbox of any app not loaded yet. */
   syncApps(): void;
+  /**
+   * Deletes a transfer and its stored content (agent.deleteTransfer), then removes it from the
+   * view at once. Rejects, leaving the view as it was, when the agent cannot delete it.
+   */
+  dismissTransfer(id: string): Promise<void>;
   /** Applies pending events now (tests, and before tearing down). */
   flush(): void;
   /** Unsubscribes from the agent; the store keeps its last state. */
@@ -65,6 +70,24 @@ export function createAgentStore(agent: PushAgent, options: AgentStoreOptions = 
     );
   };
 
+  // Transfers the user dismissed: a list read that started before the delete must not bring one back.
+  const removedTransfers = new Set<string>();
+  let transfersRequested = false;
+  const loadTransfers = (): void => {
+    if (transfersRequested || disposed) return;
+    transfersRequested = true;
+    agent.listTransfers().then(
+      (transfers) => {
+        if (!disposed) batcher.add({ type: 'transfersLoaded', transfers: transfers.filter((t) => !removedTransfers.has(t.id)) });
+      },
+      (error: unknown) => {
+        // Retried on the agent's next state change.
+        transfersRequested = false;
+        if (!disposed) batcher.add({ type: 'transfersFailed', message: errorMessage(error) });
+      },
+    );
+  };
+
   const syncApps = (): void => {
     if (disposed) return;
     const apps = agent.apps();
@@ -76,11 +99,18 @@ export function createAgentStore(agent: PushAgent, options: AgentStoreOptions = 
     agent.on('state', (state) => {
       batcher.add({ type: 'state', state });
       syncApps();
+      loadTransfers();
     }),
     agent.on('stored', (pushes) => batcher.add({ type: 'stored', pushes })),
     agent.on('dispatched', (push) => batcher.add({ type: 'dispatched', push })),
     agent.on('rejected', (event) => batcher.add({ type: 'rejected', ...event, at: now() })),
+    // Progress comes at most every 100 ms per transfer; the batcher applies all of a tick's
+    // reports in one state update (one render), however many transfers are running.
+    agent.on('transfer', (progress) => {
+      if (!removedTransfers.has(progress.id)) batcher.add({ type: 'transfer', progress });
+    }),
   ];
+  loadTransfers();
 
   return {
     store,
@@ -92,6 +122,14 @@ export function createAgentStore(agent: PushAgent, options: AgentStoreOptions = 
     },
     noteDispatched: (push) => batcher.add({ type: 'dispatched', push: { id: push.id, appId: push.appId } }),
     syncApps,
+    async dismissTransfer(id) {
+      await agent.deleteTransfer(id);
+      removedTransfers.add(id);
+      if (disposed) return;
+      // Like a click: applied now, after whatever is pending (which may still mention it).
+      batcher.flush();
+      apply([{ type: 'transferRemoved', id }]);
+    },
     flush: () => batcher.flush(),
     dispose() {
       if (disposed) return;

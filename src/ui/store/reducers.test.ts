@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { push } from '../testing/fakeAgent.ts';
-import { initialView, mergeInbox, reduce, reduceAll, type AgentAction } from './reducers.ts';
+import { push, transfer } from '../testing/fakeAgent.ts';
+import { initialView, mergeInbox, mergeTransfers, reduce, reduceAll, type AgentAction } from './reducers.ts';
 
 const idle = { phase: 'idle' as const, registeredApps: [] };
-const limits = { inboxLimit: 5, rejectedLimit: 3 };
+const limits = { inboxLimit: 5, rejectedLimit: 3, transferLimit: 3 };
 
 describe('mergeInbox', () => {
   it('puts newer pushes first', () => {
@@ -105,7 +105,7 @@ describe('reduceAll (one batch, one new state)', () => {
   it('applies a burst of stored events as one state and merges once per app', () => {
     const pushes = Array.from({ length: 100 }, (_, i) => push({ receivedAt: i }));
     const actions: AgentAction[] = pushes.map((p) => ({ type: 'stored', pushes: [p] }));
-    const v = reduceAll(initialView(idle), actions, { inboxLimit: 1000, rejectedLimit: 10 });
+    const v = reduceAll(initialView(idle), actions, { inboxLimit: 1000, rejectedLimit: 10, transferLimit: 10 });
     expect(v.inboxes['news.ua']).toHaveLength(100);
     expect(v.inboxes['news.ua']![0]!.receivedAt).toBe(99);
   });
@@ -120,5 +120,75 @@ describe('reduceAll (one batch, one new state)', () => {
     const p = push();
     const v = reduceAll(initialView(idle), [{ type: 'stored', pushes: [p] }, { type: 'dispatched', push: p }]);
     expect(v.inboxes[p.appId]![0]!.dispatched).toBe(true);
+  });
+});
+
+describe('transfers', () => {
+  it('adds reports newest first (by start) and replaces one by ID in place', () => {
+    const a = transfer({ startedAt: 1, updatedAt: 1 });
+    const b = transfer({ startedAt: 2, updatedAt: 2 });
+    let v = reduce(initialView(idle), { type: 'transfer', progress: a }, limits);
+    v = reduce(v, { type: 'transfer', progress: b }, limits);
+    expect(v.transfers.map((t) => t.id)).toEqual([b.id, a.id]);
+    const a2 = { ...a, receivedBytes: a.receivedBytes + 1, updatedAt: 5 };
+    v = reduce(v, { type: 'transfer', progress: a2 }, limits);
+    expect(v.transfers).toEqual([b, a2]);
+  });
+
+  it('ignores a report older than the one held, and an identical one', () => {
+    const fresh = transfer({ updatedAt: 10, receivedBytes: 500 });
+    const v = reduce(initialView(idle), { type: 'transfer', progress: fresh }, limits);
+    expect(reduce(v, { type: 'transfer', progress: { ...fresh, updatedAt: 9, receivedBytes: 100 } }, limits)).toBe(v);
+    expect(reduce(v, { type: 'transfer', progress: { ...fresh } }, limits)).toBe(v);
+  });
+
+  it('a stored list answering after live events does not move a transfer back', () => {
+    const live = transfer({ updatedAt: 20, receivedBytes: 900, rate: 1000 });
+    const stale = { ...live, updatedAt: 10, receivedBytes: 100, rate: 0 };
+    const other = transfer({ startedAt: 0, updatedAt: 0, state: 'failed', reason: 'gone' });
+    let v = reduce(initialView(idle), { type: 'transfer', progress: live }, limits);
+    v = reduce(v, { type: 'transfersLoaded', transfers: [stale, other] }, limits);
+    expect(v.transfers).toEqual([live, other]);
+    expect(v.transfersLoaded).toBe(true);
+  });
+
+  it('keeps at most transferLimit, newest first', () => {
+    const many = Array.from({ length: 5 }, (_, i) => transfer({ startedAt: i }));
+    const v = reduce(initialView(idle), { type: 'transfersLoaded', transfers: many }, limits);
+    expect(v.transfers.map((t) => t.startedAt)).toEqual([4, 3, 2]);
+  });
+
+  it('orders equal start times by numeric-aware ID', () => {
+    expect(mergeTransfers([], [transfer({ id: '9', startedAt: 1 }), transfer({ id: '10', startedAt: 1 })], 10).map((t) => t.id)).toEqual(['10', '9']);
+  });
+
+  it('records a failed list and clears it on a later load', () => {
+    let v = reduce(initialView(idle), { type: 'transfersFailed', message: 'blocked' });
+    expect(v.transfersError).toBe('blocked');
+    expect(v.transfersLoaded).toBe(false);
+    v = reduce(v, { type: 'transfersLoaded', transfers: [] });
+    expect(v.transfersError).toBeNull();
+  });
+
+  it('removes a transfer; removing an unknown one changes nothing', () => {
+    const a = transfer();
+    const v = reduce(initialView(idle), { type: 'transfer', progress: a });
+    expect(reduce(v, { type: 'transferRemoved', id: a.id }).transfers).toEqual([]);
+    expect(reduce(v, { type: 'transferRemoved', id: 'nope' })).toBe(v);
+  });
+
+  it('a batch of 100 reports of 3 transfers leaves each at its last report', () => {
+    const ts = [transfer(), transfer(), transfer()];
+    const actions: AgentAction[] = [];
+    for (let i = 1; i <= 100; i++) {
+      const t = ts[i % 3]!;
+      actions.push({ type: 'transfer', progress: { ...t, receivedBytes: i, updatedAt: t.updatedAt + i } });
+    }
+    const v = reduceAll(initialView(idle), actions);
+    expect(v.transfers.map((t) => [t.id, t.receivedBytes])).toEqual([
+      [ts[2]!.id, 98],
+      [ts[1]!.id, 100],
+      [ts[0]!.id, 99],
+    ]);
   });
 });

@@ -3,7 +3,7 @@
  * The store (agentStore.ts) batches events and applies a whole batch with `reduceAll`, so a
  * burst of pushes produces one new state, not one per push.
  */
-import type { AgentState, PushAppSpec, StoredPush } from '../../agent/types.ts';
+import type { AgentState, PushAppSpec, StoredPush, TransferProgress } from '../../agent/types.ts';
 
 export interface RejectedEntry {
   /** Local sequence number, for list keys. */
@@ -29,6 +29,12 @@ export interface AgentView {
   /** Newest first, at most `rejectedLimit` entries. */
   rejected: RejectedEntry[];
   rejectedSeq: number;
+  /** MSRP transfers (flow 5.4.2), newest first (by start), at most `transferLimit` entries. */
+  transfers: TransferProgress[];
+  /** The stored transfers have been read (listTransfers). */
+  transfersLoaded: boolean;
+  /** Why reading the stored transfers failed, if it did. */
+  transfersError: string | null;
 }
 
 export type AgentAction =
@@ -39,17 +45,34 @@ export type AgentAction =
   | { type: 'rejected'; status: number; reason: string; appId?: string; from?: string; at: number }
   | { type: 'inboxLoaded'; appId: string; pushes: StoredPush[] }
   | { type: 'inboxFailed'; appId: string; message: string }
-  | { type: 'select'; appId: string };
+  | { type: 'select'; appId: string }
+  | { type: 'transfer'; progress: TransferProgress }
+  | { type: 'transfersLoaded'; transfers: TransferProgress[] }
+  | { type: 'transfersFailed'; message: string }
+  | { type: 'transferRemoved'; id: string };
 
 export interface ViewLimits {
   inboxLimit: number;
   rejectedLimit: number;
+  transferLimit: number;
 }
 
-export const DEFAULT_VIEW_LIMITS: ViewLimits = { inboxLimit: 2000, rejectedLimit: 50 };
+export const DEFAULT_VIEW_LIMITS: ViewLimits = { inboxLimit: 2000, rejectedLimit: 50, transferLimit: 200 };
 
 export function initialView(agent: AgentState): AgentView {
-  return { agent, apps: [], inboxes: {}, loaded: {}, loadErrors: {}, selectedAppId: null, rejected: [], rejectedSeq: 0 };
+  return {
+    agent,
+    apps: [],
+    inboxes: {},
+    loaded: {},
+    loadErrors: {},
+    selectedAppId: null,
+    rejected: [],
+    rejectedSeq: 0,
+    transfers: [],
+    transfersLoaded: false,
+    transfersError: null,
+  };
 }
 
 const ID_ORDER = new Intl.Collator('en', { numeric: true });
@@ -80,6 +103,37 @@ export function mergeInbox(existing: readonly StoredPush[], incoming: readonly S
   }
   if (!changed) return existing.length > limit ? existing.slice(0, limit) : (existing as StoredPush[]);
   return [...byId.values()].sort(newestFirst).slice(0, limit);
+}
+
+/** Newest first: later start, then the higher ID (the agent's listTransfers order). */
+export function newestTransferFirst(a: TransferProgress, b: TransferProgress): number {
+  return b.startedAt - a.startedAt || ID_ORDER.compare(b.id, a.id);
+}
+
+/**
+ * Merges transfer reports into the list (newest first), once per ID, keeping at most `limit`.
+ * A report older than the one held (by `updatedAt`) is ignored: a list read from storage may
+ * answer after live progress events, and must not move a transfer back.
+ */
+export function mergeTransfers(existing: readonly TransferProgress[], incoming: readonly TransferProgress[], limit: number): TransferProgress[] {
+  const byId = new Map<string, TransferProgress>();
+  for (const t of existing) byId.set(t.id, t);
+  let changed = false;
+  let added = false;
+  for (const t of incoming) {
+    const old = byId.get(t.id);
+    if (old !== undefined && old.updatedAt > t.updatedAt) continue;
+    if (old !== undefined && old.updatedAt === t.updatedAt && old.state === t.state && old.receivedBytes === t.receivedBytes) continue;
+    if (old === undefined) added = true;
+    byId.set(t.id, t);
+    changed = true;
+  }
+  if (!changed) return existing.length > limit ? existing.slice(0, limit) : (existing as TransferProgress[]);
+  if (!added) {
+    // Same IDs: keep the order, replace in place (the common case, one report per frame).
+    return existing.map((t) => byId.get(t.id)!).slice(0, limit);
+  }
+  return [...byId.values()].sort(newestTransferFirst).slice(0, limit);
 }
 
 function markDispatched(inbox: readonly StoredPush[] | undefined, id: string): StoredPush[] | undefined {
@@ -144,6 +198,18 @@ export function reduce(view: AgentView, action: AgentAction, limits: ViewLimits 
       return { ...view, loadErrors: { ...view.loadErrors, [action.appId]: action.message } };
     case 'select':
       return view.selectedAppId === action.appId ? view : { ...view, selectedAppId: action.appId };
+    case 'transfer': {
+      const transfers = mergeTransfers(view.transfers, [action.progress], limits.transferLimit);
+      return transfers === view.transfers ? view : { ...view, transfers };
+    }
+    case 'transfersLoaded':
+      return { ...view, transfers: mergeTransfers(view.transfers, action.transfers, limits.transferLimit), transfersLoaded: true, transfersError: null };
+    case 'transfersFailed':
+      return { ...view, transfersError: action.message };
+    case 'transferRemoved': {
+      const transfers = view.transfers.filter((t) => t.id !== action.id);
+      return transfers.length === view.transfers.length ? view : { ...view, transfers };
+    }
   }
 }
 

@@ -94,3 +94,25 @@ export function push(over: Partial<StoredPush> = {}): StoredPush {
     ...over,
   };
 }
+
+let transferSeq = 0;
+/** A transfer report: 50 MB expected, 10 MB received at 4 MB/s unless overridden. */
+export function transfer(over: Partial<TransferProgress> = {}): TransferProgress {
+  transferSeq++;
+  return {
+    id: `t${transferSeq}`,
+    appId: 'mms.ua',
+    from: 'sip:files@example.com',
+    fileName: `file-${transferSeq}.bin`,
+    contentType: 'application/octet-stream',
+    size: 50 * 1024 * 1024,
+    receivedBytes: 10 * 1024 * 1024,
+    rate: 4 * 1024 * 1024,
+    secondsLeft: 10,
+    state: 'receiving',
+    resumable: false,
+    startedAt: 1_700_000_000_000 + transferSeq,
+    updatedAt: 1_700_000_000_000 + transferSeq,
+    ...over,
+  };
+}
