@@ -6,6 +6,7 @@ import { Inbox } from '../features/inbox/Inbox.tsx';
 import { RejectedLog } from '../features/rejected/RejectedLog.tsx';
 import { SettingsForm } from '../features/settings/SettingsForm.tsx';
 import { StatusPanel } from '../features/status/StatusPanel.tsx';
+import { TransfersPanel } from '../features/transfers/TransfersPanel.tsx';
 import { AgentProvider } from '../store/context.tsx';
 import type { Shell } from './shell.ts';
 
@@ -69,7 +70,10 @@ export function App({ shell }: { shell: Shell }) {
                 <AppList />
                 <RejectedLog />
               </div>
-              <Inbox />
+              <div className="main-column">
+                <TransfersPanel />
+                <Inbox />
+              </div>
             </div>
           </AgentProvider>
         )}

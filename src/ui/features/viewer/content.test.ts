@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyContent, decodeText, downloadName, formatBytes, parseMediaType, prettyJson } from './content.ts';
+import { classifyContent, decodeText, downloadName, formatBytes, parseMediaType, prettyJson, safeFileName } from './content.ts';
 
 describe('classifyContent', () => {
   it.each([
@@ -49,6 +49,11 @@ describe('decodeText', () => {
   it('falls back to UTF-8 for an unknown charset', () => {
     expect(decodeText(new TextEncoder().encode('ok'), 'text/plain; charset=x-nonsense')).toBe('ok');
   });
+  it('drops a character cut at the end of a prefix (partial) instead of showing U+FFFD', () => {
+    const bytes = new TextEncoder().encode('ab✓');
+    expect(decodeText(bytes.subarray(0, 3), 'text/plain', { partial: true })).toBe('ab');
+    expect(decodeText(bytes.subarray(0, 3), 'text/plain')).toBe('ab\uFFFD');
+  });
   it('keeps markup as text (no interpretation)', () => {
     expect(decodeText(new TextEncoder().encode('<img src=x onerror=alert(1)>'), 'text/html')).toBe('<img src=x onerror=alert(1)>');
   });
@@ -84,5 +89,34 @@ describe('formatBytes', () => {
     [1536, '1.5 KB'],
     [60 * 1024, '60 KB'],
     [3 * 1024 * 1024, '3.0 MB'],
+    [10 * 1024 - 1, '10 KB'],
+    [1024 * 1024 - 1, '1.0 MB'],
+    [50 * 1024 * 1024, '50.0 MB'],
+    [256 * 1024 * 1024, '256.0 MB'],
+    [1024 * 1024 * 1024 - 1, '1.0 GB'],
+    [1.5 * 1024 ** 3, '1.5 GB'],
+    [2 * 1024 ** 4, '2.0 TB'],
+    [Number.MAX_SAFE_INTEGER, '8192.0 TB'],
+    [-1, '—'],
+    [Number.NaN, '—'],
+    [Number.POSITIVE_INFINITY, '—'],
   ])('%d -> %s', (n, s) => expect(formatBytes(n)).toBe(s));
+});
+
+describe('safeFileName', () => {
+  it.each([
+    ['report.pdf', 'report.pdf'],
+    ['../../etc/passwd', 'passwd'],
+    ['C:\\Users\\me\\photo.jpg', 'photo.jpg'],
+    ['.hidden', 'hidden'],
+    ['a<b>:c"d|e?f*g.txt', 'a_b_c_d_e_f_g.txt'],
+    ['line\nbreak\u0000.txt', 'line_break_.txt'],
+    ['...', 'fallback.bin'],
+    ['dir/', 'fallback.bin'],
+    ['', 'fallback.bin'],
+    [undefined, 'fallback.bin'],
+  ])('%j -> %s', (name, safe) => expect(safeFileName(name, 'fallback.bin')).toBe(safe));
+  it('keeps at most 200 characters', () => {
+    expect(safeFileName('x'.repeat(500), 'f')).toHaveLength(200);
+  });
 });

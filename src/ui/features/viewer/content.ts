@@ -45,8 +45,11 @@ export function classifyContent(contentType: string): ViewKind {
   return 'download';
 }
 
-/** Decodes text with the content type's charset (UTF-8 when absent or unknown). */
-export function decodeText(content: Uint8Array, contentType: string): string {
+/**
+ * Decodes text with the content type's charset (UTF-8 when absent or unknown). `partial`: the
+ * bytes are a prefix, so a character cut at the end is dropped rather than shown as U+FFFD.
+ */
+export function decodeText(content: Uint8Array, contentType: string, options: { partial?: boolean } = {}): string {
   const charset = parseMediaType(contentType).params.charset ?? 'utf-8';
   let decoder: TextDecoder;
   try {
@@ -54,7 +57,7 @@ export function decodeText(content: Uint8Array, contentType: string): string {
   } catch {
     decoder = new TextDecoder('utf-8');
   }
-  return decoder.decode(content);
+  return decoder.decode(content, { stream: options.partial === true });
 }
 
 /** JSON indented by two spaces; `ok: false` with the text unchanged when it is not valid JSON. */
@@ -97,9 +100,29 @@ export function downloadName(appId: string, pushId: string, contentType: string)
   return `${safe(appId)}-${safe(pushId)}.${ext}`;
 }
 
-/** `1.5 KB`-style sizes. */
+/**
+ * A sender-supplied file name (MSRP a=file-selector) made safe for a download attribute: no
+ * directories, control or reserved characters, no leading dots, at most 200 characters.
+ */
+export function safeFileName(name: string | undefined, fallback: string): string {
+  if (name === undefined) return fallback;
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const cleaned = base.replace(/[\u0000-\u001f\u007f<>:"|?*]+/g, '_').replace(/^[.\s]+/, '').trim().slice(0, 200).trim();
+  return cleaned || fallback;
+}
+
+const KB = 1024;
+const MB = 1024 * KB;
+const GB = 1024 * MB;
+const TB = 1024 * GB;
+
+/** `1.5 KB`-style sizes (binary units); `—` for a negative or non-finite value. */
 export function formatBytes(size: number): string {
-  if (size < 1024) return `${size} B`;
-  if (size < 1024 * 1024) return `${(size / 1024).toFixed(size < 10 * 1024 ? 1 : 0)} KB`;
-  return `${(size / (1024 * 1024)).toFixed(1)} MB`;
+  if (!Number.isFinite(size) || size < 0) return '—';
+  if (size < KB) return `${Math.round(size)} B`;
+  // Switch unit where the rounded figure would reach 1024 (1023.96 MB is "1.0 GB", not "1024.0 MB").
+  if (size < MB - KB / 2) return `${(size / KB).toFixed(size < 10 * KB - 0.05 * KB ? 1 : 0)} KB`;
+  if (size < GB - 0.05 * MB) return `${(size / MB).toFixed(1)} MB`;
+  if (size < TB - 0.05 * GB) return `${(size / GB).toFixed(1)} GB`;
+  return `${(size / TB).toFixed(1)} TB`;
 }

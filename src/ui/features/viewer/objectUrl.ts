@@ -14,3 +14,23 @@ export function useObjectUrl(content: Uint8Array, type: string): string | null {
   }, [content, type]);
   return url;
 }
+
+/**
+ * An object URL of a Blob (e.g. an MSRP push's stored chunks) with the given type. The Blob is
+ * re-typed with slice(), which the browser does without reading its bytes.
+ */
+export function useBlobUrl(blob: Blob | null, type: string): string | null {
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => {
+    if (blob === null) {
+      setUrl(null);
+      return;
+    }
+    const created = URL.createObjectURL(blob.type === type ? blob : blob.slice(0, blob.size, type));
+    setUrl(created);
+    return () => {
+      URL.revokeObjectURL(created);
+    };
+  }, [blob, type]);
+  return url;
+}
