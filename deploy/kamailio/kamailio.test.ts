@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bodyText, encodeUtf8, getHeader, getHeaders, getHeaderValues, parseNameAddr, type SipRequest } from '../../src/protocol/sip/index.ts';
+import { readBindings } from './bindings.ts';
 import { KamailioNotInstalledError, freePort, kamailioMissing, startKamailio, type KamailioHandle } from './launch.ts';
 import { WsSipClient } from './testing/wsSipClient.ts';
 
@@ -25,6 +26,8 @@ const USERS = {
   dave: 'dave-secret',
   erin: 'erin-secret',
   mallory: 'mallory-secret',
+  frank: 'frank-secret',
+  grace: 'grace-secret',
 };
 const UAPROF = 'https://push.example/uaprof.rdf';
 const APPS_PARAMS = `;+g.oma.pusheventapp="news.ua,mms.ua";+sip.instance="<urn:uuid:5e0b9f3a-1c1e-4f59-9d7d-3a3c1c1e0001>";reg-id=1;+g.oma.uaprof="<${UAPROF}>"`;
@@ -235,19 +238,58 @@ describe.skipIf(missing !== null)('Kamailio SIP/IP Core', { timeout: 30000 }, ()
     await expect.poll(() => sqliteCount(core.dbPath, 'silo'), { timeout: 15000, interval: 200 }).toBe(0);
   });
 
-  it('two registered instances of one user both receive a forked MESSAGE; the 200 wins over the 404', async () => {
+  it('keeps the Contact header parameters with each binding (usrloc xavp_contact -> location_attrs), updated on re-REGISTER, gone with the WebSocket', { timeout: 30000 }, async () => {
+    const tab1 = await connect('grace');
+    const tab2 = await connect('grace');
+    await tab1.register({ contactParams: APPS_PARAMS });
+    await tab2.register({ contactParams: ';+g.oma.pusheventapp="mms.ua";+sip.instance="<urn:uuid:00000000-0000-4000-8000-00000000f002>";reg-id=1' });
+    const view = () => readBindings(core.locationDbPath, aor('grace'), core.domain).map((b) => [b.uri, b.pushApps, b.instance, b.regId]);
+    await expect.poll(view, { timeout: 5000, interval: 100 }).toEqual([
+      [tab1.contactUri(), ['news.ua', 'mms.ua'], '<urn:uuid:5e0b9f3a-1c1e-4f59-9d7d-3a3c1c1e0001>', 1],
+      [tab2.contactUri(), ['mms.ua'], '<urn:uuid:00000000-0000-4000-8000-00000000f002>', 1],
+    ]);
+    const [first] = readBindings(core.locationDbPath, aor('grace'), core.domain);
+    expect(first!.contact).toBe(`<${tab1.contactUri()}>${APPS_PARAMS};expires=600`);
+    expect(first!.received).toMatch(/^sip:127\.0\.0\.1:\d+;transport=ws$/);
+    await tab1.register({ contactParams: ';+g.oma.pusheventapp="news.ua,late.ua";+sip.instance="<urn:uuid:5e0b9f3a-1c1e-4f59-9d7d-3a3c1c1e0001>";reg-id=1' });
+    await expect.poll(() => view().map(([, apps]) => apps), { timeout: 5000, interval: 100 }).toEqual([['news.ua', 'late.ua'], ['mms.ua']]);
+    // websocket:closed runs when the websocket module destroys the connection (rm_delay_interval, 5 s).
+    await tab2.close();
+    await expect.poll(() => view().map(([uri]) => uri), { timeout: 12000, interval: 200 }).toEqual([tab1.contactUri()]);
+  });
+
+  it('Accept-Contact with require;explicit (RFC 3841): only the instances that registered the app get the MESSAGE; none -> 480', async () => {
     const tab1 = await connect('dave');
     const tab2 = await connect('dave');
     await tab1.register({ contactParams: ';+g.oma.pusheventapp="news.ua";+sip.instance="<urn:uuid:00000000-0000-4000-8000-00000000d001>";reg-id=1' });
     await tab2.register({ contactParams: ';+g.oma.pusheventapp="mms.ua";+sip.instance="<urn:uuid:00000000-0000-4000-8000-00000000d002>";reg-id=1' });
+    tab1.autoAnswer.set('MESSAGE', 200);
+    tab2.autoAnswer.set('MESSAGE', 200);
+    const psa = await connect('psa');
+    const push = (app: string, body: string) =>
+      psa.request('MESSAGE', aor('dave'), { body, contentType: 'text/plain', headers: [{ name: 'Accept-Contact', value: `*;+g.oma.pusheventapp="${app}";require;explicit` }] });
+    expect((await push('news.ua', 'for news')).final.status).toBe(200);
+    expect((await push('mms.ua', 'for mms')).final.status).toBe(200);
+    const nope = await push('nope.ua', 'for nobody');
+    expect([nope.final.status, nope.final.reason]).toEqual([480, 'No contact matches Accept-Contact']);
+    const bodies = (tab: WsSipClient) => tab.received.filter((r) => r.method === 'MESSAGE').map(bodyText);
+    expect(bodies(tab1)).toEqual(['for news']);
+    expect(bodies(tab2)).toEqual(['for mms']);
+  });
+
+  it('Accept-Contact without require: the MESSAGE forks to every instance; the 200 wins over the 404', async () => {
+    const tab1 = await connect('frank');
+    const tab2 = await connect('frank');
+    await tab1.register({ contactParams: ';+g.oma.pusheventapp="news.ua";+sip.instance="<urn:uuid:00000000-0000-4000-8000-00000000a001>";reg-id=1' });
+    await tab2.register({ contactParams: ';+g.oma.pusheventapp="mms.ua";+sip.instance="<urn:uuid:00000000-0000-4000-8000-00000000a002>";reg-id=1' });
     const psa = await connect('psa');
     const body = 'forked news';
-    const sent = pushMessage(psa, aor('dave'), body);
+    const sent = psa.request('MESSAGE', aor('frank'), { body, contentType: 'text/plain', headers: [{ name: 'Accept-Contact', value: '*;+g.oma.pusheventapp="news.ua"' }] });
     const [m1, m2] = await Promise.all([
       tab1.waitForRequest(isMessageWith(body), 'the forked MESSAGE on tab 1'),
       tab2.waitForRequest(isMessageWith(body), 'the forked MESSAGE on tab 2'),
     ]);
-    // Kamailio does not filter by Accept-Contact (RFC 3841): the tab without news.ua says 404.
+    // Not required: every binding is a target and the tab without news.ua says 404.
     tab2.respond(m2, 404);
     tab1.respond(m1, 200);
     expect((await sent).final.status).toBe(200);

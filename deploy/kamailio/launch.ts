@@ -2,8 +2,9 @@
  * Launcher for the Kamailio SIP/IP Core (deploy/kamailio/kamailio.cfg).
  *
  * `startKamailio(options)` writes a runtime config (the template with a block of KSP_*
- * defines in front), creates a SQLite database from Kamailio's own schema files, provisions
- * users (ha1 = md5(user:realm:password)), starts Kamailio in the foreground (-DD -E, stderr
+ * defines in front), creates two SQLite databases from Kamailio's own schema files (the main
+ * one for subscribers, msilo and presence; one for usrloc's write-back of the bindings),
+ * provisions users (ha1 = md5(user:realm:password)), starts Kamailio in the foreground (-DD -E, stderr
  * to a log file), waits until its ports accept connections and returns a handle whose
  * `stop()` sends SIGTERM and waits for the process to exit.
  *
@@ -82,6 +83,8 @@ export interface KamailioHandle {
   runtimeDir: string;
   configPath: string;
   dbPath: string;
+  /** usrloc's bindings (tables location, location_attrs), written back every usrlocTimerInterval. */
+  locationDbPath: string;
   logFile: string;
   pid: number;
   /** Current content of the log file. */
@@ -118,7 +121,9 @@ const REQUIRED_MODULES: Record<string, string> = {
   'pua_reginfo.so': 'kamailio-presence-modules',
   'db_sqlite.so': 'kamailio-sqlite-modules',
 };
-const SCHEMA_FILES = ['standard-create.sql', 'auth_db-create.sql', 'usrloc-create.sql', 'msilo-create.sql', 'presence-create.sql'];
+const MAIN_SCHEMA_FILES = ['standard-create.sql', 'auth_db-create.sql', 'msilo-create.sql', 'presence-create.sql'];
+const LOCATION_SCHEMA_FILES = ['standard-create.sql', 'usrloc-create.sql'];
+const SCHEMA_FILES = [...new Set([...MAIN_SCHEMA_FILES, ...LOCATION_SCHEMA_FILES])];
 
 export function kamailioBinary(options: Pick<KamailioOptions, 'kamailioBin'> = {}): string {
   return options.kamailioBin ?? process.env.KAMAILIO_BIN ?? '/usr/sbin/kamailio';
@@ -214,6 +219,7 @@ export function renderConfig(args: {
   domain: string;
   modulesDir: string;
   dbPath: string;
+  locationDbPath: string;
   runtimeDir: string;
   secret: string;
   pushSenders: string[];
@@ -234,6 +240,7 @@ export function renderConfig(args: {
     substdef('KSP_DOMAIN', args.domain),
     substdef('KSP_MPATH', args.modulesDir.endsWith('/') ? args.modulesDir : `${args.modulesDir}/`),
     substdef('KSP_DBURL', `sqlite:///${args.dbPath}`),
+    substdef('KSP_UL_DBURL', `sqlite:///${args.locationDbPath}`),
     substdef('KSP_RUNDIR', args.runtimeDir),
     substdef('KSP_SECRET', args.secret),
     `#!define KSP_SENDERS_RE "${sendersRegex(args.pushSenders)}"`,
@@ -252,18 +259,30 @@ function sqlQuote(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
-/** Create the SQLite database from Kamailio's schema files and provision the users. */
+function runSql(dbPath: string, sql: string): void {
+  const result = spawnSync('sqlite3', [dbPath], { input: sql, encoding: 'utf8' });
+  if (result.error) throw new KamailioNotInstalledError(`sqlite3: ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`creating ${dbPath} failed: ${result.stderr}`);
+}
+
+function schemaSql(schemaDir: string, files: string[]): string {
+  return `PRAGMA journal_mode=WAL;\n${files.map((file) => readFileSync(join(schemaDir, file), 'utf8')).join('\n')}\n`;
+}
+
+/** Create usrloc's database (tables version, location, location_attrs). */
+export function createLocationDatabase(dbPath: string, schemaDir: string): void {
+  runSql(dbPath, schemaSql(schemaDir, LOCATION_SCHEMA_FILES));
+}
+
+/** Create the main SQLite database from Kamailio's schema files and provision the users. */
 export function createDatabase(dbPath: string, schemaDir: string, domain: string, users: Record<string, string>): void {
-  let sql = 'PRAGMA journal_mode=WAL;\n';
-  for (const file of SCHEMA_FILES) sql += readFileSync(join(schemaDir, file), 'utf8') + '\n';
+  let sql = schemaSql(schemaDir, MAIN_SCHEMA_FILES);
   for (const [user, password] of Object.entries(users)) {
     sql += `INSERT INTO subscriber (username, domain, password, ha1, ha1b) VALUES (${sqlQuote(user)}, ${sqlQuote(domain)}, '', ${sqlQuote(
       ha1(user, domain, password),
     )}, ${sqlQuote(ha1(`${user}@${domain}`, domain, password))});\n`;
   }
-  const result = spawnSync('sqlite3', [dbPath], { input: sql, encoding: 'utf8' });
-  if (result.error) throw new KamailioNotInstalledError(`sqlite3: ${result.error.message}`);
-  if (result.status !== 0) throw new Error(`creating ${dbPath} failed: ${result.stderr}`);
+  runSql(dbPath, sql);
 }
 
 function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
@@ -299,11 +318,13 @@ export async function startKamailio(options: KamailioOptions = {}): Promise<Kama
   const runtimeDir = resolve(options.runtimeDir ?? mkdtempSync(join(tmpdir(), 'kamailio-sip-push-')));
   mkdirSync(runtimeDir, { recursive: true });
   const dbPath = join(runtimeDir, 'kamailio.sqlite');
+  const locationDbPath = join(runtimeDir, 'location.sqlite');
   const configPath = join(runtimeDir, 'kamailio.cfg');
   const logFile = join(runtimeDir, 'kamailio.log');
   const pidFile = join(runtimeDir, 'kamailio.pid');
-  for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) rmSync(f, { force: true });
+  for (const db of [dbPath, locationDbPath]) for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
   createDatabase(dbPath, schemaDir, domain, users);
+  createLocationDatabase(locationDbPath, schemaDir);
 
   let tlsConfigPath: string | undefined;
   if (options.tls) {
@@ -326,6 +347,7 @@ export async function startKamailio(options: KamailioOptions = {}): Promise<Kama
       domain,
       modulesDir,
       dbPath,
+      locationDbPath,
       runtimeDir,
       secret,
       pushSenders,
@@ -411,6 +433,7 @@ export async function startKamailio(options: KamailioOptions = {}): Promise<Kama
     runtimeDir,
     configPath,
     dbPath,
+    locationDbPath,
     logFile,
     pid: child.pid ?? -1,
     readLog,
