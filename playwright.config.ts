@@ -36,5 +36,6 @@ export default defineConfig({
   },
   projects: [
     { name: 'embedded', use: { coreKind: 'embedded' } as Record<string, unknown> },
+    { name: 'kamailio', use: { coreKind: 'kamailio' } as Record<string, unknown> },
   ],
 });

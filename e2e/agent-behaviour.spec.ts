@@ -9,7 +9,8 @@ import { test, expect } from './fixtures/test.ts';
 import { startCore } from '../server/core/index.ts';
 
 test.describe('receiver agent', () => {
-  test('registers through a digest challenge, and a wrong password ends in "authentication failed" without retrying', async ({ page, browser }) => {
+  test('registers through a digest challenge, and a wrong password ends in "authentication failed" without retrying', async ({ page, browser, core: coreUnderTest }) => {
+    test.skip(coreUnderTest.kind !== 'embedded', 'starts its own embedded core with users and counts REGISTERs through its message hook; on Kamailio: kamailio.spec.ts "digest auth"');
     const core = await startEmbeddedCore({ users: { alice: 'secret', bob: 'other' } });
     const registers: string[] = [];
     const off = core.core.onMessage((e) => {
@@ -36,7 +37,8 @@ test.describe('receiver agent', () => {
     }
   });
 
-  test('reconnects and registers again after the core goes away and comes back', async ({ page }) => {
+  test('reconnects and registers again after the core goes away and comes back', async ({ page, core: coreUnderTest }) => {
+    test.skip(coreUnderTest.kind !== 'embedded', 'stops and restarts its own embedded core on one port; on Kamailio: kamailio.spec.ts "reconnects"');
     const first = await startCore({ wsPort: 0, sipPort: null });
     const port = Number(new URL(first.wsUrl).port);
     const receiver = new ReceiverPage(page, first.wsUrl, { aor: 'sip:carol@localhost' });
@@ -57,7 +59,7 @@ test.describe('receiver agent', () => {
   test('answers OPTIONS with its feature tags, Accept and Allow', async ({ receiver, core }) => {
     await receiver.open();
     await receiver.expectRegistered();
-    const raw = await RawSipClient.connect(core.wsUrl);
+    const raw = await RawSipClient.connect(core.wsUrl, core.credentials);
     try {
       const response = await raw.send(
         `OPTIONS ${receiver.aor} SIP/2.0\r\nMax-Forwards: 70\r\nFrom: <${core.sender.aor}>;tag=o1\r\nTo: <${receiver.aor}>\r\nCall-ID: options-1\r\nCSeq: 1 OPTIONS\r\nAccept: application/sdp\r\nContent-Length: 0\r\n\r\n`,

@@ -23,6 +23,7 @@ test.describe('registration (PRA functions 1-3)', () => {
   test('keeps its +sip.instance across reloads (one binding, not two)', async ({ receiver, core }) => {
     await receiver.open();
     await receiver.expectRegistered();
+    await expect.poll(async () => (await core.bindings(receiver.aor)).length).toBe(1);
     const [first] = await core.bindings(receiver.aor);
     await receiver.page.reload();
     await receiver.expectRegistered();

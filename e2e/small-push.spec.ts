@@ -30,7 +30,7 @@ test.describe('small-content push (flow 5.4.1)', () => {
 
     await expect(receiver.inboxItems('news.ua')).toHaveCount(1);
     await expect(receiver.inboxItems('news.ua').getByTestId('push-content')).toHaveText('Breaking: SIP Push works');
-    await expect.poll(() => receiver.deliveries('news.ua')).toEqual([{ id: stored[0]!.id, appId: 'news.ua', contentType: 'text/plain', text: 'Breaking: SIP Push works' }]);
+    await expect.poll(() => receiver.deliveries('news.ua')).toEqual([{ id: stored[0]!.id, appId: 'news.ua', contentType: 'text/plain', text: 'Breaking: SIP Push works', via: 'message', size: 24 }]);
   });
 
   test('refusals: 403 sender, 404 app, 413 size, 415 type, 480 at the core; nothing stored', async ({ receiver, sender, core }) => {
@@ -38,7 +38,7 @@ test.describe('small-content push (flow 5.4.1)', () => {
       apps: [{ id: 'news.ua', accept: ['text/plain'], allowFrom: ['sip:boss@' + core.domain], maxBytes: 100 }],
     });
     await receiver.expectRegistered();
-    const raw = await RawSipClient.connect(core.wsUrl);
+    const raw = await RawSipClient.connect(core.wsUrl, core.credentials);
     try {
       // Allowed sender, at exactly the size limit: accepted.
       const atLimit = await raw.send(messageText({ to: receiver.aor, from: `sip:boss@${core.domain}`, callId: 'lim-1', cseq: 1, app: 'news.ua', contentType: 'text/plain', body: 'x'.repeat(100) }));
@@ -68,7 +68,7 @@ test.describe('small-content push (flow 5.4.1)', () => {
     await receiver.open();
     await receiver.expectRegistered();
     await receiver.registerRecordingApp({ id: 'news.ua', accept: ['text/plain'] });
-    const raw = await RawSipClient.connect(core.wsUrl);
+    const raw = await RawSipClient.connect(core.wsUrl, core.credentials);
     try {
       const push = messageText({ to: receiver.aor, from: core.sender.aor, callId: 'dup-1', cseq: 7, app: 'news.ua', contentType: 'text/plain', body: 'once' });
       expect((await raw.send(push)).status).toBe(200);

@@ -85,3 +85,16 @@ export function readBindings(locationDbPath: string, aor: string, domain: string
   }
   return [...byRuid.values()];
 }
+
+/**
+ * Contacts usrloc holds in memory for an AoR right now (RPC `ul.lookup` over the ctl socket
+ * in the runtime dir), without the write-back lag of readBindings(). 0 when none.
+ */
+export function liveContactCount(runtimeDir: string, aor: string): number {
+  const result = spawnSync('kamcmd', ['-s', `unixs:${runtimeDir}/kamailio_ctl`, 'ul.lookup', 'location', userOf(aor)], { encoding: 'utf8' });
+  if (result.error) throw new Error(`kamcmd failed: ${result.error.message}`);
+  const output = `${result.stdout}${result.stderr}`;
+  if (/AOR not found|AOR has no contacts/.test(output)) return 0;
+  if (result.status !== 0) throw new Error(`kamcmd ul.lookup ${userOf(aor)} failed: ${output}`);
+  return (output.match(/^\s*Contact:\s*\{/gm) ?? []).length;
+}
