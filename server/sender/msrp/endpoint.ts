@@ -27,7 +27,7 @@ import {
   type MsrpRequest,
   type MsrpResponse,
 } from '../../../src/protocol/msrp/index.ts';
-import { SenderError } from '../sipClient.ts';
+import { SenderError } from '../sip/errors.ts';
 import { DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_UNACKNOWLEDGED_CHUNKS } from './flowControl.ts';
 import { SendSession, type MsrpSendSession, type SessionHost } from './sendSession.ts';
 

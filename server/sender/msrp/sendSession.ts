@@ -31,7 +31,7 @@ import {
   type MsrpRequestInit,
   type MsrpResponse,
 } from '../../../src/protocol/msrp/index.ts';
-import { SenderError } from '../sipClient.ts';
+import { SenderError } from '../sip/errors.ts';
 import { UnacknowledgedChunks, waitForDrain } from './flowControl.ts';
 
 /** How long to wait for the final REPORT after the last chunk (default), ms. */
