@@ -9,7 +9,8 @@
  * `stop()` sends SIGTERM and waits for the process to exit.
  *
  * As a script (`npm run core:kamailio`, i.e. `tsx deploy/kamailio/launch.ts`) it reads the
- * same options from the environment or from a JSON file given with `--config <file>`.
+ * same options from the environment or from a JSON file given with `--config <file>`;
+ * `--check` only reports whether Kamailio and everything the config needs are installed.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -476,6 +477,13 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, argv: string[]): Kamailio
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--check')) {
+    // `npm run core:kamailio -- --check`: exit 1 with the reason when Kamailio cannot run here.
+    const missing = kamailioMissing();
+    if (missing) throw new KamailioNotInstalledError(missing);
+    process.stdout.write(`Kamailio ready to run: ${kamailioBinary()}\n`);
+    return;
+  }
   const opts = optionsFromEnv(process.env, process.argv.slice(2));
   const core = await startKamailio({ ...opts, onLog: (line) => process.stderr.write(`${line}\n`) });
   process.stdout.write(
