@@ -36,9 +36,9 @@
  *   a new transaction with CSeq + 1 (section 22.2).
  * - CANCEL (section 9.1): only once a provisional response arrived (before that it is held);
  *   same branch, Request-URI, Call-ID, From, To and CSeq number as the INVITE.
- * - The dialog (section 12) sends BYE (section 15.1.1) in a non-INVITE transaction of its own
- *   (Timer F, digest retry once) and answers a BYE from the peer with 200 (section 15.1.2).
- *   Loose routing only (every Record-Route of our cores carries `;lr`).
+ * - The dialog (dialog.ts) sends BYE in a non-INVITE transaction of its own
+ *   (nonInviteTransactions.ts) and answers the peer's requests; the request texts of this
+ *   transaction are built in inviteMessages.ts.
  */
 import {
   getHeader,
@@ -47,24 +47,20 @@ import {
   parseCSeq,
   parseNameAddr,
   randomToken,
-  createResponse,
-  serializeSipMessage,
   type SipHeader,
   type SipRequest,
   type SipResponse,
 } from '../../../src/protocol/sip/index.ts';
-import {
-  DEFAULT_TIMEOUT_MS,
-  REASON_CLOSED,
-  REASON_CONNECTION_LOST,
-  REASON_TIMEOUT,
-  SENDER_USER_AGENT,
-  SenderError,
-  validateExtraHeader,
-  type SipResult,
-  type SipWire,
-  type SipWireHandler,
-} from '../sipClient.ts';
+import { SenderError } from '../sip/errors.ts';
+import { validateExtraHeader } from '../sip/headers.ts';
+import { REASON_CLOSED, REASON_CONNECTION_LOST, REASON_TIMEOUT, sipResult, type SipResult } from '../sip/result.ts';
+import { DEFAULT_TIMEOUT_MS } from '../sip/transactions.ts';
+import type { SipWire, SipWireHandler } from '../sip/wire.ts';
+import { DialogSet, type Dialog, type DialogHost, type DialogImpl } from './dialog.ts';
+import { inviteText, sameTransactionText, viaLine, type InviteIds } from './inviteMessages.ts';
+import { NonInviteTransactions, type NonInviteOutcome } from './nonInviteTransactions.ts';
+
+export type { Dialog, DialogState } from './dialog.ts';
 
 export type InviteState = 'calling' | 'proceeding' | 'accepted' | 'completed' | 'terminated';
 
@@ -75,8 +71,6 @@ const INVITE_TRANSITIONS: Record<InviteState, readonly InviteState[]> = {
   completed: ['terminated'],
   terminated: [],
 };
-
-export type DialogState = 'confirmed' | 'terminated';
 
 export interface InviteSpec {
   /** Request-URI and To. */
@@ -100,25 +94,6 @@ export interface InviteHandle {
   readonly state: InviteState;
   /** CANCEL the INVITE (held until a provisional response, no effect once final). */
   cancel(): void;
-}
-
-export interface Dialog {
-  readonly callId: string;
-  readonly localTag: string;
-  readonly remoteTag: string;
-  /** The peer's Contact. */
-  readonly remoteTarget: string;
-  /** Route set, in the order the Route headers are written (Record-Route reversed). */
-  readonly routeSet: readonly string[];
-  readonly state: DialogState;
-  /** Who ended it, once terminated. */
-  readonly endedBy: 'local' | 'remote' | 'transport' | undefined;
-  /** The 2xx that established the dialog (its body is the SDP answer). */
-  readonly answer: SipResponse;
-  /** Send BYE (once; later calls return the first result). */
-  bye(): Promise<SipResult>;
-  /** Called once when the dialog ends for another reason than our BYE (peer BYE, socket lost). */
-  onTerminated(listener: (by: 'remote' | 'transport') => void): void;
 }
 
 export interface InviteClientOptions {
@@ -157,12 +132,6 @@ interface InviteOp {
   acked: Map<string, string>;
 }
 
-interface NonInviteTx {
-  method: string;
-  resolve: (response: SipResponse | undefined, reason?: string) => void;
-  timer: ReturnType<typeof setTimeout>;
-}
-
 /** Timer M of RFC 6026 (64 * T1): how long an accepted INVITE transaction absorbs 2xx. */
 const TIMER_M_MS = 32_000;
 
@@ -170,10 +139,11 @@ export function createInviteClient(wire: SipWire, options: InviteClientOptions =
   return new InviteClientImpl(wire, options);
 }
 
-class InviteClientImpl implements InviteClient, SipWireHandler {
+class InviteClientImpl implements InviteClient, SipWireHandler, DialogHost {
+  /** INVITE transactions by branch. */
   private readonly invites = new Map<string, InviteOp>();
-  private readonly others = new Map<string, NonInviteTx>();
-  private readonly dialogMap = new Map<string, DialogImpl>();
+  private readonly others: NonInviteTransactions;
+  private readonly dialogSet: DialogSet;
   private readonly detach: () => void;
   readonly timeoutMs: number;
 
@@ -183,11 +153,13 @@ class InviteClientImpl implements InviteClient, SipWireHandler {
   ) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!(this.timeoutMs > 0)) throw new SenderError('SENDER_ERR_OPTION', `timeoutMs must be a positive number, got ${this.timeoutMs}`);
+    this.others = new NonInviteTransactions((text) => wire.send(text), this.timeoutMs);
+    this.dialogSet = new DialogSet(this);
     this.detach = wire.attach(this);
   }
 
   get dialogs(): number {
-    return this.dialogMap.size;
+    return this.dialogSet.size;
   }
 
   invite(spec: InviteSpec): InviteHandle {
@@ -248,21 +220,7 @@ class InviteClientImpl implements InviteClient, SipWireHandler {
   private transmit(op: InviteOp): void {
     op.branch = newBranch();
     op.state = 'calling';
-    const body = op.spec.body ?? '';
-    let text =
-      `INVITE ${op.spec.uri} SIP/2.0\r\n` +
-      this.via(op.branch) +
-      `Max-Forwards: 70\r\n` +
-      `From: ${this.wire.fromHeader};tag=${op.fromTag}\r\n` +
-      `To: <${op.spec.uri}>\r\n` +
-      `Call-ID: ${op.callId}\r\n` +
-      `CSeq: ${op.cseq} INVITE\r\n` +
-      `Contact: <${this.wire.contactUri}>\r\n` +
-      `Allow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n` +
-      `User-Agent: ${SENDER_USER_AGENT}\r\n`;
-    for (const h of op.spec.headers ?? []) text += `${h.name}: ${h.value}\r\n`;
-    if (op.spec.contentType !== undefined) text += `Content-Type: ${op.spec.contentType}\r\n`;
-    text += op.authLines + `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const text = inviteText(this.wire, ids(op), op.spec, op.authLines);
     this.invites.set(op.branch, op);
     if (!this.wire.send(text)) {
       this.invites.delete(op.branch);
@@ -302,16 +260,7 @@ class InviteClientImpl implements InviteClient, SipWireHandler {
     op.cancelWanted = true;
     if (op.state !== 'proceeding') return; // RFC 3261 section 9.1: wait for a provisional response.
     op.cancelSent = true;
-    const text =
-      `CANCEL ${op.spec.uri} SIP/2.0\r\n` +
-      this.via(op.branch) +
-      `Max-Forwards: 70\r\n` +
-      `From: ${this.wire.fromHeader};tag=${op.fromTag}\r\n` +
-      `To: <${op.spec.uri}>\r\n` +
-      `Call-ID: ${op.callId}\r\n` +
-      `CSeq: ${op.cseq} CANCEL\r\n` +
-      `User-Agent: ${SENDER_USER_AGENT}\r\n` +
-      `Content-Length: 0\r\n\r\n`;
+    const text = sameTransactionText(this.wire, ids(op), 'CANCEL');
     // Its 200 is matched by branch and method CANCEL and simply absorbed (onResponse).
     this.wire.send(text);
   }
@@ -324,15 +273,7 @@ class InviteClientImpl implements InviteClient, SipWireHandler {
       return false;
     }
     if (method === 'CANCEL') return this.invites.has(branch);
-    if (method !== 'INVITE') {
-      const tx = this.others.get(branch);
-      if (!tx || tx.method !== method) return false;
-      if (response.status < 200) return true;
-      this.others.delete(branch);
-      clearTimeout(tx.timer);
-      tx.resolve(response);
-      return true;
-    }
+    if (method !== 'INVITE') return this.others.onResponse(response, branch, method);
     const op = this.invites.get(branch);
     if (!op) return false;
     this.onInviteResponse(op, response);
@@ -409,7 +350,7 @@ class InviteClientImpl implements InviteClient, SipWireHandler {
       this.wire.send(known); // retransmitted 2xx: ACK again (section 13.2.2.4)
       return;
     }
-    const dialog = new DialogImpl(this, {
+    const dialog = this.dialogSet.open({
       callId: op.callId,
       localTag: op.fromTag,
       remoteTag,
@@ -435,75 +376,24 @@ class InviteClientImpl implements InviteClient, SipWireHandler {
     }
     if (!op.settled) {
       op.dialog = dialog;
-      this.dialogMap.set(dialog.key, dialog);
+      this.dialogSet.add(dialog);
       this.settle(op, { ...this.result(op, response.status, response.reason), response, dialog });
       return;
     }
     // Another fork, or a 2xx after we gave up: end it at once (section 13.2.2.4).
-    this.dialogMap.set(dialog.key, dialog);
+    this.dialogSet.add(dialog);
     void dialog.bye();
   }
 
   private ackNon2xx(op: InviteOp, response: SipResponse): void {
-    const text =
-      `ACK ${op.spec.uri} SIP/2.0\r\n` +
-      this.via(op.branch) +
-      `Max-Forwards: 70\r\n` +
-      `From: ${this.wire.fromHeader};tag=${op.fromTag}\r\n` +
-      `To: ${getHeader(response, 'to') ?? `<${op.spec.uri}>`}\r\n` +
-      `Call-ID: ${op.callId}\r\n` +
-      `CSeq: ${op.cseq} ACK\r\n` +
-      `User-Agent: ${SENDER_USER_AGENT}\r\n` +
-      `Content-Length: 0\r\n\r\n`;
+    const text = sameTransactionText(this.wire, ids(op), 'ACK', getHeader(response, 'to') ?? `<${op.spec.uri}>`);
     this.wire.send(text);
   }
 
   // ---- requests from the peer ---------------------------------------------------------
 
   onRequest(request: SipRequest): boolean {
-    let toTag: string | undefined;
-    let fromTag: string | undefined;
-    try {
-      toTag = parseNameAddr(getHeader(request, 'to') ?? '').params.get('tag') ?? undefined;
-      fromTag = parseNameAddr(getHeader(request, 'from') ?? '').params.get('tag') ?? undefined;
-    } catch {
-      return false;
-    }
-    if (!toTag) return false;
-    const dialog = this.dialogMap.get(`${getHeader(request, 'call-id')}|${toTag}|${fromTag}`);
-    if (!dialog) {
-      if (request.method === 'ACK') return false;
-      // An in-dialog request for a dialog we do not know (RFC 3261 section 12.2.2).
-      if (request.method === 'BYE') {
-        this.respond(request, 481);
-        return true;
-      }
-      return false;
-    }
-    switch (request.method) {
-      case 'ACK':
-        return true;
-      case 'BYE':
-        this.respond(request, 200);
-        dialog.terminate('remote');
-        return true;
-      case 'OPTIONS':
-        this.respond(request, 200, [{ name: 'Allow', value: 'INVITE, ACK, CANCEL, BYE, OPTIONS' }]);
-        return true;
-      case 'INVITE':
-      case 'UPDATE':
-        // No session changes during a push (RFC 3261 section 14.2 allows refusing with 488).
-        this.respond(request, 488);
-        return true;
-      default:
-        this.respond(request, 405, [{ name: 'Allow', value: 'INVITE, ACK, CANCEL, BYE, OPTIONS' }]);
-        return true;
-    }
-  }
-
-  private respond(request: SipRequest, status: number, headers: SipHeader[] = []): void {
-    const response = createResponse(request, status, { headers });
-    this.wire.send(Buffer.from(serializeSipMessage(response)).toString('utf8'));
+    return this.dialogSet.onRequest(request);
   }
 
   onClosed(reason: string): void {
@@ -514,43 +404,18 @@ class InviteClientImpl implements InviteClient, SipWireHandler {
       this.settle(op, this.local(op, 503, reason));
     }
     this.invites.clear();
-    for (const tx of [...this.others.values()]) {
-      clearTimeout(tx.timer);
-      tx.resolve(undefined, reason);
-    }
-    this.others.clear();
-    for (const dialog of [...this.dialogMap.values()]) dialog.terminate('transport');
+    this.others.failAll(reason);
+    this.dialogSet.terminateAll();
   }
 
-  // ---- non-INVITE requests in a dialog -------------------------------------------------
+  // ---- DialogHost --------------------------------------------------------------------
 
-  /** Send a non-INVITE request built by `build(branch)`; resolves with the final response. */
-  sendNonInvite(method: string, build: (branch: string) => string): Promise<{ response?: SipResponse; reason?: string }> {
-    return new Promise((resolve) => {
-      const branch = newBranch();
-      const timer = setTimeout(() => {
-        this.others.delete(branch);
-        resolve({ reason: REASON_TIMEOUT });
-      }, this.timeoutMs);
-      this.others.set(branch, {
-        method,
-        timer,
-        resolve: (response, reason) => resolve(response ? { response } : { reason: reason ?? REASON_CONNECTION_LOST }),
-      });
-      if (!this.wire.send(build(branch))) {
-        clearTimeout(timer);
-        this.others.delete(branch);
-        resolve({ reason: REASON_CONNECTION_LOST });
-      }
-    });
-  }
-
-  forget(dialog: DialogImpl): void {
-    this.dialogMap.delete(dialog.key);
+  sendNonInvite(method: string, build: (branch: string) => string): Promise<NonInviteOutcome> {
+    return this.others.start(method, build);
   }
 
   via(branch: string): string {
-    return `Via: SIP/2.0/WS ${this.wire.viaHost};branch=${branch};rport\r\n`;
+    return viaLine(this.wire, branch);
   }
 
   // ---- results -----------------------------------------------------------------------
@@ -562,7 +427,7 @@ class InviteClientImpl implements InviteClient, SipWireHandler {
   }
 
   private result(op: InviteOp, status: number, reason: string): SipResult {
-    return { status, reason, ok: status >= 200 && status < 300, elapsedMs: Math.round((performance.now() - op.startedAt) * 1000) / 1000 };
+    return sipResult(op.startedAt, status, reason);
   }
 
   private local(op: InviteOp, status: number, reason: string): InviteResult {
@@ -570,129 +435,6 @@ class InviteClientImpl implements InviteClient, SipWireHandler {
   }
 }
 
-interface DialogInit {
-  callId: string;
-  localTag: string;
-  remoteTag: string;
-  remoteTo: string;
-  remoteTarget: string;
-  routeSet: string[];
-  localCseq: number;
-  answer: SipResponse;
-  authLines: string;
-}
-
-class DialogImpl implements Dialog {
-  readonly callId: string;
-  readonly localTag: string;
-  readonly remoteTag: string;
-  readonly remoteTarget: string;
-  readonly routeSet: readonly string[];
-  readonly answer: SipResponse;
-  private readonly remoteTo: string;
-  private localCseq: number;
-  private readonly authLines: string;
-  private _state: DialogState = 'confirmed';
-  private _endedBy: 'local' | 'remote' | 'transport' | undefined;
-  private byeResult: Promise<SipResult> | undefined;
-  private readonly listeners: Array<(by: 'remote' | 'transport') => void> = [];
-
-  constructor(
-    private readonly client: InviteClientImpl,
-    init: DialogInit,
-  ) {
-    this.callId = init.callId;
-    this.localTag = init.localTag;
-    this.remoteTag = init.remoteTag;
-    this.remoteTarget = init.remoteTarget;
-    this.routeSet = init.routeSet;
-    this.answer = init.answer;
-    this.remoteTo = init.remoteTo;
-    this.localCseq = init.localCseq;
-    this.authLines = init.authLines;
-  }
-
-  get key(): string {
-    return `${this.callId}|${this.localTag}|${this.remoteTag}`;
-  }
-
-  get state(): DialogState {
-    return this._state;
-  }
-
-  get endedBy(): 'local' | 'remote' | 'transport' | undefined {
-    return this._endedBy;
-  }
-
-  onTerminated(listener: (by: 'remote' | 'transport') => void): void {
-    this.listeners.push(listener);
-  }
-
-  /** Request line and the dialog's headers up to CSeq (RFC 3261 section 12.2.1.1). */
-  private head(method: string, branch: string, cseq: number): string {
-    let text =
-      `${method} ${this.remoteTarget} SIP/2.0\r\n` +
-      this.client.via(branch) +
-      `Max-Forwards: 70\r\n`;
-    for (const route of this.routeSet) text += `Route: ${route}\r\n`;
-    text +=
-      `From: ${this.client.wire.fromHeader};tag=${this.localTag}\r\n` +
-      `To: ${this.remoteTo}\r\n` +
-      `Call-ID: ${this.callId}\r\n` +
-      `CSeq: ${cseq} ${method}\r\n` +
-      `User-Agent: ${SENDER_USER_AGENT}\r\n`;
-    return text;
-  }
-
-  /** The ACK for the 2xx (section 13.2.2.4): a new transaction, the INVITE's CSeq number and credentials. */
-  ackText(inviteCseq: number): string {
-    return this.head('ACK', newBranch(), inviteCseq) + this.authLines + `Content-Length: 0\r\n\r\n`;
-  }
-
-  bye(): Promise<SipResult> {
-    if (this.byeResult) return this.byeResult;
-    const startedAt = performance.now();
-    const result = (status: number, reason: string, response?: SipResponse): SipResult => {
-      const r: SipResult = { status, reason, ok: status >= 200 && status < 300, elapsedMs: Math.round((performance.now() - startedAt) * 1000) / 1000 };
-      if (response) r.response = response;
-      return r;
-    };
-    if (this._state === 'terminated') {
-      this.byeResult = Promise.resolve(result(481, `Dialog already ended (${this._endedBy})`));
-      return this.byeResult;
-    }
-    this._state = 'terminated';
-    this._endedBy = 'local';
-    this.byeResult = (async () => {
-      let authLines = '';
-      for (let attempt = 0; attempt < 2; attempt++) {
-        const cseq = ++this.localCseq;
-        const { response, reason } = await this.client.sendNonInvite('BYE', (branch) => this.head('BYE', branch, cseq) + authLines + `Content-Length: 0\r\n\r\n`);
-        if (!response) {
-          this.client.forget(this);
-          return result(reason === REASON_TIMEOUT ? 408 : 503, reason ?? REASON_CONNECTION_LOST);
-        }
-        if ((response.status === 401 || response.status === 407) && attempt === 0) {
-          const creds = this.client.wire.credentials('BYE', this.remoteTarget, response);
-          if ('lines' in creds) {
-            authLines = creds.lines;
-            continue;
-          }
-        }
-        this.client.forget(this);
-        return result(response.status, response.reason, response);
-      }
-      this.client.forget(this);
-      return result(401, 'Unauthorized (authentication failed)');
-    })();
-    return this.byeResult;
-  }
-
-  terminate(by: 'remote' | 'transport'): void {
-    this.client.forget(this);
-    if (this._state === 'terminated') return;
-    this._state = 'terminated';
-    this._endedBy = by;
-    for (const l of this.listeners.splice(0)) l(by);
-  }
+function ids(op: InviteOp): InviteIds {
+  return { uri: op.spec.uri, callId: op.callId, fromTag: op.fromTag, cseq: op.cseq, branch: op.branch };
 }
