@@ -1,11 +1,21 @@
 /**
- * `npm start`: the whole stack on embedded defaults, with Node alone. Starts the embedded
- * SIP/IP Core and the web client (Vite dev server), then prints the URLs to open and a
- * sender command ready to paste. Ports come from the environment:
+ * `npm start`: the whole stack with Node alone. Starts the embedded SIP/IP Core and the web
+ * client (Vite dev server), then prints the URLs to open and a sender command ready to paste.
+ * Ports come from the environment:
  *   SIP_PUSH_WS_PORT (8066), SIP_PUSH_SIP_PORT (5060, or "off"), SIP_PUSH_CLIENT_PORT (5173).
+ *
+ * `npm start -- --core kamailio`: the web client only, against the Kamailio core started with
+ * `npm run core:kamailio` in another terminal (same KAMAILIO_* environment; see
+ * scripts/kamailioStack.ts). The printed URL carries the receiver's credentials, the printed
+ * sender command the push sender's.
  */
+import { readFileSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { parseArgs } from 'node:util';
 import { createServer } from 'vite';
+import { optionsFromEnv } from '../deploy/kamailio/launch.ts';
 import { startCore } from '../server/core/index.ts';
+import { kamailioStack, senderFlags } from './kamailioStack.ts';
 
 function portFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -22,26 +32,68 @@ function explain(error: unknown, what: string, envName: string): never {
   process.exit(1);
 }
 
-const wsPort = portFromEnv('SIP_PUSH_WS_PORT', 8066);
-const sipPortRaw = process.env.SIP_PUSH_SIP_PORT;
-const sipPort = sipPortRaw === 'off' ? null : portFromEnv('SIP_PUSH_SIP_PORT', 5060);
+/** The web client's URL with its configuration (public/config.json with `overrides`) in it. */
+function configuredUrl(clientUrl: string, overrides: Record<string, string>): string {
+  const defaults = JSON.parse(readFileSync(new URL('../public/config.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+  return `${clientUrl}?config=${encodeURIComponent(JSON.stringify({ ...defaults, ...overrides }))}`;
+}
+
+function reachable(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000);
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+    socket.connect(Number(port), hostname);
+  });
+}
+
+const { values } = parseArgs({ options: { core: { type: 'string', default: 'embedded' } } });
+if (values.core !== 'embedded' && values.core !== 'kamailio') {
+  console.error(`start: --core must be embedded or kamailio, not ${values.core}`);
+  process.exit(2);
+}
 const clientPort = portFromEnv('SIP_PUSH_CLIENT_PORT', 5173);
-
-const core = await startCore({ wsPort, sipPort }).catch((error: unknown) => explain(error, 'the SIP/IP Core (WebSocket or SIP)', 'SIP_PUSH_WS_PORT / SIP_PUSH_SIP_PORT'));
-const vite = await createServer({ server: { port: clientPort, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' }).catch((error: unknown) =>
-  explain(error, 'the web client', 'SIP_PUSH_CLIENT_PORT'),
-);
-await vite.listen().catch((error: unknown) => explain(error, 'the web client', 'SIP_PUSH_CLIENT_PORT'));
-
 const clientUrl = `http://127.0.0.1:${clientPort}/`;
-// public/config.json points at ws://127.0.0.1:8066; on another port the client gets its config in the URL.
-const openUrl =
-  wsPort === 8066
-    ? clientUrl
-    : `${clientUrl}?config=${encodeURIComponent(JSON.stringify({ server: core.wsUrl, aor: 'sip:alice@localhost', displayName: 'Alice', uaprofUrl: '/uaprof.rdf', apps: [{ id: 'news.ua', accept: ['text/plain', 'application/json', 'image/*'] }, { id: 'mms.ua', accept: ['*/*'] }] }))}`;
-const serverFlag = wsPort === 8066 ? '' : ` --server ${core.wsUrl}`;
 
-console.log(`
+let closeCore: () => Promise<void> = async () => {};
+let banner: string;
+if (values.core === 'kamailio') {
+  const stack = kamailioStack(optionsFromEnv(process.env, []));
+  if (!(await reachable(stack.wsUrl))) {
+    console.error(`start: no Kamailio at ${stack.wsUrl}: run \`npm run core:kamailio\` in another terminal first (same KAMAILIO_* settings)`);
+    process.exit(1);
+  }
+  const { receiver, sender } = stack;
+  const openUrl = configuredUrl(clientUrl, { server: stack.wsUrl, aor: receiver.aor, authUser: receiver.authUser, password: receiver.password });
+  banner = `
+SIP Push Web is running on Kamailio
+
+  Web client (Push Receiver Agent):  ${openUrl}
+  SIP/IP Core (Kamailio), WebSocket: ${stack.wsUrl}
+
+Open the web client; it registers as ${receiver.aor} (digest user ${receiver.authUser}) with apps news.ua and mms.ua.
+Then push to it from another terminal, as the allowed push sender ${sender.aor}:
+
+  npm run push -- ${senderFlags(stack)} --to ${receiver.aor} --app news.ua --type text/plain --data "Hello from SIP Push on Kamailio"
+
+Before the browser registers, Kamailio keeps the push (msilo, 202 Accepted) and delivers it on registration.
+`;
+} else {
+  const wsPort = portFromEnv('SIP_PUSH_WS_PORT', 8066);
+  const sipPort = process.env.SIP_PUSH_SIP_PORT === 'off' ? null : portFromEnv('SIP_PUSH_SIP_PORT', 5060);
+  const core = await startCore({ wsPort, sipPort }).catch((error: unknown) => explain(error, 'the SIP/IP Core (WebSocket or SIP)', 'SIP_PUSH_WS_PORT / SIP_PUSH_SIP_PORT'));
+  closeCore = () => core.close();
+  // public/config.json points at ws://127.0.0.1:8066; on another port the client gets its config in the URL.
+  const openUrl = wsPort === 8066 ? clientUrl : configuredUrl(clientUrl, { server: core.wsUrl });
+  const serverFlag = wsPort === 8066 ? '' : ` --server ${core.wsUrl}`;
+  banner = `
 SIP Push Web is running (embedded defaults)
 
   Web client (Push Receiver Agent):  ${openUrl}
@@ -53,15 +105,20 @@ Then push to it from another terminal (the Push Sender Agent CLI):
 
   npm run push --${serverFlag} --to sip:alice@localhost --app news.ua --type text/plain --data "Hello from SIP Push"
   npm run push --${serverFlag} --to sip:alice@localhost --app news.ua --file public/uaprof.rdf --type text/plain
+`;
+}
 
-Press Ctrl+C to stop.
-`);
+const vite = await createServer({ server: { port: clientPort, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' }).catch((error: unknown) =>
+  explain(error, 'the web client', 'SIP_PUSH_CLIENT_PORT'),
+);
+await vite.listen().catch((error: unknown) => explain(error, 'the web client', 'SIP_PUSH_CLIENT_PORT'));
+console.log(`${banner}\nPress Ctrl+C to stop.\n`);
 
 let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
-  await Promise.allSettled([vite.close(), core.close()]);
+  await Promise.allSettled([vite.close(), closeCore()]);
   process.exit(0);
 }
 process.on('SIGINT', () => void stop());
