@@ -275,6 +275,21 @@ describe.skipIf(missing !== null)('Kamailio SIP/IP Core', { timeout: 30000 }, ()
     const bodies = (tab: WsSipClient) => tab.received.filter((r) => r.method === 'MESSAGE').map(bodyText);
     expect(bodies(tab1)).toEqual(['for news']);
     expect(bodies(tab2)).toEqual(['for mms']);
+
+    // A third instance without push apps: excluded by `explicit`, an implicit match without it.
+    const tab3 = await connect('dave');
+    const reg3 = await tab3.register({ contactParams: ';+sip.instance="<urn:uuid:00000000-0000-4000-8000-00000000d003>";reg-id=1' });
+    tab3.autoAnswer.set('MESSAGE', 200);
+    expect((await push('news.ua', 'explicit news')).final.status).toBe(200);
+    const implicit = await psa.request('MESSAGE', aor('dave'), { body: 'implicit news', contentType: 'text/plain', headers: [{ name: 'Accept-Contact', value: '*;+g.oma.pusheventapp="news.ua";require' }] });
+    expect(implicit.final.status).toBe(200);
+    await tab3.waitForRequest(isMessageWith('implicit news'), 'the implicitly matching MESSAGE');
+    expect(bodies(tab3)).toEqual(['implicit news']);
+    expect(bodies(tab1)).toEqual(['for news', 'explicit news', 'implicit news']);
+    expect(bodies(tab2)).toEqual(['for mms']);
+    // The 200 to REGISTER does not echo the parameters usrloc has no column for.
+    const mine = getHeaderValues(reg3.final, 'Contact').map(parseNameAddr).find((c) => c.uri.startsWith(tab1.contactUri()));
+    expect(mine?.params.has('+g.oma.pusheventapp')).toBe(false);
   });
 
   it('Accept-Contact without require: the MESSAGE forks to every instance; the 200 wins over the 404', async () => {
