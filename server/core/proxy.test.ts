@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { answerChallenge, formatCredentials, getHeader, getHeaderValues, parseChallenge, parseNameAddr, type SipRequest, type SipResponse } from '../../src/protocol/sip/index.ts';
 import { startCore, type CoreMessageEvent, type RunningCore } from './index.ts';
-import { reply, until, WsUa } from './testing.ts';
+import { reply, ringUntilCancelled, until, WsUa } from './testing.ts';
 
 let core: RunningCore;
 const uas: WsUa[] = [];
@@ -212,14 +212,7 @@ describe('proxy', () => {
     const ringing = await ua();
     await busy.close();
     await ringing.register('sip:alice@localhost', '');
-    ringing.answer((req) => {
-      if (req.method === 'INVITE') return reply(req, 180);
-      if (req.method === 'CANCEL') {
-        const inv = ringing.received.find((m): m is SipRequest => m.kind === 'request' && m.method === 'INVITE')!;
-        return [reply(req, 200), reply(inv, 487)];
-      }
-      return null;
-    });
+    ringUntilCancelled(ringing);
     const invite2 = caller.build('INVITE', 'sip:alice@localhost');
     const final = caller.request(invite2);
     await caller.waitFor((m) => m.kind === 'response' && m.status === 180);

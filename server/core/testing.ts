@@ -123,6 +123,21 @@ export function reply(req: SipRequest, status: number, headers: SipHeader[] = []
   return createResponse(req, status, { toTag: randomToken(8), headers, ...(reason ? { reason } : {}) });
 }
 
+/**
+ * A callee that rings: every INVITE gets 180; a CANCEL gets 200 and the INVITE then 487
+ * (RFC 3261 section 9.2). For tests of CANCEL through the core.
+ */
+export function ringUntilCancelled(ua: TestUa): void {
+  ua.answer((req) => {
+    if (req.method === 'INVITE') return reply(req, 180);
+    if (req.method === 'CANCEL') {
+      const inv = ua.received.find((m): m is SipRequest => m.kind === 'request' && m.method === 'INVITE')!;
+      return [reply(req, 200), reply(inv, 487)];
+    }
+    return null;
+  });
+}
+
 export function describe(m: SipMessage): string {
   return m.kind === 'request' ? `${m.method} ${m.uri}` : `${m.status} ${m.reason} (${getHeader(m, 'cseq')})`;
 }

@@ -1,34 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getHeader } from '../../src/protocol/sip/index.ts';
 import { guessContentType } from './contentType.ts';
-import { main, parseCli, UsageError, type CliConfig } from './cli.ts';
+import { captureIo, runCli, usageMessage } from '../testing/cliProcess.ts';
+import { main, parseCli, type CliConfig } from './cli.ts';
 import { startFakeCore, type FakeCore } from './fakeCore.ts';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(ROOT, 'server/sender/cli.ts');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Spawn the CLI as users run it (node with the tsx loader); never blocks the fake core's event loop. */
-function runCli(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const env = { ...process.env };
-    delete env.SIP_PUSH_SERVER;
-    execFile(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env, timeout: 20_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 let core: FakeCore;
 let dir: string;
@@ -117,11 +95,7 @@ describe('CLI process', () => {
 });
 
 describe('CLI in process', () => {
-  const io = () => {
-    const out: string[] = [];
-    const err: string[] = [];
-    return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-  };
+  const io = () => captureIo();
 
   it('prints help and exits 0', async () => {
     const { out, io: sink } = io();
@@ -144,15 +118,7 @@ describe('CLI in process', () => {
 
 describe('parseCli', () => {
   const ok = (args: string[], env: Record<string, string | undefined> = {}) => parseCli(args, env) as CliConfig;
-  const usage = (args: string[]) => {
-    try {
-      parseCli(args, {});
-    } catch (err) {
-      expect(err).toBeInstanceOf(UsageError);
-      return (err as Error).message;
-    }
-    throw new Error('expected a usage error');
-  };
+  const usage = usageMessage;
 
   it('applies defaults, SIP_PUSH_SERVER and flags', () => {
     const config = ok(['--to', 'sip:a@b', '--data', 'x']);

@@ -1,33 +1,14 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startCore, type RunningCore } from '../../core/index.ts';
-import { DEFAULT_MESSAGE_MAX, main, parseCli, UsageError, type CliConfig } from '../cli.ts';
+import { captureIo, runCli, usageMessage } from '../../testing/cliProcess.ts';
+import { DEFAULT_MESSAGE_MAX, main, parseCli, type CliConfig } from '../cli.ts';
 import { TestReceiver } from './testReceiver.ts';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CLI = join(ROOT, 'server/sender/cli.ts');
-
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const env = { ...process.env };
-    delete env.SIP_PUSH_SERVER;
-    execFile(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env, timeout: 20_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
-
-const sink = () => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const progress: string[] = [];
-  return { out, err, progress, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l), progress: (t: string) => progress.push(t) } };
-};
+const sink = () => captureIo(true);
 
 let dir: string;
 let core: RunningCore;
@@ -113,15 +94,7 @@ describe('CLI, MSRP mode', () => {
 
 describe('parseCli, MSRP flags', () => {
   const ok = (args: string[]) => parseCli(args, {}) as CliConfig;
-  const usage = (args: string[]) => {
-    try {
-      parseCli(args, {});
-    } catch (err) {
-      expect(err).toBeInstanceOf(UsageError);
-      return (err as Error).message;
-    }
-    throw new Error('expected a usage error');
-  };
+  const usage = usageMessage;
 
   it('chooses the mode from --mode, --message-max and the file size', () => {
     expect(DEFAULT_MESSAGE_MAX).toBe(60_000);

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { DEFAULT_CHUNK_SIZE } from '../../../src/protocol/msrp/index.ts';
 import { getHeader, type SipRequest } from '../../../src/protocol/sip/index.ts';
 import { startCore, type RunningCore } from '../../core/index.ts';
-import { reply, until, WsUa } from '../../core/testing.ts';
+import { ringUntilCancelled, until, WsUa } from '../../core/testing.ts';
 import { createPushSender, type PushSender } from '../pushSender.ts';
 import { startMsrpEndpoint, type TransferProgress } from './endpoint.ts';
 import { createInviteClient } from './inviteClient.ts';
@@ -301,14 +301,7 @@ describe('INVITE client', () => {
     const ringing = await WsUa.connect(core.wsUrl);
     try {
       await ringing.register('sip:bob@localhost', '');
-      ringing.answer((req) => {
-        if (req.method === 'INVITE') return reply(req, 180);
-        if (req.method === 'CANCEL') {
-          const inv = ringing.received.find((m): m is SipRequest => m.kind === 'request' && m.method === 'INVITE')!;
-          return [reply(req, 200), reply(inv, 487)];
-        }
-        return null;
-      });
+      ringUntilCancelled(ringing);
       const invites = createInviteClient(sender.client.wire, { timeoutMs: 5000 });
       const provisional: number[] = [];
       const handle = invites.invite({ uri: 'sip:bob@localhost', onProvisional: (r) => provisional.push(r.status) });
