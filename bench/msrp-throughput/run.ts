@@ -1,0 +1,534 @@
+/**
+ * bench/msrp-throughput (issue 4): one large push (INVITE + MSRP over WebSocket, flow 5.4.2)
+ * from the sender library through the embedded core into one Chromium tab, measured in the
+ * same run against a raw WebSocket binary transfer of the same file into the same kind of
+ * page (same production build, same browser). The machine is shared and noisy, so only
+ * ratios within a run mean anything.
+ *
+ *   ours     the full web client (src/main.tsx): every chunk stored in IndexedDB, size and
+ *            SHA-256 verified, the push committed, then REPORT 200; time = push start (INVITE)
+ *            to the sender's result (REPORT 200, then BYE)
+ *   agent    the same agent without the React UI (informational: agent vs rendering cost)
+ *   raw      a page that counts the bytes of a binary WebSocket transfer from a Node `ws`
+ *            server in this process: same chunk size, same bufferedAmount high-water mark;
+ *            time = connect to the page's `done`. The issue's baseline.
+ *   raw-idb  the same raw transfer, each message also written to IndexedDB as a Blob,
+ *            group-committed (informational: what storage alone costs)
+ *   raw-idb-buffer, raw-hash  (not run by default) the raw transfer with each message written
+ *            to IndexedDB as an ArrayBuffer, or fed to the agent's SHA-256: what one change
+ *            to the receiver would buy
+ *
+ * Each measurement gets a fresh browser with an on-disk profile (a user's client writes its
+ * IndexedDB to disk; an incognito context would keep 256 MB of Blobs in memory). JS memory is
+ * sampled every 100 ms over CDP (Runtime.getHeapUsage): baseline after a forced GC before the
+ * transfer, peak during it; growth = peak - baseline, for the V8 heap and for the V8 heap plus
+ * ArrayBuffer backing stores (where received WebSocket messages live).
+ *
+ * Usage:
+ *   npm run bench:msrp -- [--sizes 64,256] [--rounds 3] [--kinds raw,ours,agent,raw-idb]
+ *                         [--window N] [--check] [--profile KIND]
+ * --window sets the sender's maxUnacknowledgedChunks (0 = no window; default the sender's).
+ * --check exits 1 when a target of issue 4 is missed: ours >= 80% of raw at the largest size,
+ * JS heap growth (with array buffers) under 64 MB at every size.
+ * --profile KIND: one transfer of the first size, reporting CPU per process and the page's main
+ * thread profile (profiling.ts) instead of the rounds.
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
+import { build, preview } from 'vite';
+import WebSocket, { WebSocketServer } from 'ws';
+import { startCore, type RunningCore } from '../../server/core/index.ts';
+import { createPushSender, DEFAULT_HIGH_WATER_MARK, describeFile } from '../../server/sender/index.ts';
+import { DEFAULT_CHUNK_SIZE } from '../../src/protocol/msrp/index.ts';
+import { chromiumLaunch } from '../../playwright.config.ts';
+import type { MsrpBenchWindow } from './page/params.ts';
+import { Profiling, type Probe } from './profiling.ts';
+
+type Kind = 'ours' | 'agent' | 'raw' | 'raw-idb' | 'raw-idb-buffer' | 'raw-hash';
+const ALL_KINDS: Kind[] = ['raw', 'ours', 'agent', 'raw-idb', 'raw-idb-buffer', 'raw-hash'];
+const DEFAULT_KINDS: Kind[] = ['raw', 'ours', 'agent', 'raw-idb'];
+/** Query of raw.html per raw kind. */
+const RAW_PAGES: Partial<Record<Kind, string>> = { raw: 'store=none', 'raw-idb': 'store=blob', 'raw-idb-buffer': 'store=buffer', 'raw-hash': 'store=none&hash=1' };
+const MB = 1024 * 1024;
+const APP = 'bench.ua';
+const CONTENT_TYPE = 'application/octet-stream';
+const TARGET_RATIO = 0.8;
+const TARGET_HEAP_GROWTH = 64 * MB;
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '64,256' },
+    rounds: { type: 'string', default: '3' },
+    kinds: { type: 'string', default: DEFAULT_KINDS.join(',') },
+    window: { type: 'string' },
+    profile: { type: 'string' },
+    check: { type: 'boolean', default: false },
+  },
+});
+const SIZES_MB = values.sizes.split(',').map(Number);
+const ROUNDS = Number(values.rounds);
+const KINDS = values.kinds.split(',') as Kind[];
+const WINDOW = values.window === undefined ? undefined : Number(values.window);
+/** `--profile <kind>`: one push of the first size with the CDP sampling profiler on, no rounds. */
+const PROFILE = values.profile as Kind | undefined;
+if (SIZES_MB.some((s) => !(s > 0)) || !(ROUNDS >= 1) || KINDS.some((k) => !ALL_KINDS.includes(k)) || (PROFILE !== undefined && !ALL_KINDS.includes(PROFILE)) || (WINDOW !== undefined && !Number.isSafeInteger(WINDOW))) {
+  throw new Error(`Bad options: sizes ${values.sizes}, rounds ${values.rounds}, kinds ${values.kinds}, window ${values.window}`);
+}
+
+interface BenchFile {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+interface HeapUsage {
+  usedSize: number;
+  totalSize: number;
+  embedderHeapUsedSize?: number;
+  backingStorageSize?: number;
+}
+
+/** Bytes of JS memory: V8 heap, and V8 heap plus ArrayBuffer backing stores. */
+interface HeapFigures {
+  heap: number;
+  withBuffers: number;
+}
+
+interface RunResult {
+  kind: Kind;
+  sizeMB: number;
+  round: number;
+  /** Push start (INVITE) or connect (raw) to REPORT 200 (ours, agent) or the page's `done` (raw). */
+  wallMs: number;
+  /** First chunk on the wire to the same end: the transfer alone, without INVITE and hashing. */
+  transferMs: number;
+  mbps: number;
+  transferMbps: number;
+  baseline: HeapFigures;
+  peak: HeapFigures;
+  /** Peak minus baseline; `live`: the peak of heap + buffers right after forced GCs (every second). */
+  growth: HeapFigures & { live: number };
+  /** After the transfer and a forced GC. */
+  retained: HeapFigures;
+  samples: number;
+  /** Sender side: most bytes sent but not yet answered 200 (ours, agent). */
+  maxUnackedBytes?: number;
+  maxUnacknowledged?: number;
+  windowWaits?: number;
+  drainWaits?: number;
+  maxBufferedAmount?: number;
+}
+
+async function makeFile(sizeMB: number): Promise<BenchFile> {
+  const path = join(tmpdir(), `msrp-bench-${process.pid}-${sizeMB}mb.bin`);
+  const out = createWriteStream(path);
+  // Random-ish: a fresh 1 MB random block, reused a few times with a varying first word, so no
+  // two chunks are equal and generation stays cheap.
+  let block = randomBytes(MB);
+  for (let i = 0; i < sizeMB; i++) {
+    if (i % 8 === 0) block = randomBytes(MB);
+    else block.writeUInt32LE(i, 0);
+    if (!out.write(Buffer.from(block))) await new Promise<void>((resolve) => out.once('drain', resolve));
+  }
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  const facts = await describeFile(path);
+  return { path, size: facts.size, sha256: facts.sha256 };
+}
+
+/**
+ * Samples Runtime.getHeapUsage every `intervalMs` and keeps the peak of each figure; every
+ * `liveEvery`-th sample forces a GC first, so `livePeak` is memory actually held (the plain
+ * samples include garbage not yet collected, which for ArrayBuffers can be the whole file).
+ */
+class HeapSampler {
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight = false;
+  private ticks = 0;
+  readonly peak: HeapFigures = { heap: 0, withBuffers: 0 };
+  /** Peak of heap + array buffers right after a forced GC. */
+  livePeak = 0;
+  samples = 0;
+
+  /** `probe` runs from start() to stop() (profiling). */
+  constructor(
+    private readonly cdp: CDPSession,
+    private readonly probe?: Probe,
+  ) {}
+
+  static figures(u: HeapUsage): HeapFigures {
+    return { heap: u.usedSize, withBuffers: u.usedSize + (u.backingStorageSize ?? 0) };
+  }
+
+  async read(): Promise<HeapFigures> {
+    return HeapSampler.figures((await this.cdp.send('Runtime.getHeapUsage')) as HeapUsage);
+  }
+
+  async readAfterGc(): Promise<HeapFigures> {
+    await this.cdp.send('HeapProfiler.collectGarbage');
+    return this.read();
+  }
+
+  private record(f: HeapFigures): void {
+    this.samples++;
+    this.peak.heap = Math.max(this.peak.heap, f.heap);
+    this.peak.withBuffers = Math.max(this.peak.withBuffers, f.withBuffers);
+  }
+
+  async start(intervalMs = 100, liveEvery = 10): Promise<void> {
+    await this.probe?.start();
+    this.timer = setInterval(() => {
+      if (this.inFlight) return;
+      this.inFlight = true;
+      const live = ++this.ticks % liveEvery === 0;
+      (live ? this.readAfterGc() : this.read())
+        .then((f) => {
+          if (live) this.livePeak = Math.max(this.livePeak, f.withBuffers);
+          else this.record(f);
+        })
+        .catch(() => undefined)
+        .finally(() => (this.inFlight = false));
+    }, intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    while (this.inFlight) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.probe?.stop();
+    // One last sample, so a transfer shorter than the interval still has a peak.
+    this.record(await this.read());
+  }
+}
+
+/** A Node `ws` server that sends one file the way the MSRP endpoint does, without MSRP. */
+async function startRawServer(file: BenchFile, chunkSize: number, highWaterMark: number) {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => wss.once('listening', resolve));
+  const port = (wss.address() as { port: number }).port;
+  let firstChunkAt = 0;
+  let maxBufferedAmount = 0;
+  let drainWaits = 0;
+  const done = new Promise<number>((resolve, reject) => {
+    wss.once('connection', (ws) => {
+      ws.on('message', (data) => (String(data) === 'done' ? resolve(performance.now()) : reject(new Error(`raw page said ${String(data)}`))));
+      ws.on('close', () => reject(new Error('raw page closed the socket before done')));
+      void (async () => {
+        const socket = (ws as unknown as { _socket?: Socket })._socket;
+        for await (const buf of createReadStream(file.path, { highWaterMark: chunkSize }) as AsyncIterable<Buffer>) {
+          if (firstChunkAt === 0) firstChunkAt = performance.now();
+          ws.send(buf, { binary: true });
+          maxBufferedAmount = Math.max(maxBufferedAmount, ws.bufferedAmount);
+          // Same flow control as the MSRP endpoint: socket 'drain', a 5 ms timer as fallback.
+          while (ws.bufferedAmount > highWaterMark && ws.readyState === WebSocket.OPEN) {
+            drainWaits++;
+            await new Promise<void>((resolve) => {
+              const wake = () => {
+                clearTimeout(timer);
+                socket?.removeListener('drain', wake);
+                resolve();
+              };
+              const timer = setTimeout(wake, 5);
+              socket?.once('drain', wake);
+            });
+          }
+        }
+      })().catch(reject);
+    });
+  });
+  return {
+    url: `ws://127.0.0.1:${port}/`,
+    done,
+    stats: () => ({ firstChunkAt, maxBufferedAmount, drainWaits }),
+    close: () => {
+      for (const ws of wss.clients) ws.terminate();
+      return new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+let aorCounter = 0;
+
+interface Browser {
+  /** The --user-data-dir. */
+  profile: string;
+  context: BrowserContext;
+  page: Page;
+  cdp: CDPSession;
+  close: () => Promise<void>;
+}
+
+async function openBrowser(): Promise<Browser> {
+  const profile = await mkdtemp(join(tmpdir(), 'msrp-bench-profile-'));
+  const context = await chromium.launchPersistentContext(profile, { ...chromiumLaunch, args: [...chromiumLaunch.args, '--enable-precise-memory-info'] });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const cdp = await context.newCDPSession(page);
+  return {
+    profile,
+    context,
+    page,
+    cdp,
+    close: async () => {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+function waitForBench(page: Page): Promise<unknown> {
+  return page.waitForFunction(() => (window as unknown as MsrpBenchWindow).__benchReady === true, undefined, { timeout: 30_000 });
+}
+
+async function measure(vite: string, core: RunningCore, kind: Kind, file: BenchFile, round: number, probe?: (browser: Browser) => Probe): Promise<RunResult> {
+  const browser = await openBrowser();
+  const { page } = browser;
+  const sampler = new HeapSampler(browser.cdp, probe?.(browser));
+  try {
+    const sizeMB = file.size / MB;
+    const finish = (wallMs: number, transferMs: number, baseline: HeapFigures, retained: HeapFigures, extra: Partial<RunResult>): RunResult => ({
+      kind,
+      sizeMB,
+      round,
+      wallMs,
+      transferMs,
+      mbps: sizeMB / (wallMs / 1000),
+      transferMbps: sizeMB / (transferMs / 1000),
+      baseline,
+      peak: { ...sampler.peak },
+      growth: { heap: sampler.peak.heap - baseline.heap, withBuffers: sampler.peak.withBuffers - baseline.withBuffers, live: Math.max(0, sampler.livePeak - baseline.withBuffers) },
+      retained,
+      samples: sampler.samples,
+      ...extra,
+    });
+
+    const rawQuery = RAW_PAGES[kind];
+    if (rawQuery !== undefined) {
+      await page.goto(`${vite}/bench/msrp-throughput/page/raw.html?${rawQuery}`);
+      await waitForBench(page);
+      const server = await startRawServer(file, DEFAULT_CHUNK_SIZE, DEFAULT_HIGH_WATER_MARK);
+      try {
+        const baseline = await sampler.readAfterGc();
+        await sampler.start();
+        const t0 = performance.now();
+        await page.evaluate(([url, total]) => (window as unknown as MsrpBenchWindow).__benchConnect!(url, total), [server.url, file.size] as const);
+        const t1 = await server.done;
+        await sampler.stop();
+        const stats = server.stats();
+        const bytes = await page.evaluate(() => (window as unknown as MsrpBenchWindow).__benchBytes);
+        if (bytes !== file.size) throw new Error(`${kind}: page counted ${bytes} of ${file.size} bytes`);
+        const retained = await sampler.readAfterGc();
+        return finish(t1 - t0, t1 - stats.firstChunkAt, baseline, retained, { maxBufferedAmount: stats.maxBufferedAmount, drainWaits: stats.drainWaits });
+      } finally {
+        await server.close();
+      }
+    }
+
+    const aor = `sip:bench${++aorCounter}@localhost`;
+    if (kind === 'ours') {
+      const config = { server: core.wsUrl, aor, apps: [{ id: APP, accept: [CONTENT_TYPE] }] };
+      await page.goto(`${vite}/?config=${encodeURIComponent(JSON.stringify(config))}`);
+      await page.waitForFunction(() => window.__sipPushTest?.state().phase === 'registered', undefined, { timeout: 30_000 });
+    } else {
+      await page.goto(`${vite}/bench/msrp-throughput/page/agent.html?server=${encodeURIComponent(core.wsUrl)}&aor=${encodeURIComponent(aor)}&app=${APP}`);
+      await waitForBench(page);
+    }
+    const sender = createPushSender({ server: core.wsUrl, from: 'sip:psa@localhost', timeoutMs: 20_000, ...(WINDOW !== undefined ? { msrp: { maxUnacknowledgedChunks: WINDOW } } : {}) });
+    await sender.connect();
+    await sender.msrpEndpoint();
+    try {
+      const baseline = await sampler.readAfterGc();
+      let firstChunkAt = 0;
+      let maxUnackedBytes = 0;
+      await sampler.start();
+      const t0 = performance.now();
+      const result = await sender.sendLargePush({
+        to: aor,
+        app: APP,
+        file: file.path,
+        contentType: CONTENT_TYPE,
+        onProgress: (p) => {
+          if (firstChunkAt === 0 && p.bytesSent > 0) firstChunkAt = performance.now();
+          maxUnackedBytes = Math.max(maxUnackedBytes, p.bytesSent - p.bytesAcked);
+        },
+      });
+      const t1 = performance.now();
+      await sampler.stop();
+      if (!result.ok) throw new Error(`${kind}: push failed in ${result.phase}: ${result.status} ${result.reason}`);
+      if (result.sha256 !== file.sha256) throw new Error(`${kind}: sender offered hash ${result.sha256}, file is ${file.sha256}`);
+      await verifyStored(page, kind, file);
+      const retained = await sampler.readAfterGc();
+      return finish(t1 - t0, t1 - firstChunkAt, baseline, retained, {
+        maxUnackedBytes,
+        maxUnacknowledged: result.maxUnacknowledged,
+        windowWaits: result.windowWaits,
+        drainWaits: result.drainWaits,
+        maxBufferedAmount: result.maxBufferedAmount,
+      });
+    } finally {
+      await sender.close();
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+/**
+ * Independent witness, read from IndexedDB with the raw API: one transfer record, complete
+ * (the agent marks it so only after checking size and SHA-256), with the file's size and
+ * hash, pushed; and (full client) one stored push of the file's type.
+ */
+async function verifyStored(page: Page, kind: Kind, file: BenchFile): Promise<void> {
+  const dbName = kind === 'ours' ? 'sip-push-transfers' : 'bench-msrp-transfers';
+  const records = await page.evaluate(
+    (name) =>
+      new Promise<Array<Record<string, unknown>>>((resolve, reject) => {
+        const open = indexedDB.open(name);
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const request = open.result.transaction('transfers', 'readonly').objectStore('transfers').getAll();
+          request.onerror = () => reject(request.error);
+          request.onsuccess = () => {
+            open.result.close();
+            resolve(request.result as Array<Record<string, unknown>>);
+          };
+        };
+      }),
+    dbName,
+  );
+  const [record] = records;
+  const facts = record && { state: record.state, size: record.size, receivedBytes: record.receivedBytes, hashAlgorithm: record.hashAlgorithm, expectedHash: record.expectedHash, pushed: record.pushed };
+  const expected = { state: 'complete', size: file.size, receivedBytes: file.size, hashAlgorithm: 'sha-256', expectedHash: file.sha256, pushed: true };
+  if (records.length !== 1 || JSON.stringify(facts) !== JSON.stringify(expected)) {
+    throw new Error(`${kind}: transfer store holds ${records.length} record(s), first ${JSON.stringify(facts)}; expected ${JSON.stringify(expected)}`);
+  }
+  if (kind === 'ours') {
+    const pushes = await page.evaluate(() => window.__sipPushTest!.storedPushes());
+    if (pushes.length !== 1 || pushes[0]!.contentType !== CONTENT_TYPE) throw new Error(`ours: ${pushes.length} stored pushes ${JSON.stringify(pushes.map((p) => p.contentType))}`);
+  }
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
+
+async function main(): Promise<void> {
+  const core = await startCore({ wsPort: 0, sipPort: null });
+  // A production build (what users deploy), in `e2e` mode so the test hooks are compiled in.
+  const outDir = '.cache/bench-msrp-throughput';
+  await build({
+    mode: 'e2e',
+    logLevel: 'warn',
+    build: {
+      // Readable function names in a profile.
+      ...(PROFILE ? { minify: false } : {}),
+      outDir,
+      emptyOutDir: true,
+      rollupOptions: { input: { main: 'index.html', agent: 'bench/msrp-throughput/page/agent.html', raw: 'bench/msrp-throughput/page/raw.html' } },
+    },
+  });
+  const vite = await preview({ mode: 'e2e', logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1', strictPort: false } });
+  const viteUrl = (vite.resolvedUrls?.local[0] ?? '').replace(/\/$/, '');
+  const results: RunResult[] = [];
+  const files: BenchFile[] = [];
+  try {
+    console.log(`msrp-throughput: sizes ${SIZES_MB.join(', ')} MB, ${ROUNDS} rounds, kinds ${KINDS.join(', ')}, chunk ${DEFAULT_CHUNK_SIZE} B, high-water mark ${DEFAULT_HIGH_WATER_MARK} B, window ${WINDOW ?? 'sender default'}`);
+    if (PROFILE) {
+      const file = await makeFile(SIZES_MB[0]!);
+      files.push(file);
+      let profiling: Profiling | undefined;
+      const r = await measure(viteUrl, core, PROFILE, file, 1, (b) => (profiling = new Profiling(b.cdp, b.profile)));
+      await mkdir('.cache', { recursive: true });
+      await writeFile('.cache/msrp-throughput.cpuprofile', JSON.stringify(profiling!.profile));
+      console.log(`  ${PROFILE} ${r.mbps.toFixed(1)} MB/s; page profile in .cache/msrp-throughput.cpuprofile (open in DevTools)\n${profiling!.summary()}`);
+      return;
+    }
+    for (const sizeMB of SIZES_MB) {
+      const file = await makeFile(sizeMB);
+      files.push(file);
+      for (let round = 1; round <= ROUNDS; round++) {
+        const shift = (round - 1) % KINDS.length;
+        for (const kind of [...KINDS.slice(shift), ...KINDS.slice(0, shift)]) {
+          const r = await measure(viteUrl, core, kind, file, round);
+          results.push(r);
+          const sender = r.maxUnackedBytes !== undefined ? `   unacked max ${mb(r.maxUnackedBytes)} (${r.maxUnacknowledged} chunks)` : '';
+          console.log(
+            `  ${String(sizeMB).padStart(4)} MB round ${round} ${kind.padEnd(14)} ${r.mbps.toFixed(1).padStart(6)} MB/s (transfer ${r.transferMbps.toFixed(1)})   ` +
+              `heap +${mb(r.growth.heap)}, live +${mb(r.growth.live)}, with garbage buffers +${mb(r.growth.withBuffers)} (base ${mb(r.baseline.withBuffers)}, retained ${mb(r.retained.withBuffers)}, ${r.samples} samples)${sender}`,
+          );
+        }
+      }
+      await rm(file.path, { force: true });
+    }
+  } finally {
+    await Promise.all(files.map((f) => rm(f.path, { force: true })));
+    await vite.close();
+    await core.close();
+  }
+
+  const summary = SIZES_MB.map((sizeMB) => {
+    const of = (kind: Kind) => results.filter((r) => r.sizeMB === sizeMB && r.kind === kind);
+    const kinds = Object.fromEntries(
+      KINDS.map((kind) => {
+        const rs = of(kind);
+        return [
+          kind,
+          {
+            mbps: median(rs.map((r) => r.mbps)),
+            transferMbps: median(rs.map((r) => r.transferMbps)),
+            /** Worst round of each growth figure. */
+            growth: {
+              heap: Math.max(...rs.map((r) => r.growth.heap)),
+              withBuffers: Math.max(...rs.map((r) => r.growth.withBuffers)),
+              live: Math.max(...rs.map((r) => r.growth.live)),
+            },
+            ratioToRaw: undefined as number | undefined,
+          },
+        ];
+      }),
+    ) as Record<Kind, { mbps: number; transferMbps: number; growth: RunResult['growth']; ratioToRaw?: number }>;
+    if (kinds.raw) for (const kind of KINDS) kinds[kind].ratioToRaw = kinds[kind].mbps / kinds.raw.mbps;
+    return { sizeMB, kinds, ratio: kinds.ours?.ratioToRaw };
+  });
+
+  const targets: Array<{ name: string; ok: boolean; value: string }> = [];
+  const largest = summary[summary.length - 1]!;
+  if (largest.ratio !== undefined) {
+    targets.push({ name: `ours >= ${TARGET_RATIO * 100}% of raw at ${largest.sizeMB} MB`, ok: largest.ratio >= TARGET_RATIO, value: `${(largest.ratio * 100).toFixed(0)}% (${largest.kinds.ours.mbps.toFixed(1)} vs ${largest.kinds.raw.mbps.toFixed(1)} MB/s)` });
+  }
+  for (const s of summary) {
+    const ours = s.kinds.ours;
+    if (!ours) continue;
+    targets.push({ name: `ours JS heap growth < 64 MB at ${s.sizeMB} MB, worst round`, ok: ours.growth.heap < TARGET_HEAP_GROWTH, value: mb(ours.growth.heap) });
+    targets.push({ name: `ours live JS memory growth (heap + array buffers after GC) < 64 MB at ${s.sizeMB} MB, worst round`, ok: ours.growth.live < TARGET_HEAP_GROWTH, value: mb(ours.growth.live) });
+  }
+
+  console.log('\nmedian throughput, worst-round memory growth (MB = 2^20 bytes):');
+  for (const s of summary) {
+    for (const kind of KINDS) {
+      const k = s.kinds[kind];
+      const ratio = k.ratioToRaw !== undefined && kind !== 'raw' ? `${(k.ratioToRaw * 100).toFixed(0).padStart(3)}% of raw` : '           ';
+      console.log(
+        `  ${String(s.sizeMB).padStart(4)} MB ${kind.padEnd(14)} ${k.mbps.toFixed(1).padStart(6)} MB/s ${ratio} (transfer ${k.transferMbps.toFixed(1).padStart(5)})   ` +
+          `heap +${mb(k.growth.heap)}, live +${mb(k.growth.live)}, with garbage buffers +${mb(k.growth.withBuffers)}`,
+      );
+    }
+  }
+  console.log('targets:');
+  for (const t of targets) console.log(`  ${t.ok ? 'ok  ' : 'MISS'} ${t.name}: ${t.value}`);
+
+  await mkdir('bench/results', { recursive: true });
+  await writeFile(
+    'bench/results/msrp-throughput.json',
+    JSON.stringify({ date: new Date().toISOString(), params: { SIZES_MB, ROUNDS, KINDS, WINDOW: WINDOW ?? 'default', CHUNK: DEFAULT_CHUNK_SIZE, HIGH_WATER_MARK: DEFAULT_HIGH_WATER_MARK }, results, summary, targets }, null, 2),
+  );
+  if (values.check && targets.some((t) => !t.ok)) process.exit(1);
+}
+
+await main();
