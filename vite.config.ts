@@ -11,5 +11,5 @@ export default defineConfig(({ mode }) => ({
     __TEST_HOOKS__: JSON.stringify(mode === 'e2e'),
   },
   // Pre-bundle at start so the first page load never triggers a dependency re-optimisation reload.
-  optimizeDeps: { include: ['jssip', 'react', 'react-dom', 'react-dom/client', 'idb', 'zustand', 'zustand/vanilla'] },
+  optimizeDeps: { include: ['jssip', 'react', 'react-dom', 'react-dom/client', 'idb', 'zustand', 'zustand/vanilla', 'hash-wasm'] },
 }));

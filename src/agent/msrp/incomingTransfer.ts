@@ -20,7 +20,7 @@
  */
 import type { ByteRange, MsrpFlag } from '../../protocol/msrp/index.ts';
 import { createHash, type IncrementalHash } from './fileHash.ts';
-import { addRange, coveredBytes, isComplete } from './ranges.ts';
+import { addRange, coveredBytes, uncoveredSpans, isComplete } from './ranges.ts';
 import type { TransferRecord, TransferStore } from './transferStore.ts';
 
 export type IncomingState = 'receiving' | 'verifying' | 'complete' | 'failed';
@@ -137,11 +137,15 @@ export class IncomingTransfer {
     }
     let write: Promise<void> = Promise.resolve();
     let stored: TransferRecord | undefined;
-    if (body.length > 0) {
+    // Only bytes not stored yet are written (a retransmitted or overlapping chunk): a chunk
+    // record therefore never starts at a stored byte, so no record replaces another one.
+    const fresh = body.length > 0 ? uncoveredSpans(this.record.ranges, start, end) : [];
+    if (fresh.length > 0) {
       this.record.ranges = addRange(this.record.ranges, start, end);
       this.record.receivedBytes = coveredBytes(this.record.ranges);
       this.record.updatedAt = this.now();
-      write = this.store.writeChunk(this.record, start, body);
+      const writes = fresh.map(([s, e]) => this.store.writeChunk(this.record, s, body.subarray(s - start, e - start + 1)));
+      write = writes.length === 1 ? writes[0]! : Promise.all(writes).then(() => undefined);
       this.lastWrite = write;
       stored = this.snapshot;
     }

@@ -62,3 +62,18 @@ export function missingRanges(ranges: readonly ByteSpan[], total: number): ByteS
   if (next <= total) out.push([next, total]);
   return out;
 }
+
+/** The parts of start..end not covered by `ranges`, as spans (a chunk's bytes not yet stored). */
+export function uncoveredSpans(ranges: readonly ByteSpan[], start: number, end: number): ByteSpan[] {
+  const out: ByteSpan[] = [];
+  let next = start;
+  for (const [s, e] of ranges) {
+    if (e < next) continue;
+    if (s > end) break;
+    if (s > next) out.push([next, s - 1]);
+    next = Math.max(next, e + 1);
+    if (next > end) return out;
+  }
+  if (next <= end) out.push([next, end]);
+  return out;
+}

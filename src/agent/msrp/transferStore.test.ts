@@ -71,7 +71,7 @@ describe('TransferStore', () => {
     expect(tx.objectStore('chunks').keyPath).toEqual(['transferId', 'start']);
   });
 
-  it('group-commits: chunks written in the same tick share one transaction, each its own record', async () => {
+  it('group-commits: chunks written in the same tick share one transaction, contiguous ones one record', async () => {
     const store = await open();
     const t = record();
     await store.putTransfer(t);
@@ -82,7 +82,49 @@ describe('TransferStore', () => {
       counter.restore();
     }
     expect(counter.count).toBe(1);
-    expect(await store.chunkCount(t.id)).toBe(3);
+    expect(await store.chunkCount(t.id)).toBe(1);
+    const seen: number[] = [];
+    expect(await store.readInOrder(t.id, 1, (b) => void seen.push(...b))).toBe(6);
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('a record holds at most maxRecordBytes: at the limit one record, one byte past it two; gaps and other transfers split runs', async () => {
+    for (const [maxRecordBytes, expected] of [
+      [4, 1],
+      [3, 2],
+    ] as const) {
+      for (const chunkStorage of ['blob', 'arraybuffer'] as const) {
+        const store = await open({ maxRecordBytes, chunkStorage });
+        const t = record({ size: 4 });
+        await Promise.all([store.writeChunk(t, 1, bytes(1, 2)), store.writeChunk(t, 3, bytes(3, 4))]);
+        expect(await store.chunkCount(t.id)).toBe(expected);
+        expect([...new Uint8Array(await (await store.openContent(t.id)).arrayBuffer())]).toEqual([1, 2, 3, 4]);
+      }
+    }
+    const store = await open();
+    const a = record({ size: 6 });
+    const b = record({ size: 2 });
+    // Not contiguous (3-4 missing), and another transfer in between: three records for a, one for b.
+    await Promise.all([store.writeChunk(a, 1, bytes(1, 2)), store.writeChunk(b, 1, bytes(9, 9)), store.writeChunk(a, 5, bytes(5)), store.writeChunk(a, 6, bytes(6))]);
+    expect(await store.chunkCount(a.id)).toBe(2);
+    expect(await store.chunkCount(b.id)).toBe(1);
+    expect(() => new TransferStore(store.db, { maxRecordBytes: 0 })).toThrow(/maxRecordBytes must be a positive integer/);
+  });
+
+  it('keeps per-transfer order within a transaction: chunks queued before a drop are dropped, the record written last wins', async () => {
+    const store = await open();
+    const t = record({ size: 4 });
+    const failed = { ...t, state: 'failed' as const, reason: 'Aborted', ranges: [], receivedBytes: 0 };
+    await Promise.all([
+      store.writeChunk({ ...t, ranges: [[1, 2]], receivedBytes: 2 }, 1, bytes(1, 2)),
+      store.putTransferDroppingChunks(failed),
+      store.writeChunk({ ...failed, ranges: [[3, 4]], receivedBytes: 2 }, 3, bytes(3, 4)),
+    ]);
+    // The drop came after the first chunk and before the second: only 3-4 remain, and the
+    // record is the one written with the last chunk.
+    expect(await store.chunkCount(t.id)).toBe(1);
+    expect(await store.readInOrder(t.id, 3, () => undefined)).toBe(5);
+    expect(await store.get(t.id)).toMatchObject({ state: 'failed', ranges: [[3, 4]] });
   });
 
   it('stores chunks as Blobs (default) or ArrayBuffers and assembles a Blob of parts, trimming overlaps', async () => {

@@ -99,9 +99,19 @@ export interface TransferStoreOptions {
    * without copying. 'arraybuffer': a copy of the bytes.
    */
   chunkStorage?: 'blob' | 'arraybuffer';
+  /**
+   * Largest chunk record, in bytes (default DEFAULT_MAX_RECORD_BYTES). Contiguous chunks of a
+   * transfer written in the same transaction are stored as one record up to this size: one
+   * IndexedDB value (and, for Chromium, one blob file) per group commit instead of one per
+   * 60 KB MSRP chunk.
+   */
+  maxRecordBytes?: number;
   durability?: IDBTransactionDurability;
   ids?: IdGenerator;
 }
+
+/** 4 MiB: a few group commits' worth of chunks under the sender's window (32 x 60 KB). */
+export const DEFAULT_MAX_RECORD_BYTES = 4 * 1024 * 1024;
 
 /** What identifies the file of a new offer when looking for a partial transfer to continue. */
 export interface ResumeQuery {
@@ -115,16 +125,36 @@ export interface ResumeQuery {
 }
 
 type Op = (tx: Tx) => void;
+
+/** A chunk waiting for the next transaction, with the transfer record that accounts for it. */
+interface ChunkWrite {
+  start: number;
+  bytes: Uint8Array;
+  record: TransferRecord;
+}
+
 interface Pending {
-  op: Op;
+  /** The transfer the operation touches: its chunks queued before it are written first. */
+  transferId: string;
+  op?: Op;
+  chunk?: ChunkWrite;
   resolve: () => void;
   reject: (error: unknown) => void;
+}
+
+/** Contiguous chunks of one transfer in one transaction, stored as one record. */
+interface Run {
+  start: number;
+  end: number;
+  parts: Uint8Array[];
+  record: TransferRecord;
 }
 
 export class TransferStore {
   readonly db: TransferDb;
   readonly newId: IdGenerator;
   private readonly chunkStorage: 'blob' | 'arraybuffer';
+  private readonly maxRecordBytes: number;
   private readonly durability: IDBTransactionDurability;
   private queue: Pending[] = [];
   private draining: Promise<void> | undefined;
@@ -132,6 +162,8 @@ export class TransferStore {
   constructor(db: TransferDb, options: TransferStoreOptions = {}) {
     this.db = db;
     this.chunkStorage = options.chunkStorage ?? 'blob';
+    this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    if (!Number.isSafeInteger(this.maxRecordBytes) || this.maxRecordBytes < 1) throw new RangeError(`maxRecordBytes must be a positive integer, got ${this.maxRecordBytes}`);
     this.durability = options.durability ?? 'relaxed';
     this.newId = options.ids ?? createIdGenerator();
   }
@@ -154,8 +186,8 @@ export class TransferStore {
 
   // ---- group-committed writes --------------------------------------------------------------
 
-  private enqueue(op: Op): Promise<void> {
-    const done = new Promise<void>((resolve, reject) => this.queue.push({ op, resolve, reject }));
+  private enqueue(item: Omit<Pending, 'resolve' | 'reject'>): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => this.queue.push({ ...item, resolve, reject }));
     if (!this.draining) {
       this.draining = new Promise<void>((resolve) => queueMicrotask(resolve)).then(() => this.drain());
     }
@@ -171,7 +203,7 @@ export class TransferStore {
           const tx = this.db.transaction(['transfers', 'chunks'], 'readwrite', { durability: this.durability }) as unknown as Tx;
           const done = tx.done;
           done.catch(() => undefined);
-          for (const p of batch) p.op(tx);
+          this.apply(tx, batch);
           await done;
           for (const p of batch) p.resolve();
         } catch (error) {
@@ -183,6 +215,53 @@ export class TransferStore {
     }
   }
 
+  /**
+   * Issue a batch's requests in order per transfer: contiguous chunk writes are gathered into
+   * runs (one chunk record and one transfer record per run); any other operation on a transfer
+   * first writes that transfer's open run.
+   */
+  private apply(tx: Tx, batch: readonly Pending[]): void {
+    const runs = new Map<string, Run>();
+    const flush = (transferId: string): void => {
+      const run = runs.get(transferId);
+      if (!run) return;
+      runs.delete(transferId);
+      const chunk: ChunkRecord = { transferId, start: run.start, bytes: this.pack(run.parts, run.end - run.start + 1) };
+      void tx.objectStore('chunks').put(chunk).catch(() => undefined);
+      void tx.objectStore('transfers').put(run.record).catch(() => undefined);
+    };
+    for (const p of batch) {
+      const c = p.chunk;
+      if (!c) {
+        flush(p.transferId);
+        p.op!(tx);
+        continue;
+      }
+      let run = runs.get(p.transferId);
+      if (run && (c.start !== run.end + 1 || run.end - run.start + 1 + c.bytes.length > this.maxRecordBytes)) {
+        flush(p.transferId);
+        run = undefined;
+      }
+      if (!run) runs.set(p.transferId, (run = { start: c.start, end: c.start - 1, parts: [], record: c.record }));
+      run.parts.push(c.bytes);
+      run.end += c.bytes.length;
+      run.record = c.record;
+    }
+    for (const transferId of [...runs.keys()]) flush(transferId);
+  }
+
+  /** One stored value from the parts of a run: a Blob of them, or one ArrayBuffer (one copy either way). */
+  private pack(parts: readonly Uint8Array[], length: number): Blob | ArrayBuffer {
+    if (this.chunkStorage === 'blob') return new Blob(parts as Uint8Array<ArrayBuffer>[]);
+    const out = new Uint8Array(length);
+    let at = 0;
+    for (const part of parts) {
+      out.set(part, at);
+      at += part.length;
+    }
+    return out.buffer;
+  }
+
   /** Resolves once every write queued so far has settled. */
   async idle(): Promise<void> {
     while (this.draining) await this.draining;
@@ -191,40 +270,42 @@ export class TransferStore {
   /** Insert or replace a transfer record. */
   putTransfer(record: TransferRecord): Promise<void> {
     const copy = structuredCloneRecord(record);
-    return this.enqueue((tx) => void tx.objectStore('transfers').put(copy).catch(() => undefined));
+    return this.enqueue({ transferId: record.id, op: (tx) => void tx.objectStore('transfers').put(copy).catch(() => undefined) });
   }
 
   /**
    * Store one chunk and, in the same transaction, the transfer record that accounts for it
-   * (so stored ranges never claim a chunk that is not stored). `bytes` is copied (a Blob or an
-   * ArrayBuffer of its own); the caller may reuse its buffer once this returns.
+   * (so stored ranges never claim a chunk that is not stored). The bytes are kept by reference
+   * until the transaction is built: the caller must not modify them until this settles. A chunk
+   * must not start at a byte already stored (the caller writes only new bytes): records are
+   * keyed by their first byte.
    */
   writeChunk(record: TransferRecord, start: number, bytes: Uint8Array): Promise<void> {
-    const stored: Blob | ArrayBuffer = this.chunkStorage === 'blob' ? new Blob([bytes as Uint8Array<ArrayBuffer>]) : bytes.slice().buffer;
-    const chunk: ChunkRecord = { transferId: record.id, start, bytes: stored };
-    const copy = structuredCloneRecord(record);
-    return this.enqueue((tx) => {
-      void tx.objectStore('chunks').put(chunk).catch(() => undefined);
-      void tx.objectStore('transfers').put(copy).catch(() => undefined);
-    });
+    return this.enqueue({ transferId: record.id, chunk: { start, bytes, record: structuredCloneRecord(record) } });
   }
 
   /** Update the record and delete every chunk of the transfer, in one transaction. */
   putTransferDroppingChunks(record: TransferRecord): Promise<void> {
     const copy = structuredCloneRecord(record);
     const range = IDBKeyRange.bound([record.id, -Infinity], [record.id, Infinity]);
-    return this.enqueue((tx) => {
-      void tx.objectStore('chunks').delete(range).catch(() => undefined);
-      void tx.objectStore('transfers').put(copy).catch(() => undefined);
+    return this.enqueue({
+      transferId: record.id,
+      op: (tx) => {
+        void tx.objectStore('chunks').delete(range).catch(() => undefined);
+        void tx.objectStore('transfers').put(copy).catch(() => undefined);
+      },
     });
   }
 
   /** Delete a transfer and its chunks. */
   deleteTransfer(id: string): Promise<void> {
     const range = IDBKeyRange.bound([id, -Infinity], [id, Infinity]);
-    return this.enqueue((tx) => {
-      void tx.objectStore('chunks').delete(range).catch(() => undefined);
-      void tx.objectStore('transfers').delete(id).catch(() => undefined);
+    return this.enqueue({
+      transferId: id,
+      op: (tx) => {
+        void tx.objectStore('chunks').delete(range).catch(() => undefined);
+        void tx.objectStore('transfers').delete(id).catch(() => undefined);
+      },
     });
   }
 
