@@ -6,7 +6,7 @@
  * `?store=blob` also writes every message to IndexedDB as a Blob, group-committed like the
  * agent's TransferStore; `?store=buffer` writes the ArrayBuffer itself (TransferStore's
  * `chunkStorage: 'arraybuffer'`); `&hash=1` feeds every message to the agent's incremental
- * SHA-256 (@noble/hashes). When every byte is in (and committed), it says `done` on the socket.
+ * SHA-256 (the agent's createHash, hash-wasm). When every byte is in (and committed), it says `done` on the socket.
  */
 import { createHash } from '../../../src/agent/msrp/fileHash.ts';
 import { benchWindow, setStatus } from './params.ts';
@@ -74,8 +74,8 @@ w.__benchConnect = (url, total) => {
     writer?.put(start, store === 'blob' ? new Blob([data]) : data);
     w.__benchBytes = received;
     if (received === total) {
-      setStatus(hash ? `received, sha-256 ${hash.hex()}` : 'received');
-      void (writer ? writer.idle() : Promise.resolve()).then(() => ws.send('done'));
+      const digest = hash ? hash.hex().then((hex) => setStatus(`received, sha-256 ${hex}`)) : Promise.resolve(setStatus('received'));
+      void Promise.all([digest, writer ? writer.idle() : Promise.resolve()]).then(() => ws.send('done'));
     }
   };
   ws.onerror = () => (w.__benchError = 'WebSocket error');
