@@ -15,8 +15,6 @@ import { RegEventWatcher, reginfoContacts } from './fixtures/regEvent.ts';
 import { runSippOnce } from './fixtures/sipp.ts';
 import { test, expect } from './fixtures/test.ts';
 
-test.skip(({ coreKind }) => coreKind !== 'kamailio', 'Kamailio-only: reg event, msilo, core-side sender authorization and sipp exist on the Kamailio core');
-
 const PUSH_SCENARIO = fileURLToPath(new URL('../deploy/kamailio/sipp/push-message.xml', import.meta.url));
 
 test.describe('Kamailio as the SIP/IP Core', () => {
