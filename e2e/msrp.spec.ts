@@ -4,6 +4,7 @@
  * endpoint and stores the chunks in IndexedDB; the push is committed only after size and hash
  * are verified. Runs on every core project.
  */
+import { createPushSender } from '../server/sender/index.ts';
 import { expect, test } from './fixtures/test.ts';
 import type { ReceiverPage } from './fixtures/receiverPage.ts';
 import { MB, TestFiles, type TestFile } from './msrp/files.ts';
@@ -65,6 +66,35 @@ test.describe('large content over MSRP', () => {
     await expect(download).toHaveAttribute('download', file.name);
     const size = await download.evaluate(async (a: HTMLAnchorElement) => (await (await fetch(a.href)).blob()).size);
     expect(size).toBe(file.size);
+  });
+
+  test('while receiving, the transfer row shows a progress bar, bytes, rate and time left', async ({ receiver, core }) => {
+    const file = files.make('progress.bin', 24 * MB);
+    // A sender that waits for each chunk's 200 (window 1): slow enough to watch, same protocol.
+    const slow = createPushSender({
+      server: core.wsUrl,
+      from: core.sender.aor,
+      ...(core.sender.authUser ? { authUser: core.sender.authUser } : {}),
+      ...(core.sender.password ? { password: core.sender.password } : {}),
+      timeoutMs: 10_000,
+      msrp: { maxUnacknowledgedChunks: 1 },
+    });
+    await slow.connect();
+    try {
+      await receiver.open();
+      await receiver.expectRegistered();
+      const pushed = slow.sendLargePush({ to: receiver.aor, app: APP, file: file.path, contentType: TYPE });
+      const row = transferItems(receiver, file.name);
+      await expect(row).toHaveAttribute('data-state', 'receiving');
+      await expect(row.getByTestId('transfer-progress')).toHaveAttribute('max', String(file.size));
+      await expect(row.getByTestId('transfer-bytes')).toHaveText(/^[\d.]+ [kKM]?B of 24(\.0)? MB$/);
+      await expect(row.getByTestId('transfer-rate')).toHaveText(/^[\d.]+ [kKM]?B\/s$/);
+      await expect(row.getByTestId('transfer-time-left')).toHaveText(/left/);
+      expect((await pushed).ok).toBe(true);
+      await expect(row).toHaveAttribute('data-state', 'complete');
+    } finally {
+      await slow.close();
+    }
   });
 
   test('three transfers at once each arrive intact', async ({ receiver, sender }) => {
