@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(
   chromium
   kamailio kamailio-websocket-modules kamailio-extra-modules kamailio-presence-modules kamailio-sqlite-modules
+  kamailio-tls-modules
   sip-tester sqlite3
 )
 missing=()

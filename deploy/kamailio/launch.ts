@@ -43,7 +43,7 @@ export interface KamailioOptions {
   users?: Record<string, string>;
   /** Identities allowed to send MESSAGE/INVITE to receivers: `psa` or `psa@domain`. */
   pushSenders?: string[];
-  /** Enables wss (needs the kamailio-tls-modules package). */
+  /** Enables wss on its own port (tls.so from the kamailio-tls-modules package). */
   tls?: KamailioTlsOptions;
   /** Where config, database, pid and log go. Default: a fresh temp dir, removed by stop(). */
   runtimeDir?: string;
@@ -97,7 +97,7 @@ export interface KamailioHandle {
 export class KamailioNotInstalledError extends Error {
   constructor(detail: string) {
     super(
-      `Kamailio not installed: apt-get install kamailio kamailio-websocket-modules kamailio-extra-modules kamailio-presence-modules kamailio-sqlite-modules sqlite3 (${detail})`,
+      `Kamailio not installed: apt-get install kamailio kamailio-websocket-modules kamailio-extra-modules kamailio-presence-modules kamailio-sqlite-modules kamailio-tls-modules sqlite3 (${detail})`,
     );
     this.name = 'KamailioNotInstalledError';
   }
@@ -121,6 +121,9 @@ const REQUIRED_MODULES: Record<string, string> = {
   'presence_reginfo.so': 'kamailio-presence-modules',
   'pua_reginfo.so': 'kamailio-presence-modules',
   'db_sqlite.so': 'kamailio-sqlite-modules',
+  // Loaded only with a certificate (wss), but required here so that `--check` and the
+  // test suite (which runs wss) fail loudly when it is missing.
+  'tls.so': 'kamailio-tls-modules',
 };
 const MAIN_SCHEMA_FILES = ['standard-create.sql', 'auth_db-create.sql', 'msilo-create.sql', 'presence-create.sql'];
 const LOCATION_SCHEMA_FILES = ['standard-create.sql', 'usrloc-create.sql'];
