@@ -5,8 +5,10 @@
  * Kamailio missing: with KAMAILIO_REQUIRED=1 this suite FAILS; without it, it skips and
  * says why.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bodyText, encodeUtf8, getHeader, getHeaders, getHeaderValues, parseNameAddr, type SipRequest } from '../../src/protocol/sip/index.ts';
@@ -397,6 +399,120 @@ describe.skipIf(missing !== null)('Kamailio SIP/IP Core', { timeout: 30000 }, ()
     expect(getHeader(msg, 'Accept-Contact')).toBe(PUSH_ACCEPT_CONTACT);
     expect(getHeader(msg, 'Content-Type')).toBe('text/plain');
     expect(result.code).toBe(0);
+  });
+});
+
+describe.skipIf(missing !== null)('Kamailio SIP/IP Core with a certificate: SIP over secure WebSocket (wss)', { timeout: 30000 }, () => {
+  let core: KamailioHandle;
+  let certDir: string;
+  let ca: Buffer;
+  const clients: WsSipClient[] = [];
+  const aor = (user: string) => `sip:${user}@${core.domain}`;
+  const connect = async (user: keyof typeof USERS, url: string): Promise<WsSipClient> => {
+    const client = await WsSipClient.connect({ url, user, password: USERS[user], domain: core.domain, ca });
+    clients.push(client);
+    return client;
+  };
+
+  beforeAll(async () => {
+    // A self-signed certificate for 127.0.0.1; the clients trust exactly it (real verification).
+    certDir = mkdtempSync(join(tmpdir(), 'kamailio-wss-cert-'));
+    const cert = join(certDir, 'cert.pem');
+    const key = join(certDir, 'key.pem');
+    execFileSync(
+      '/usr/bin/openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert],
+      { stdio: 'ignore' },
+    );
+    ca = readFileSync(cert);
+    core = await startKamailio({ users: USERS, pushSenders: ['psa'], usrlocTimerInterval: 1, tls: { cert, key } });
+  });
+
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    if (core) {
+      if (process.env.KAMAILIO_TEST_LOG) console.log(core.readLog());
+      await core.stop();
+    }
+    if (certDir) rmSync(certDir, { recursive: true, force: true });
+  });
+
+  it('listens for wss on its own port; the server certificate verifies against the CA, and a client without it is refused', async () => {
+    expect(core.wssPort).toBeGreaterThan(0);
+    expect(core.wssPort).not.toBe(core.wsPort);
+    expect(core.wssUrl).toBe(`wss://127.0.0.1:${core.wssPort}`);
+    const { default: WebSocket } = await import('ws');
+    const untrusting = new WebSocket(core.wssUrl!, 'sip');
+    const error = await new Promise<Error>((resolve, reject) => {
+      untrusting.once('open', () => reject(new Error('connected without trusting the certificate')));
+      untrusting.once('error', resolve);
+    });
+    expect(String((error as NodeJS.ErrnoException).code ?? error.message)).toMatch(/SELF_SIGNED|self[- ]signed/i);
+  });
+
+  it('REGISTER over wss (Via SIP/2.0/WSS): 401, 200 with the binding, which lives on the wss connection', async () => {
+    const bob = await connect('bob', core.wssUrl!);
+    expect(bob.isClosed).toBe(false);
+    const { final, finals } = await bob.register({ contactParams: APPS_PARAMS });
+    expect(finals.map((r) => r.status)).toEqual([401, 200]);
+    const mine = getHeaderValues(final, 'Contact').map(parseNameAddr).find((c) => c.uri.startsWith(bob.contactUri()));
+    expect(mine).toBeDefined();
+    expect(mine!.params.get('pub-gruu')).toMatch(/^"sip:bob@sip-push\.test;gr=urn:uuid:5e0b9f3a/);
+    // The connection's source port, as Kamailio saw it (rport, RFC 3581).
+    const rport = /;rport=(\d+)/.exec(getHeader(final, 'Via') ?? '')?.[1];
+    expect(rport).toBeDefined();
+    // nathelper writes transport=ws for wss too (the URI parameter RFC 7118 section 5.2
+    // defines for both); the port is the wss connection's, so lookup() routes over it.
+    await expect
+      .poll(() => readBindings(core.locationDbPath, aor('bob'), core.domain).map((b) => [b.uri, b.received, b.pushApps]), { timeout: 5000, interval: 100 })
+      .toEqual([[bob.contactUri(), `sip:127.0.0.1:${rport};transport=ws`, ['news.ua', 'mms.ua']]]);
+  });
+
+  it('SIP both ways between wss and ws: a push from psa (ws) reaches bob (wss), bob\'s MESSAGE reaches psa', async () => {
+    const bob = await connect('bob', core.wssUrl!);
+    expect((await bob.register({ contactParams: APPS_PARAMS })).final.status).toBe(200);
+    const psa = await connect('psa', core.wsUrl);
+    expect((await psa.register()).final.status).toBe(200);
+    const sent = psa.request('MESSAGE', aor('bob'), {
+      body: 'over wss ✓',
+      contentType: 'text/plain;charset=utf-8',
+      headers: [{ name: 'Accept-Contact', value: PUSH_ACCEPT_CONTACT }],
+    });
+    const incoming = await bob.waitForRequest((r) => r.method === 'MESSAGE' && bodyText(r) === 'over wss ✓', 'the push over wss');
+    expect(getHeader(incoming, 'Via')).toMatch(/^SIP\/2\.0\/WSS /);
+    expect(incoming.uri).toContain(bob.contactUser);
+    bob.respond(incoming, 200);
+    expect((await sent).finals.map((r) => r.status)).toEqual([407, 200]);
+
+    psa.autoAnswer.set('MESSAGE', 200);
+    const reply = await bob.request('MESSAGE', aor('psa'), { body: 'delivered', contentType: 'text/plain' });
+    expect(reply.finals.map((r) => r.status)).toEqual([407, 200]);
+    const atPsa = await psa.waitForRequest((r) => r.method === 'MESSAGE' && bodyText(r) === 'delivered', 'bob\'s MESSAGE from wss');
+    expect(parseNameAddr(getHeader(atPsa, 'From') ?? '').uri).toBe(aor('bob'));
+  });
+
+  it('closing the wss connection removes its binding (websocket:closed)', async () => {
+    const carol = await connect('carol', core.wssUrl!);
+    await carol.register();
+    const uris = () => readBindings(core.locationDbPath, aor('carol'), core.domain).map((b) => b.uri);
+    await expect.poll(uris, { timeout: 5000, interval: 100 }).toEqual([carol.contactUri()]);
+    await carol.close();
+    await expect.poll(uris, { timeout: 12000, interval: 200 }).toEqual([]);
+  });
+
+  it('the wss endpoint also offers the msrp subprotocol and digest-challenges an MSRP AUTH', async () => {
+    const { default: WebSocket } = await import('ws');
+    const ws = new WebSocket(core.wssUrl!, 'msrp', { ca });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    expect(ws.protocol).toBe('msrp');
+    const reply = new Promise<string>((resolve) => ws.once('message', (data: Buffer) => resolve(data.toString('utf8'))));
+    ws.send(`MSRP b786hjs2 AUTH\r\nTo-Path: msrps://127.0.0.1:${core.wssPort};ws\r\nFrom-Path: msrps://x1.invalid:2855/s1;ws\r\n-------b786hjs2$\r\n`);
+    const text = await reply;
+    ws.close();
+    expect(text).toMatch(/^MSRP b786hjs2 401 Unauthorized\r\n/);
   });
 });
 

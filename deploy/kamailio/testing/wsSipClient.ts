@@ -29,6 +29,8 @@ export interface WsSipClientOptions {
   domain: string;
   /** Default 10000 ms for every wait. */
   timeoutMs?: number;
+  /** For wss: the CA certificate(s) (PEM) the server's certificate must verify against. */
+  ca?: string | Buffer;
 }
 
 export interface RequestOptions {
@@ -64,6 +66,8 @@ export class WsSipClient {
   /** The unresolvable host of our Via and Contact (RFC 7118 section 5.2). */
   readonly viaHost = `${randomToken(10)}.invalid`;
   readonly contactUser = randomToken(8);
+  /** `WS` or `WSS` (RFC 7118 section 5.1): the Via transport. */
+  readonly viaTransport: 'WS' | 'WSS';
   readonly received: SipRequest[] = [];
   /** Requests answered automatically with this status (e.g. NOTIFY -> 200). */
   autoAnswer = new Map<string, number>([['NOTIFY', 200], ['OPTIONS', 200]]);
@@ -81,6 +85,7 @@ export class WsSipClient {
     this.password = options.password;
     this.domain = options.domain;
     this.aor = `sip:${options.user}@${options.domain}`;
+    this.viaTransport = options.url.startsWith('wss:') ? 'WSS' : 'WS';
     this.timeoutMs = options.timeoutMs ?? 10000;
     ws.on('message', (data: WebSocket.RawData) => this.onMessage(toBytes(data)));
     ws.on('close', () => {
@@ -93,7 +98,7 @@ export class WsSipClient {
 
   static connect(options: WsSipClientOptions): Promise<WsSipClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(options.url, 'sip');
+      const ws = new WebSocket(options.url, 'sip', options.ca ? { ca: options.ca } : {});
       ws.once('open', () => {
         if (ws.protocol !== 'sip') reject(new Error(`server chose subprotocol '${ws.protocol}'`));
         else resolve(new WsSipClient(ws, options));
@@ -102,7 +107,7 @@ export class WsSipClient {
     });
   }
 
-  /** The Contact URI of this UA (`.invalid` host, transport=ws). */
+  /** The Contact URI of this UA (`.invalid` host, transport=ws, for wss as well: RFC 7118 section 5.2). */
   contactUri(uriParams = ''): string {
     return `sip:${this.contactUser}@${this.viaHost};transport=ws${uriParams}`;
   }
@@ -122,7 +127,7 @@ export class WsSipClient {
     for (;;) {
       const cseq = options.cseq ?? this.cseq++;
       const headers: SipHeader[] = [
-        { name: 'Via', value: `SIP/2.0/WS ${this.viaHost};branch=${newBranch()}` },
+        { name: 'Via', value: `SIP/2.0/${this.viaTransport} ${this.viaHost};branch=${newBranch()}` },
         { name: 'Max-Forwards', value: '70' },
         { name: 'To', value: `<${options.to ?? uri}>` },
         { name: 'From', value: `<${this.aor}>;tag=${fromTag}` },
