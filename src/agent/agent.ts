@@ -25,6 +25,7 @@ import { SipEndpoint } from './sip/sipEndpoint.ts';
 import { MsrpReceiver, transferIdOf, transferToPush } from './msrp/receiver.ts';
 import { progressOf } from './msrp/progress.ts';
 import { TransferStore, transferDbName } from './msrp/transferStore.ts';
+import { startHashWorker } from './msrp/workerHash.ts';
 import { GroupCommitter } from './store/groupCommit.ts';
 import { PushStore } from './store/pushStore.ts';
 import {
@@ -53,6 +54,7 @@ interface Running {
   intake: MessageIntake;
   msrp: MsrpReceiver;
   transfers: TransferStore;
+  hashes: { close: () => void };
   endpoint: SipEndpoint;
 }
 
@@ -143,6 +145,7 @@ class PushReceiverAgent implements PushAgent {
     await running.dispatcher.idle();
     running.store.close();
     running.transfers.close();
+    running.hashes.close();
     this.running = null;
   }
 
@@ -180,9 +183,12 @@ class PushReceiverAgent implements PushAgent {
       limits: this.limits,
       onRejected: (rejection) => this.events.emit('rejected', rejection),
     });
+    // File hashes off the main thread when the page may start a worker (see workerHash.ts).
+    const hashes = startHashWorker();
     const msrp = new MsrpReceiver({
       apps: lookup,
       store: transfers,
+      createHash: hashes.create,
       contact: () => endpoint.contactHeader(),
       limits: this.options.msrpLimits ?? {},
       onComplete: async (transfer) => {
@@ -206,7 +212,7 @@ class PushReceiverAgent implements PushAgent {
     // committed as pushes are committed now, before the dispatcher replays stored pushes.
     await msrp.recover();
     dispatcher.start();
-    this.running = { store, committer, dispatcher, intake, msrp, transfers, endpoint };
+    this.running = { store, committer, dispatcher, intake, msrp, transfers, hashes, endpoint };
     return this.running;
   }
 

@@ -16,6 +16,8 @@ export interface IncrementalHash {
   update(bytes: Uint8Array): void;
   /** Lower-case hex digest; the hash cannot be updated afterwards. */
   hex(): Promise<string>;
+  /** Give up on this hash (a failed transfer): frees what it holds. */
+  abort(): void;
 }
 
 /** Supported algorithms (IANA "Hash Function Textual Names"), strongest first. */
@@ -59,6 +61,10 @@ export function createHash(algorithm: string): IncrementalHash {
     async hex() {
       finished = true;
       return (await ready).digest('hex');
+    },
+    abort() {
+      finished = true;
+      queued = [];
     },
   };
 }

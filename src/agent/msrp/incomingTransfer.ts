@@ -20,6 +20,7 @@
  */
 import type { ByteRange, MsrpFlag } from '../../protocol/msrp/index.ts';
 import { createHash, type IncrementalHash } from './fileHash.ts';
+import type { HashFactory } from './workerHash.ts';
 import { addRange, coveredBytes, uncoveredSpans, isComplete } from './ranges.ts';
 import type { TransferRecord, TransferStore } from './transferStore.ts';
 
@@ -47,6 +48,8 @@ export interface IncomingTransferOptions {
   now?: () => number;
   /** Told after each durable change (bytes stored, state). */
   onChange?: (record: TransferRecord) => void;
+  /** Where the incremental hash runs (default: this thread; the agent uses a worker). */
+  createHash?: HashFactory;
 }
 
 export class IncomingTransfer {
@@ -73,7 +76,7 @@ export class IncomingTransfer {
     this.now = options.now ?? Date.now;
     this.onChange = options.onChange;
     this.settled = new Promise((resolve) => (this.settle = resolve));
-    if (this.record.hashAlgorithm && this.record.receivedBytes === 0) this.hash = createHash(this.record.hashAlgorithm);
+    if (this.record.hashAlgorithm && this.record.receivedBytes === 0) this.hash = (options.createHash ?? createHash)(this.record.hashAlgorithm);
   }
 
   get state(): IncomingState {
@@ -187,6 +190,7 @@ export class IncomingTransfer {
     const keep = resumable && this.record.receivedBytes > 0;
     this.record = { ...this.record, state: 'failed', reason, resumable: keep, updatedAt: this.now() };
     if (!keep) this.record = { ...this.record, ranges: [], receivedBytes: 0 };
+    this.hash?.abort();
     this.hash = undefined;
     try {
       if (keep) await this.store.putTransfer(this.record);
@@ -241,15 +245,29 @@ export class IncomingTransfer {
     this.settle(this.snapshot);
   }
 
-  /** The file's digest: the in-order prefix already hashed, the rest streamed from the store. */
+  /**
+   * The file's digest: the in-order prefix already hashed, the rest streamed from the store.
+   * When the incremental hash fails (its worker died), the whole file is hashed again here
+   * from the stored chunks, one at a time.
+   */
   private async digest(size: number): Promise<string> {
-    const hash = this.hash ?? createHash(this.record.hashAlgorithm!);
-    const from = this.hash ? this.hashedUpTo + 1 : 1;
+    const incremental = this.hash;
+    this.hash = undefined;
+    if (incremental) {
+      try {
+        return await this.hashStored(incremental, this.hashedUpTo + 1, size);
+      } catch {
+        // Fall through: start over in this thread.
+      }
+    }
+    return this.hashStored(createHash(this.record.hashAlgorithm!), 1, size);
+  }
+
+  private async hashStored(hash: IncrementalHash, from: number, size: number): Promise<string> {
     if (from <= size) {
       const next = await this.store.readInOrder(this.record.id, from, (bytes) => hash.update(bytes));
       if (next <= size) throw new Error(`bytes ${next}-${size} missing from the store`);
     }
-    this.hash = undefined;
     return hash.hex();
   }
 }

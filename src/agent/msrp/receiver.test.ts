@@ -8,9 +8,9 @@ import { parseMsrpOffer, type FileSelector } from '../../protocol/sdp/index.ts';
 import type { SipRequest, SipResponse } from '../../protocol/sip/index.ts';
 import { uniqueDbName } from '../store/testHelpers.ts';
 import type { PushAppSpec } from '../types.ts';
-import { toHex } from './fileHash.ts';
+import { createHash, toHex } from './fileHash.ts';
 import type { TransferProgress } from './progress.ts';
-import { MsrpReceiver, transferIdOf, transferToPush, type MsrpReceiverLimits } from './receiver.ts';
+import { MsrpReceiver, transferIdOf, transferToPush, type MsrpReceiverLimits, type MsrpReceiverOptions } from './receiver.ts';
 import type { WebSocketLike } from './session.ts';
 import { bodyText, FakeNetwork, inDialog, invite, makeContent, sendChunk, sendFile, type FakeSocket, type InviteInit } from './testKit.ts';
 import { DEFAULT_MAX_RECORD_BYTES, TransferStore, transferDbName, type TransferRecord } from './transferStore.ts';
@@ -33,7 +33,12 @@ interface Setup {
   onComplete: ReturnType<typeof vi.fn>;
 }
 
-async function setup(limits: Partial<MsrpReceiverLimits> = {}, onComplete?: (t: TransferRecord) => Promise<void>, storeName = transferDbName(uniqueDbName('rx'))): Promise<Setup> {
+async function setup(
+  limits: Partial<MsrpReceiverLimits> = {},
+  onComplete?: (t: TransferRecord) => Promise<void>,
+  storeName = transferDbName(uniqueDbName('rx')),
+  extra: Partial<MsrpReceiverOptions> = {},
+): Promise<Setup> {
   const store = await TransferStore.open(storeName);
   const net = new FakeNetwork();
   const fn = vi.fn(onComplete ?? (async () => undefined));
@@ -45,6 +50,7 @@ async function setup(limits: Partial<MsrpReceiverLimits> = {}, onComplete?: (t: 
     createWebSocket: net.factory,
     limits,
     progress: { intervalMs: 0 },
+    ...extra,
   });
   const s: Setup = { receiver, store, net, completed: [], failed: [], progress: [], onComplete: fn };
   receiver.on('completed', (t) => s.completed.push(t));
@@ -139,6 +145,29 @@ describe('MsrpReceiver: complete transfers', () => {
     send(2500, 6000, '$');
     await vi.waitFor(() => expect(s.completed).toHaveLength(1));
     expect(socket.responses().map((r) => r.code)).toEqual([200, 200, 200, 200, 200]);
+    expect(await content(s, s.completed[0]!.id)).toEqual(file);
+  });
+
+  it('hashes where createHash says (a worker in the agent); a hash that fails at the end is redone from the stored chunks', async () => {
+    const algorithms: string[] = [];
+    let breakNext = true;
+    const s = await setup({}, undefined, undefined, {
+      createHash: (algorithm) => {
+        algorithms.push(algorithm);
+        const inner = createHash(algorithm);
+        if (!breakNext) return inner;
+        breakNext = false;
+        // As a worker that died: updates accepted, the digest rejected.
+        return { update: (b) => inner.update(b), hex: () => Promise.reject(new Error('The hash worker failed')), abort: () => inner.abort() };
+      },
+    });
+    const file = makeContent(9000, 31);
+    const { socket } = await session(s, { selector: selectorFor(file) });
+    sendFile(socket, file, { messageId: 'workerH1', chunkSize: 1000, successReport: 'yes' });
+    await vi.waitFor(() => expect(socket.reports()).toHaveLength(1));
+    expect(socket.reports()[0]!.status?.code).toBe(200);
+    expect(algorithms).toEqual(['sha-256']);
+    expect(s.completed[0]).toMatchObject({ state: 'complete', receivedBytes: 9000 });
     expect(await content(s, s.completed[0]!.id)).toEqual(file);
   });
 

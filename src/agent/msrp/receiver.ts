@@ -29,6 +29,7 @@ import { ProgressTracker, type ProgressTrackerOptions, type TransferProgress } f
 import { contiguousPrefix } from './ranges.ts';
 import { MsrpSession, type ChunkResult, type IncomingChunk, type MsrpSessionState, type WebSocketFactory } from './session.ts';
 import type { TransferRecord, TransferStore } from './transferStore.ts';
+import type { HashFactory } from './workerHash.ts';
 
 export interface MsrpReceiverLimits extends MsrpInviteLimits {
   /** Body bytes of one SEND chunk; past it 413 and the message fails (RFC 4975 section 7.1.1). */
@@ -71,6 +72,8 @@ export interface MsrpReceiverOptions {
   onComplete: (transfer: TransferRecord) => Promise<void> | void;
   limits?: Partial<MsrpReceiverLimits>;
   createWebSocket?: WebSocketFactory;
+  /** Where incremental file hashes run (default: this thread; the agent passes a worker's). */
+  createHash?: HashFactory;
   /** Overrides the WebSocket URL derived from the sender's path (tests, relays). */
   webSocketUrl?: (remotePath: string[]) => string;
   now?: () => number;
@@ -285,6 +288,7 @@ export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
       record,
       maxTransferBytes: this.limits.maxTransferBytes,
       now: this.now,
+      ...(this.options.createHash ? { createHash: this.options.createHash } : {}),
       onChange: (r) => {
         if (r.state === 'complete') return; // reported once committed as a push (deliver)
         const p = this.tracker.update(r, transfer.state === 'verifying' ? 'verifying' : r.state);
