@@ -4,6 +4,9 @@
  * cannot take `m=message`: ARCHITECTURE.md section 3). It never sends requests and never
  * throws to the socket: every request gets a response (or null for ACK).
  *
+ * This file holds the state (the dialog table, the ACK timer, the callbacks); the checks, the
+ * SDP answer and the responses are pure functions in inviteOffer.ts.
+ *
  * INVITE, in order (the first check that fails answers):
  *   headers From, To (no tag), Call-ID, CSeq INVITE       400
  *   Content-Type application/sdp and a body               415 + Accept: application/sdp / 488
@@ -23,24 +26,27 @@
  *                  '--CANCEL: 200, and 487 to the INVITE--> terminated
  * ```
  */
-import { buildMsrpAnswer, chooseAcceptTypes, MSRP_WS_PROTOCOLS, parseMsrpOffer, SdpError, type FileRange, type MsrpOffer } from '../../protocol/sdp/index.ts';
+import { SdpError, type FileRange } from '../../protocol/sdp/index.ts';
 import { randomIdent } from '../../protocol/msrp/index.ts';
-import {
-  addressOfRecord,
-  createResponse,
-  getHeader,
-  getHeaders,
-  parseAcceptContactHeaders,
-  parseCSeq,
-  parseNameAddr,
-  randomToken,
-  requestedPushAppIds,
-  type SipHeader,
-  type SipRequest,
-  type SipResponse,
-} from '../../protocol/sip/index.ts';
-import { bareMediaType, decidePush, mediaTypeMatches, type AppLookup } from '../push/policy.ts';
+import { createResponse, randomToken, type SipRequest, type SipResponse } from '../../protocol/sip/index.ts';
+import type { AppLookup } from '../push/policy.ts';
 import type { AgentEvents, PushAppSpec } from '../types.ts';
+import {
+  acceptOffer,
+  buildAnswerSdp,
+  buildResponse,
+  DEFAULT_INVITE_LIMITS,
+  okHeaders,
+  readDialogHeaders,
+  reasonPhrase,
+  Refusal,
+  toTagOf,
+  type AcceptedOffer,
+  type DialogHeaders,
+  type MsrpInviteLimits,
+} from './inviteOffer.ts';
+
+export { DEFAULT_INVITE_LIMITS, type AcceptedOffer, type MsrpInviteLimits } from './inviteOffer.ts';
 
 export type DialogState = 'proceeding' | 'accepted' | 'confirmed' | 'terminated';
 
@@ -52,18 +58,6 @@ const TRANSITIONS: Readonly<Record<DialogState, readonly DialogState[]>> = {
 };
 
 export type TerminationCause = 'bye' | 'cancel' | 'ack-timeout' | 'shutdown';
-
-/** An accepted offer, before prepare() decides whether it continues a partial transfer. */
-export interface AcceptedOffer {
-  callId: string;
-  appId: string;
-  fromAor: string;
-  fromDisplayName?: string;
-  toAor: string;
-  offer: MsrpOffer;
-  /** The file type (a=file-selector type) or the first offered type the app accepts. */
-  contentType: string;
-}
 
 export type PrepareResult<P> = { plan: P; fileRange?: FileRange } | { reject: { status: number; reason: string } };
 
@@ -82,21 +76,6 @@ export interface MsrpDialog<P = unknown> extends AcceptedOffer {
   /** What prepare() returned for this dialog. */
   plan: P;
 }
-
-export interface MsrpInviteLimits {
-  /** Largest file accepted (a=file-selector size), in bytes; above it the INVITE gets 413. */
-  maxTransferBytes: number;
-  /** MSRP sessions (dialogs not terminated) at once; above it 486 Busy Here. */
-  maxSessions: number;
-  /** How long a 200 waits for its ACK (64*T1, RFC 3261 section 13.3.1.4). */
-  ackTimeoutMs: number;
-}
-
-export const DEFAULT_INVITE_LIMITS: MsrpInviteLimits = {
-  maxTransferBytes: 2 * 1024 ** 3,
-  maxSessions: 16,
-  ackTimeoutMs: 32_000,
-};
 
 export interface InviteHandlerOptions<P> {
   apps: AppLookup<PushAppSpec>;
@@ -124,18 +103,6 @@ interface Pending<P> {
   response?: SipResponse;
   final?: Promise<SipResponse>;
   timer?: ReturnType<typeof setTimeout>;
-}
-
-class Refusal extends Error {
-  constructor(
-    readonly status: number,
-    reason: string,
-    readonly headers: SipHeader[] = [],
-    readonly appId?: string,
-    readonly from?: string,
-  ) {
-    super(reason);
-  }
 }
 
 export class InviteHandler<P = unknown> {
@@ -194,7 +161,7 @@ export class InviteHandler<P = unknown> {
   // ---- INVITE --------------------------------------------------------------------------------
 
   private async invite(request: SipRequest): Promise<SipResponse> {
-    let read: { callId: string; remoteTag: string; cseq: number; hasToTag: boolean };
+    let read: DialogHeaders;
     try {
       read = readDialogHeaders(request, 'INVITE');
     } catch (error) {
@@ -214,7 +181,7 @@ export class InviteHandler<P = unknown> {
 
     let accepted: AcceptedOffer;
     try {
-      accepted = this.acceptOffer(request, read.callId);
+      accepted = acceptOffer(request, read.callId, { apps: this.options.apps, limits: this.limits, activeSessions: this.active.length });
     } catch (error) {
       return this.reject(request, error instanceof Refusal ? error : new Refusal(400, String((error as Error).message ?? error)));
     }
@@ -248,7 +215,7 @@ export class InviteHandler<P = unknown> {
     } catch (error) {
       prepared = { reject: { status: 500, reason: `Transfer storage failed: ${String((error as Error).message ?? error)}` } };
     }
-    if (pending.cancelled) return this.finalResponse(pending, this.respond(request, 487, undefined, [], localTag));
+    if (pending.cancelled) return this.finalResponse(pending, buildResponse(request, 487, undefined, [], localTag));
     if ('reject' in prepared) {
       this.forget(pending);
       return this.reject(request, new Refusal(prepared.reject.status, prepared.reject.reason, [], accepted.appId, accepted.fromAor), localTag);
@@ -257,22 +224,14 @@ export class InviteHandler<P = unknown> {
     if (prepared.fileRange) dialog.fileRange = prepared.fileRange;
     let answer: string;
     try {
-      const types = this.answerTypes(accepted);
-      answer = buildMsrpAnswer(accepted.offer, {
-        path: dialog.localUri,
-        acceptTypes: types.acceptTypes,
-        acceptWrappedTypes: types.acceptWrappedTypes,
-        setup: 'active',
-        ...(prepared.fileRange ? { fileRange: prepared.fileRange } : {}),
-      });
+      answer = buildAnswerSdp(this.options.apps, accepted, dialog.localUri, prepared.fileRange);
     } catch (error) {
       this.forget(pending);
       const status = error instanceof SdpError ? error.status : 488;
       return this.reject(request, new Refusal(status, (error as Error).message, [], accepted.appId, accepted.fromAor), localTag);
     }
-    const headers: SipHeader[] = getHeaders(request, 'record-route').map((value) => ({ name: 'Record-Route', value }));
-    headers.push({ name: 'Contact', value: this.options.contact() }, { name: 'Content-Type', value: 'application/sdp' });
-    const ok = this.respond(request, 200, undefined, headers, localTag, new TextEncoder().encode(answer));
+    const headers = okHeaders(request, this.options.contact());
+    const ok = buildResponse(request, 200, undefined, headers, localTag, new TextEncoder().encode(answer));
     this.transition(dialog, 'accepted');
     this.dialogs.set(dialog.id, pending);
     pending.timer = setTimeout(() => {
@@ -285,69 +244,6 @@ export class InviteHandler<P = unknown> {
     pending.response = response;
     if (response.status >= 300 && pending.dialog.state === 'proceeding') this.terminate(pending, 'cancel');
     return response;
-  }
-
-  /** Headers, app policy and offer (throws Refusal). */
-  private acceptOffer(request: SipRequest, callId: string): AcceptedOffer {
-    const from = nameAddr(request, 'From');
-    const to = nameAddr(request, 'To');
-    let appIds: string[];
-    try {
-      appIds = requestedPushAppIds(parseAcceptContactHeaders(getHeaders(request, 'accept-contact')));
-    } catch {
-      throw new Refusal(400, 'Malformed Accept-Contact header');
-    }
-    const contentType = getHeader(request, 'Content-Type');
-    if (request.body.length === 0) throw new Refusal(488, 'INVITE without an SDP offer (offers in ACK are not supported)');
-    if (!contentType || bareMediaType(contentType) !== 'application/sdp') {
-      throw new Refusal(415, `Content type ${contentType ?? '(none)'} is not application/sdp`, [{ name: 'Accept', value: 'application/sdp' }]);
-    }
-    // 404 / 403 first, whatever the offer says (size 0 and a type every app... is checked below).
-    const who = decidePush({ appIds, fromAor: from.aor, contentType: '*/*', size: 0 }, this.options.apps, { maxMessageBytes: Infinity });
-    if (!who.accept && (who.status === 404 || who.status === 403)) throw new Refusal(who.status, who.reason, who.headers, who.appId, from.aor);
-    const app = who.accept ? who.app : this.options.apps.get(who.appId!)!;
-    if (this.active.length >= this.limits.maxSessions) {
-      throw new Refusal(486, `Too many MSRP sessions (${this.limits.maxSessions})`, [], app.id, from.aor);
-    }
-    let offer: MsrpOffer;
-    try {
-      offer = parseMsrpOffer(new TextDecoder().decode(request.body), { protocols: MSRP_WS_PROTOCOLS });
-    } catch (error) {
-      const status = error instanceof SdpError ? error.status : 400;
-      throw new Refusal(status, (error as Error).message, status === 415 ? acceptHeader(app) : [], app.id, from.aor);
-    }
-    if (offer.setup === 'active' || offer.setup === 'holdconn') {
-      throw new Refusal(488, `Offer has a=setup:${offer.setup}; this endpoint must be active (RFC 7977 section 5)`, [], app.id, from.aor);
-    }
-    if (offer.direction === 'recvonly') throw new Refusal(488, 'The offer asks to receive; this endpoint only receives pushes', [], app.id, from.aor);
-    const fileType = offer.fileSelector?.type;
-    const type = fileType ?? offer.acceptTypes.find((t) => t !== '*' && app.accept.some((r) => mediaTypeMatches(r, t))) ?? offer.acceptTypes[0]!;
-    const decision = decidePush({ appIds: [app.id], fromAor: from.aor, contentType: type === '*' ? 'application/octet-stream' : type, size: 0 }, this.options.apps, {
-      maxMessageBytes: Infinity,
-    });
-    if (!decision.accept) throw new Refusal(decision.status, decision.reason, decision.headers, app.id, from.aor);
-    const accepted: AcceptedOffer = { callId, appId: app.id, fromAor: from.aor, toAor: to.aor, offer, contentType: type === '*' ? 'application/octet-stream' : type };
-    if (from.displayName !== undefined) accepted.fromDisplayName = from.displayName;
-    try {
-      this.answerTypes(accepted);
-    } catch (error) {
-      throw new Refusal(415, (error as Error).message, acceptHeader(app), app.id, from.aor);
-    }
-    const size = offer.fileSelector?.size;
-    if (size !== undefined && size > this.limits.maxTransferBytes) {
-      throw new Refusal(413, `File of ${size} bytes exceeds ${this.limits.maxTransferBytes}`, [], app.id, from.aor);
-    }
-    return accepted;
-  }
-
-  /** chooseAcceptTypes with the app's ranges (`*\/*` is SDP's `*`, RFC 4975 section 8.6). */
-  private answerTypes(accepted: AcceptedOffer): { acceptTypes: string[]; acceptWrappedTypes: string[] } {
-    const app = this.options.apps.get(accepted.appId)!;
-    const ranges = app.accept.map((r) => (bareMediaType(r) === '*/*' ? '*' : r));
-    if (ranges.includes('*') && accepted.offer.acceptTypes.includes('*')) {
-      return { acceptTypes: ['*'], acceptWrappedTypes: accepted.offer.acceptWrappedTypes.length ? ['*'] : [] };
-    }
-    return chooseAcceptTypes(accepted.offer, ranges);
   }
 
   // ---- ACK, BYE, CANCEL -----------------------------------------------------------------------
@@ -384,7 +280,7 @@ export class InviteHandler<P = unknown> {
   private findDialog(request: SipRequest, method: string): Pending<P> | undefined {
     try {
       const read = readDialogHeaders(request, method);
-      const localTag = toTag(request);
+      const localTag = toTagOf(request);
       if (localTag === undefined) return undefined;
       return this.dialogs.get(`${read.callId};${read.remoteTag};${localTag}`);
     } catch {
@@ -415,16 +311,9 @@ export class InviteHandler<P = unknown> {
 
   // ---- responses ------------------------------------------------------------------------------
 
-  private respond(request: SipRequest, status: number, reason: string | undefined, headers: SipHeader[], tag: string, body?: Uint8Array): SipResponse {
-    const opts: Parameters<typeof createResponse>[2] = { headers, toTag: tag };
-    if (reason !== undefined) opts.reason = reasonPhrase(reason);
-    if (body) opts.body = body;
-    return createResponse(request, status, opts);
-  }
-
   private safeResponse(request: SipRequest, status: number, reason?: string): SipResponse {
     try {
-      return this.respond(request, status, reason, [], this.toTag());
+      return buildResponse(request, status, reason, [], this.toTag());
     } catch {
       return createResponse(request, status, reason === undefined ? {} : { reason: reasonPhrase(reason) });
     }
@@ -433,7 +322,7 @@ export class InviteHandler<P = unknown> {
   private reject(request: SipRequest, refusal: Refusal, tag = this.toTag()): SipResponse {
     let response: SipResponse;
     try {
-      response = this.respond(request, refusal.status, refusal.message, refusal.headers, tag);
+      response = buildResponse(request, refusal.status, refusal.message, refusal.headers, tag);
     } catch {
       response = createResponse(request, refusal.status, { reason: reasonPhrase(refusal.message), headers: refusal.headers });
     }
@@ -443,60 +332,4 @@ export class InviteHandler<P = unknown> {
     this.options.onRejected?.(rejection);
     return response;
   }
-}
-
-function acceptHeader(app: PushAppSpec): SipHeader[] {
-  return [{ name: 'Accept', value: app.accept.join(', ') }];
-}
-
-function readDialogHeaders(request: SipRequest, method: string): { callId: string; remoteTag: string; cseq: number; hasToTag: boolean } {
-  const callId = getHeader(request, 'Call-ID')?.trim();
-  if (!callId) throw new Error('Missing Call-ID header');
-  const fromValue = getHeader(request, 'From');
-  if (!fromValue) throw new Error('Missing From header');
-  let remoteTag: string | undefined;
-  try {
-    remoteTag = parseNameAddr(fromValue).params.get('tag') ?? undefined;
-  } catch {
-    throw new Error('Malformed From header');
-  }
-  if (!remoteTag) throw new Error('From header without a tag');
-  const cseqValue = getHeader(request, 'CSeq');
-  if (!cseqValue) throw new Error('Missing CSeq header');
-  let cseq;
-  try {
-    cseq = parseCSeq(cseqValue);
-  } catch {
-    throw new Error('Malformed CSeq header');
-  }
-  if (cseq.method !== method) throw new Error(`CSeq method ${cseq.method} does not match ${method}`);
-  if (!getHeader(request, 'To')) throw new Error('Missing To header');
-  return { callId, remoteTag, cseq: cseq.seq, hasToTag: toTag(request) !== undefined };
-}
-
-function toTag(request: SipRequest): string | undefined {
-  try {
-    return parseNameAddr(getHeader(request, 'To') ?? '').params.get('tag') ?? undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function nameAddr(request: SipRequest, name: 'From' | 'To'): { aor: string; displayName?: string } {
-  const value = getHeader(request, name);
-  if (!value) throw new Refusal(400, `Missing ${name} header`);
-  try {
-    const addr = parseNameAddr(value);
-    const out: { aor: string; displayName?: string } = { aor: addressOfRecord(addr.uri) };
-    if (addr.displayName) out.displayName = addr.displayName;
-    return out;
-  } catch {
-    throw new Refusal(400, `Malformed ${name} header`);
-  }
-}
-
-function reasonPhrase(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return clean.length > 200 ? `${clean.slice(0, 197)}...` : clean;
 }
