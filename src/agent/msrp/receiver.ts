@@ -15,21 +15,26 @@
  * one file per session, hash and size verified); further messages in the same session (other
  * Message-IDs, interleaved) are received as transfers of their own, checked against their
  * Byte-Range total only.
+ *
+ * This class orchestrates; the parts with one job each live beside it: the resume lookup
+ * (resumePlan.ts), a session's Message-ID bookkeeping (sessionMessages.ts) and the record
+ * builders (transferRecords.ts, whose transferToPush and transferIdOf are re-exported here).
  */
-import type { FileRange } from '../../protocol/sdp/index.ts';
 import type { SipRequest, SipResponse } from '../../protocol/sip/index.ts';
 import { TypedEmitter } from '../events.ts';
 import type { AppLookup } from '../push/policy.ts';
-import type { NewPush } from '../store/pushStore.ts';
-import type { AgentEvents, PushAppSpec, StoredPush } from '../types.ts';
-import { pickHash } from './fileHash.ts';
+import type { AgentEvents, PushAppSpec } from '../types.ts';
 import { IncomingTransfer } from './incomingTransfer.ts';
-import { DEFAULT_INVITE_LIMITS, InviteHandler, type AcceptedOffer, type MsrpDialog, type MsrpInviteLimits, type PrepareResult, type TerminationCause } from './inviteHandler.ts';
+import { DEFAULT_INVITE_LIMITS, InviteHandler, type MsrpDialog, type MsrpInviteLimits, type TerminationCause } from './inviteHandler.ts';
 import { ProgressTracker, type ProgressTrackerOptions, type TransferProgress } from './progress.ts';
-import { contiguousPrefix } from './ranges.ts';
+import { planSession, type SessionPlan } from './resumePlan.ts';
 import { MsrpSession, type ChunkResult, type IncomingChunk, type MsrpSessionState, type WebSocketFactory } from './session.ts';
+import { failMessage, isBareEmptySend, isSettledAfterBye, transferForChunk, type ActiveSession } from './sessionMessages.ts';
+import { fileTransferRecord, messageTransferRecord } from './transferRecords.ts';
 import type { TransferRecord, TransferStore } from './transferStore.ts';
 import type { HashFactory } from './workerHash.ts';
+
+export { transferIdOf, transferToPush } from './transferRecords.ts';
 
 export interface MsrpReceiverLimits extends MsrpInviteLimits {
   /** Body bytes of one SEND chunk; past it 413 and the message fails (RFC 4975 section 7.1.1). */
@@ -82,24 +87,6 @@ export interface MsrpReceiverOptions {
   randomId?: () => string;
 }
 
-/** What prepare() decided for a dialog. */
-interface SessionPlan {
-  resume?: TransferRecord;
-}
-
-interface ActiveSession {
-  dialog: MsrpDialog<SessionPlan>;
-  session: MsrpSession;
-  /** The file of the a=file-selector, created at ACK; bound to the first Message-ID. */
-  file: Promise<IncomingTransfer>;
-  fileMessageId?: string;
-  /** Transfers by Message-ID (promises: creation is asynchronous, chunks wait in order). */
-  messages: Map<string, Promise<IncomingTransfer>>;
-  transfers: Set<IncomingTransfer>;
-  bye: boolean;
-  byeTimer?: ReturnType<typeof setTimeout>;
-}
-
 export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
   readonly limits: MsrpReceiverLimits;
   private readonly options: MsrpReceiverOptions;
@@ -120,7 +107,7 @@ export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
       apps: options.apps,
       contact: options.contact,
       limits: this.limits,
-      prepare: (offer) => this.prepare(offer),
+      prepare: (offer) => planSession(this.store, offer),
       onConfirmed: (dialog) => this.open(dialog),
       onTerminated: (dialog, cause) => this.terminated(dialog, cause),
       onRejected: (rejection) => this.emit('rejected', rejection),
@@ -186,27 +173,6 @@ export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
     await this.store.idle();
   }
 
-  // ---- INVITE: resume lookup ----------------------------------------------------------------
-
-  private async prepare(offer: AcceptedOffer): Promise<PrepareResult<SessionPlan>> {
-    const selector = offer.offer.fileSelector;
-    if (!selector) return { plan: {} };
-    const hash = pickHash(selector.hashes);
-    const query: Parameters<TransferStore['findResumable']>[0] = { appId: offer.appId, from: offer.fromAor, size: selector.size ?? null };
-    if (selector.name !== undefined) query.fileName = selector.name;
-    if (hash) {
-      query.hashAlgorithm = hash.algorithm;
-      query.expectedHash = hash.hex;
-    }
-    if (offer.offer.fileTransferId !== undefined) query.fileTransferId = offer.offer.fileTransferId;
-    const resume = await this.store.findResumable(query);
-    if (!resume || resume.size === null) return { plan: {} };
-    const prefix = contiguousPrefix(resume.ranges);
-    if (prefix === 0 || prefix >= resume.size) return { plan: {} };
-    const fileRange: FileRange = { start: prefix + 1, stop: resume.size };
-    return { plan: { resume }, fileRange };
-  }
-
   // ---- ACK: open the session ----------------------------------------------------------------
 
   private open(dialog: MsrpDialog<SessionPlan>): void {
@@ -225,7 +191,7 @@ export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
       remotePath: dialog.remotePath,
       handler: {
         onChunk: (chunk) => this.onChunk(entry, chunk),
-        onMessageError: (messageId, status, reason) => this.onMessageError(entry, messageId, status, reason),
+        onMessageError: (messageId, status, reason) => failMessage(entry, messageId, status, reason),
       },
       limits: { maxChunkBytes: this.limits.maxChunkBytes },
       ...(this.options.createWebSocket ? { createWebSocket: this.options.createWebSocket } : {}),
@@ -244,40 +210,7 @@ export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
   }
 
   private async createFileTransfer(dialog: MsrpDialog<SessionPlan>): Promise<IncomingTransfer> {
-    const selector = dialog.offer.fileSelector;
-    const now = this.now();
-    let record: TransferRecord;
-    const resume = dialog.plan.resume;
-    if (resume) {
-      record = { ...resume, state: 'receiving', resumable: false, updatedAt: now, callId: dialog.callId };
-      delete record.reason;
-    } else {
-      const hash = selector ? pickHash(selector.hashes) : undefined;
-      record = {
-        id: this.store.newId(),
-        appId: dialog.appId,
-        from: dialog.fromAor,
-        to: dialog.toAor,
-        contentType: dialog.contentType,
-        size: selector?.size ?? null,
-        receivedBytes: 0,
-        ranges: [],
-        state: 'receiving',
-        resumable: false,
-        startedAt: now,
-        updatedAt: now,
-        messageId: '',
-        callId: dialog.callId,
-        pushed: false,
-      };
-      if (dialog.fromDisplayName !== undefined) record.fromDisplayName = dialog.fromDisplayName;
-      if (selector?.name !== undefined) record.fileName = selector.name;
-      if (hash) {
-        record.hashAlgorithm = hash.algorithm;
-        record.expectedHash = hash.hex;
-      }
-    }
-    if (dialog.offer.fileTransferId !== undefined) record.fileTransferId = dialog.offer.fileTransferId;
+    const record = fileTransferRecord(dialog, () => this.store.newId(), this.now());
     await this.store.putTransfer(record);
     return this.track(record);
   }
@@ -305,56 +238,17 @@ export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
 
   // ---- MSRP: chunks --------------------------------------------------------------------------
 
-  private transferFor(entry: ActiveSession, chunk: IncomingChunk): Promise<IncomingTransfer> | null {
-    const known = entry.messages.get(chunk.messageId);
-    if (known) return known;
-    let created: Promise<IncomingTransfer>;
-    if (entry.fileMessageId === undefined) {
-      entry.fileMessageId = chunk.messageId;
-      created = entry.file;
-    } else {
-      if (entry.messages.size >= this.limits.maxMessagesPerSession) return null;
-      created = this.createExtraTransfer(entry, chunk);
-    }
-    entry.messages.set(chunk.messageId, created);
-    void created.then((t) => entry.transfers.add(t), () => undefined);
-    return created;
-  }
-
   private async createExtraTransfer(entry: ActiveSession, chunk: IncomingChunk): Promise<IncomingTransfer> {
-    const d = entry.dialog;
     const now = this.now();
-    const total = chunk.byteRange && chunk.byteRange.total !== '*' ? chunk.byteRange.total : null;
-    const record: TransferRecord = {
-      id: this.store.newId(),
-      appId: d.appId,
-      from: d.fromAor,
-      to: d.toAor,
-      contentType: chunk.contentType ?? d.contentType,
-      size: total,
-      receivedBytes: 0,
-      ranges: [],
-      state: 'receiving',
-      resumable: false,
-      startedAt: now,
-      updatedAt: now,
-      messageId: chunk.messageId,
-      callId: d.callId,
-      pushed: false,
-    };
-    if (d.fromDisplayName !== undefined) record.fromDisplayName = d.fromDisplayName;
+    const record = messageTransferRecord(entry.dialog, chunk, this.store.newId(), now);
     await this.store.putTransfer(record);
     return this.track(record);
   }
 
   private async onChunk(entry: ActiveSession, chunk: IncomingChunk): Promise<ChunkResult> {
     // An empty SEND before any content (a keep-alive or the peer's own bind) is only answered.
-    if (chunk.body.length === 0 && chunk.flag !== '#' && !entry.messages.has(chunk.messageId)) {
-      const size = entry.dialog.offer.fileSelector?.size;
-      const empty = chunk.byteRange?.total === 0 || (size === 0 && entry.fileMessageId === undefined);
-      if (!empty) return { code: 200 };
-    }
-    const pending = this.transferFor(entry, chunk);
+    if (isBareEmptySend(entry, chunk)) return { code: 200 };
+    const pending = transferForChunk(entry, chunk, this.limits.maxMessagesPerSession, () => this.createExtraTransfer(entry, chunk));
     if (!pending) return { code: 413, comment: `More than ${this.limits.maxMessagesPerSession} messages in this session` };
     let transfer: IncomingTransfer;
     try {
@@ -369,17 +263,6 @@ export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
     const result: ChunkResult = { ...(await outcome) };
     if (ended) result.ended = ended;
     return result;
-  }
-
-  private onMessageError(entry: ActiveSession, messageId: string, status: number, reason: string): void {
-    const known = entry.messages.get(messageId);
-    const fail = (t: IncomingTransfer): void => void t.fail(status === 413 ? `Chunk too large (${reason})` : `Malformed chunk (${reason})`, false);
-    if (known) void known.then(fail, () => undefined);
-    else if (entry.fileMessageId === undefined) {
-      entry.fileMessageId = messageId;
-      entry.messages.set(messageId, entry.file);
-      void entry.file.then(fail, () => undefined);
-    }
   }
 
   /** The REPORT outcome of a message that ended: deliver a complete one first. */
@@ -435,8 +318,7 @@ export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
    * close or the grace timer decides). Deferred by a task so a pending REPORT goes out first.
    */
   private maybeEndAfterBye(entry: ActiveSession): boolean {
-    const busy = [...entry.transfers].some((t) => t.state === 'receiving' || t.state === 'verifying');
-    if (busy || entry.fileMessageId === undefined) return false;
+    if (!isSettledAfterBye(entry)) return false;
     setTimeout(() => void this.endSession(entry, 'BYE before the end', true), 0);
     return true;
   }
@@ -451,32 +333,4 @@ export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
     if (file) all.add(file);
     await Promise.all([...all].map((t) => t.interrupt(reason, resumable)));
   }
-}
-
-/**
- * The push record of a complete transfer, for GroupCommitter.enqueue: `via: 'msrp'`, the
- * content left in the transfer store (empty `content`, the file's `size`), dedupKey
- * `msrp:<transfer id>` so a redelivery after a reload is stored once.
- */
-export function transferToPush(transfer: TransferRecord): NewPush {
-  const push: NewPush = {
-    appId: transfer.appId,
-    from: transfer.from,
-    to: transfer.to,
-    contentType: transfer.contentType,
-    content: new Uint8Array(0),
-    size: transfer.size ?? transfer.receivedBytes,
-    receivedAt: transfer.updatedAt,
-    via: 'msrp',
-    dedupKey: `${MSRP_DEDUP_PREFIX}${transfer.id}`,
-  };
-  if (transfer.fromDisplayName !== undefined) push.fromDisplayName = transfer.fromDisplayName;
-  return push;
-}
-
-const MSRP_DEDUP_PREFIX = 'msrp:';
-
-/** The transfer ID behind an MSRP push (open its content with openTransferContent). */
-export function transferIdOf(push: Pick<StoredPush, 'via' | 'dedupKey'>): string | undefined {
-  return push.via === 'msrp' && push.dedupKey.startsWith(MSRP_DEDUP_PREFIX) ? push.dedupKey.slice(MSRP_DEDUP_PREFIX.length) : undefined;
 }
