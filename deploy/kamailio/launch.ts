@@ -11,15 +11,27 @@
  * As a script (`npm run core:kamailio`, i.e. `tsx deploy/kamailio/launch.ts`) it reads the
  * same options from the environment or from a JSON file given with `--config <file>`;
  * `--check` only reports whether Kamailio and everything the config needs are installed.
+ *
+ * This file orchestrates; each step lives in its own module: install.ts (is everything
+ * installed), runtimeConfig.ts (options -> config text, pure), database.ts (the SQLite
+ * databases and users) and kamailioProcess.ts (ports, spawn, readiness, stop). Their public
+ * names are re-exported here, where e2e/, scripts/ and the tests import them.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
-import { createSocket } from 'node:dgram';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createDatabase, createLocationDatabase } from './database.ts';
+import { KamailioNotInstalledError, kamailioBinary, kamailioMissing, modulesDirOf, schemaDirOf } from './install.ts';
+import { checkConfig, freePort, spawnKamailio, waitUntilReady } from './kamailioProcess.ts';
+import { normaliseIdentity, renderConfig, renderTlsConfig } from './runtimeConfig.ts';
+
+// The launcher's public surface stays importable from here (e2e/, scripts/, tests).
+export { createDatabase, createLocationDatabase, ha1 } from './database.ts';
+export { DEFAULT_MODULES_DIR, DEFAULT_SCHEMA_DIR, KamailioNotInstalledError, kamailioBinary, kamailioMissing } from './install.ts';
+export { freePort } from './kamailioProcess.ts';
+export { normaliseIdentity, renderConfig, sendersRegex, TEMPLATE_PATH } from './runtimeConfig.ts';
 
 export interface KamailioTlsOptions {
   /** PEM certificate file (chain). */
@@ -94,218 +106,14 @@ export interface KamailioHandle {
   stop(): Promise<void>;
 }
 
-export class KamailioNotInstalledError extends Error {
-  constructor(detail: string) {
-    super(
-      `Kamailio not installed: apt-get install kamailio kamailio-websocket-modules kamailio-extra-modules kamailio-presence-modules kamailio-sqlite-modules kamailio-tls-modules sqlite3 (${detail})`,
-    );
-    this.name = 'KamailioNotInstalledError';
-  }
-}
-
 const HERE = dirname(fileURLToPath(import.meta.url));
-export const TEMPLATE_PATH = join(HERE, 'kamailio.cfg');
-export const DEFAULT_MODULES_DIR = '/usr/lib/x86_64-linux-gnu/kamailio/modules';
-export const DEFAULT_SCHEMA_DIR = '/usr/share/kamailio/db_sqlite';
-/** Modules the config loads, and the Debian package that ships each one. */
-const REQUIRED_MODULES: Record<string, string> = {
-  'tm.so': 'kamailio',
-  'registrar.so': 'kamailio',
-  'auth_db.so': 'kamailio',
-  'nathelper.so': 'kamailio',
-  'msilo.so': 'kamailio',
-  'xhttp.so': 'kamailio',
-  'websocket.so': 'kamailio-websocket-modules',
-  'msrp.so': 'kamailio-extra-modules',
-  'presence.so': 'kamailio-presence-modules',
-  'presence_reginfo.so': 'kamailio-presence-modules',
-  'pua_reginfo.so': 'kamailio-presence-modules',
-  'db_sqlite.so': 'kamailio-sqlite-modules',
-  // Loaded only with a certificate (wss), but required here so that `--check` and the
-  // test suite (which runs wss) fail loudly when it is missing.
-  'tls.so': 'kamailio-tls-modules',
-};
-const MAIN_SCHEMA_FILES = ['standard-create.sql', 'auth_db-create.sql', 'msilo-create.sql', 'presence-create.sql'];
-const LOCATION_SCHEMA_FILES = ['standard-create.sql', 'usrloc-create.sql'];
-const SCHEMA_FILES = [...new Set([...MAIN_SCHEMA_FILES, ...LOCATION_SCHEMA_FILES])];
-
-export function kamailioBinary(options: Pick<KamailioOptions, 'kamailioBin'> = {}): string {
-  return options.kamailioBin ?? process.env.KAMAILIO_BIN ?? '/usr/sbin/kamailio';
-}
-
-/** Null when Kamailio and every module the config needs are installed, else why not. */
-export function kamailioMissing(options: Pick<KamailioOptions, 'kamailioBin' | 'modulesDir' | 'schemaDir'> = {}): string | null {
-  const bin = kamailioBinary(options);
-  if (!existsSync(bin)) return `no binary at ${bin}`;
-  const modulesDir = options.modulesDir ?? process.env.KAMAILIO_MODULES ?? DEFAULT_MODULES_DIR;
-  const missing = Object.entries(REQUIRED_MODULES).filter(([mod]) => !existsSync(join(modulesDir, mod)));
-  if (missing.length > 0) return `missing modules in ${modulesDir}: ${missing.map(([m, p]) => `${m} (${p})`).join(', ')}`;
-  const schemaDir = options.schemaDir ?? process.env.KAMAILIO_SCHEMA_DIR ?? DEFAULT_SCHEMA_DIR;
-  const noSchema = SCHEMA_FILES.filter((f) => !existsSync(join(schemaDir, f)));
-  if (noSchema.length > 0) return `missing SQLite schema files in ${schemaDir}: ${noSchema.join(', ')}`;
-  if (spawnSync('sqlite3', ['-version']).status !== 0) return 'no sqlite3 command';
-  return null;
-}
-
-export function ha1(user: string, realm: string, password: string): string {
-  return createHash('md5').update(`${user}:${realm}:${password}`).digest('hex');
-}
-
-/** `psa` -> `psa@domain`; `sip:psa@domain` -> `psa@domain`. */
-export function normaliseIdentity(identity: string, domain: string): string {
-  const bare = identity.trim().replace(/^sips?:/i, '');
-  return bare.includes('@') ? bare : `${bare}@${domain}`;
-}
-
-/** POSIX ERE matching exactly the given identities (dots and other specials bracketed). */
-export function sendersRegex(identities: string[]): string {
-  if (identities.length === 0) return '^$';
-  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, (c) => (c === '\\' ? '' : `[${c}]`)).replace(/"/g, '');
-  return `^(${identities.map(esc).join('|')})$`;
-}
-
-async function freeTcpPort(host: string): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-async function udpPortFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolveFree) => {
-    const sock = createSocket('udp4');
-    sock.once('error', () => resolveFree(false));
-    sock.bind(port, host, () => sock.close(() => resolveFree(true)));
-  });
-}
-
-/** A port free on TCP (and UDP when asked). */
-export async function freePort(host = '127.0.0.1', udpToo = false): Promise<number> {
-  for (let i = 0; i < 20; i++) {
-    const port = await freeTcpPort(host);
-    if (!udpToo || (await udpPortFree(host, port))) return port;
-  }
-  throw new Error('no free port found');
-}
-
-function canConnect(host: string, port: number): Promise<boolean> {
-  return new Promise((resolveOk) => {
-    const socket = new Socket();
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolveOk(ok);
-    };
-    socket.setTimeout(500);
-    socket.once('connect', () => done(true));
-    socket.once('timeout', () => done(false));
-    socket.once('error', () => done(false));
-    socket.connect(port, host);
-  });
-}
-
-function substdef(name: string, value: string | number): string {
-  const text = String(value);
-  if (text.includes('!') || text.includes('\n')) throw new Error(`${name} must not contain '!' or newlines: ${text}`);
-  return `#!substdef "!${name}!${text}!g"`;
-}
-
-/** The runtime config: KSP_* defines followed by the template. */
-export function renderConfig(args: {
-  host: string;
-  sipPort: number;
-  wsPort: number;
-  wssPort?: number;
-  domain: string;
-  modulesDir: string;
-  dbPath: string;
-  locationDbPath: string;
-  runtimeDir: string;
-  secret: string;
-  pushSenders: string[];
-  debugLevel: number;
-  usrlocTimerInterval: number;
-  wsKeepaliveTimeout: number;
-  tlsConfigPath?: string;
-  template?: string;
-}): string {
-  const lines = [
-    '#!KAMAILIO',
-    '# Generated by deploy/kamailio/launch.ts - edit deploy/kamailio/kamailio.cfg instead.',
-    '#!define KSP_CONFIGURED',
-    substdef('KSP_HOST', args.host),
-    substdef('KSP_SIP_PORT', args.sipPort),
-    substdef('KSP_WS_PORT', args.wsPort),
-    substdef('KSP_WSS_PORT', args.wssPort ?? 0),
-    substdef('KSP_DOMAIN', args.domain),
-    substdef('KSP_MPATH', args.modulesDir.endsWith('/') ? args.modulesDir : `${args.modulesDir}/`),
-    substdef('KSP_DBURL', `sqlite:///${args.dbPath}`),
-    substdef('KSP_UL_DBURL', `sqlite:///${args.locationDbPath}`),
-    substdef('KSP_RUNDIR', args.runtimeDir),
-    substdef('KSP_SECRET', args.secret),
-    `#!define KSP_SENDERS_RE "${sendersRegex(args.pushSenders)}"`,
-    substdef('KSP_DEBUG', args.debugLevel),
-    substdef('KSP_UL_TIMER', args.usrlocTimerInterval),
-    substdef('KSP_WS_KA_TIMEOUT', args.wsKeepaliveTimeout),
-  ];
-  if (args.tlsConfigPath) {
-    lines.push('#!define WITH_TLS', substdef('KSP_TLS_CFG', args.tlsConfigPath));
-  }
-  const template = (args.template ?? readFileSync(TEMPLATE_PATH, 'utf8')).replace(/^#!KAMAILIO\s*\n/, '');
-  return `${lines.join('\n')}\n\n${template}`;
-}
-
-function sqlQuote(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
-
-function runSql(dbPath: string, sql: string): void {
-  const result = spawnSync('sqlite3', [dbPath], { input: sql, encoding: 'utf8' });
-  if (result.error) throw new KamailioNotInstalledError(`sqlite3: ${result.error.message}`);
-  if (result.status !== 0) throw new Error(`creating ${dbPath} failed: ${result.stderr}`);
-}
-
-function schemaSql(schemaDir: string, files: string[]): string {
-  return `PRAGMA journal_mode=WAL;\n${files.map((file) => readFileSync(join(schemaDir, file), 'utf8')).join('\n')}\n`;
-}
-
-/** Create usrloc's database (tables version, location, location_attrs). */
-export function createLocationDatabase(dbPath: string, schemaDir: string): void {
-  runSql(dbPath, schemaSql(schemaDir, LOCATION_SCHEMA_FILES));
-}
-
-/** Create the main SQLite database from Kamailio's schema files and provision the users. */
-export function createDatabase(dbPath: string, schemaDir: string, domain: string, users: Record<string, string>): void {
-  let sql = schemaSql(schemaDir, MAIN_SCHEMA_FILES);
-  for (const [user, password] of Object.entries(users)) {
-    sql += `INSERT INTO subscriber (username, domain, password, ha1, ha1b) VALUES (${sqlQuote(user)}, ${sqlQuote(domain)}, '', ${sqlQuote(
-      ha1(user, domain, password),
-    )}, ${sqlQuote(ha1(`${user}@${domain}`, domain, password))});\n`;
-  }
-  runSql(dbPath, sql);
-}
-
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolveExit) => {
-    const timer = setTimeout(() => resolveExit(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolveExit(true);
-    });
-  });
-}
 
 export async function startKamailio(options: KamailioOptions = {}): Promise<KamailioHandle> {
   const bin = kamailioBinary(options);
   const missing = kamailioMissing(options);
   if (missing) throw new KamailioNotInstalledError(missing);
-  const modulesDir = options.modulesDir ?? process.env.KAMAILIO_MODULES ?? DEFAULT_MODULES_DIR;
-  const schemaDir = options.schemaDir ?? process.env.KAMAILIO_SCHEMA_DIR ?? DEFAULT_SCHEMA_DIR;
+  const modulesDir = modulesDirOf(options);
+  const schemaDir = schemaDirOf(options);
   if (options.tls && !existsSync(join(modulesDir, 'tls.so'))) {
     throw new KamailioNotInstalledError(`wss needs tls.so: apt-get install kamailio-tls-modules`);
   }
@@ -333,12 +141,7 @@ export async function startKamailio(options: KamailioOptions = {}): Promise<Kama
   let tlsConfigPath: string | undefined;
   if (options.tls) {
     tlsConfigPath = join(runtimeDir, 'tls.cfg');
-    writeFileSync(
-      tlsConfigPath,
-      `[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\nrequire_certificate = no\ncertificate = ${resolve(options.tls.cert)}\nprivate_key = ${resolve(
-        options.tls.key,
-      )}\n\n[client:default]\nverify_certificate = no\nrequire_certificate = no\n`,
-    );
+    writeFileSync(tlsConfigPath, renderTlsConfig(resolve(options.tls.cert), resolve(options.tls.key)));
   }
   const secret = options.secret ?? process.env.KAMAILIO_SECRET ?? randomBytes(16).toString('hex');
   writeFileSync(
@@ -362,68 +165,19 @@ export async function startKamailio(options: KamailioOptions = {}): Promise<Kama
     }),
   );
 
-  const check = spawnSync(bin, ['-c', '-f', configPath], { encoding: 'utf8' });
-  if (check.status !== 0) {
-    throw new Error(`kamailio rejected ${configPath}:\n${(check.stderr || check.stdout).split('\n').slice(-25).join('\n')}`);
-  }
+  checkConfig(bin, configPath);
 
-  const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(bin, ['-DD', '-E', '-f', configPath, '-P', pidFile, '-w', runtimeDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: false,
+  const proc = spawnKamailio({
+    bin,
+    configPath,
+    pidFile,
+    runtimeDir,
+    logFile,
+    ...(options.onLog ? { onLog: options.onLog } : {}),
+    ...(ownDir ? { removeOnStop: runtimeDir } : {}),
   });
-  let pending = '';
-  const onData = (chunk: Buffer) => {
-    log.write(chunk);
-    if (options.onLog) {
-      pending += chunk.toString('utf8');
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) options.onLog(line);
-    }
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  let spawnError: Error | undefined;
-  child.once('error', (err) => {
-    spawnError = err;
-  });
-  const readLog = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
-
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopped ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        if (!(await waitForExit(child, 5000))) {
-          child.kill('SIGKILL');
-          await waitForExit(child, 2000);
-        }
-      }
-      await new Promise<void>((r) => log.end(() => r()));
-      if (ownDir) rmSync(runtimeDir, { recursive: true, force: true });
-    })();
-    return stopped;
-  };
-
-  // Ready when both the SIP/TCP port and the WebSocket port accept connections.
-  const deadline = Date.now() + (options.startTimeoutMs ?? 15000);
-  const ports = [sipPort, wsPort, ...(wssPort ? [wssPort] : [])];
-  for (;;) {
-    if (spawnError || child.exitCode !== null || child.signalCode !== null) {
-      const tail = readLog().split('\n').slice(-30).join('\n');
-      await stop();
-      throw new Error(`kamailio exited during start (${spawnError?.message ?? `code ${child.exitCode} ${child.signalCode ?? ''}`}):\n${tail}`);
-    }
-    const ready = await Promise.all(ports.map((p) => canConnect(host, p)));
-    if (ready.every(Boolean)) break;
-    if (Date.now() > deadline) {
-      const tail = readLog().split('\n').slice(-30).join('\n');
-      await stop();
-      throw new Error(`kamailio did not open ports ${ports.join(', ')} within ${options.startTimeoutMs ?? 15000} ms:\n${tail}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  // Ready when the SIP/TCP port and the WebSocket port(s) accept connections.
+  await waitUntilReady(proc, host, [sipPort, wsPort, ...(wssPort ? [wssPort] : [])], options.startTimeoutMs ?? 15000);
 
   return {
     wsUrl: `ws://${host}:${wsPort}`,
@@ -439,9 +193,9 @@ export async function startKamailio(options: KamailioOptions = {}): Promise<Kama
     dbPath,
     locationDbPath,
     logFile,
-    pid: child.pid ?? -1,
-    readLog,
-    stop,
+    pid: proc.child.pid ?? -1,
+    readLog: proc.readLog,
+    stop: proc.stop,
   };
 }
 
