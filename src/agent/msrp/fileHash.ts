@@ -39,7 +39,8 @@ export function pickHash(hashes: readonly FileHash[]): FileHash | undefined {
   return undefined;
 }
 
-export function createHash(algorithm: string): IncrementalHash {
+/** An in-thread hash; `ready` settles once its WebAssembly hasher exists (updates before it are queued). */
+export function createHash(algorithm: string): IncrementalHash & { ready: Promise<void> } {
   const factory = FACTORIES.find(([name]) => name === algorithm.toLowerCase())?.[1];
   if (!factory) throw new RangeError(`Unsupported hash algorithm: ${algorithm}`);
   let hasher: IHasher | undefined;
@@ -53,6 +54,7 @@ export function createHash(algorithm: string): IncrementalHash {
   });
   let finished = false;
   return {
+    ready: ready.then(() => undefined),
     update(bytes) {
       if (finished) throw new Error('Hash already finished');
       if (hasher) hasher.update(bytes);
