@@ -48,6 +48,7 @@ import { createPushSender, DEFAULT_HIGH_WATER_MARK, describeFile } from '../../s
 import { DEFAULT_CHUNK_SIZE } from '../../src/protocol/msrp/index.ts';
 import { chromiumLaunch } from '../../playwright.config.ts';
 import type { MsrpBenchWindow } from './page/params.ts';
+import { HeapSampler, type HeapFigures } from './heapSampler.ts';
 import { Profiling, type Probe } from './profiling.ts';
 
 type Kind = 'ours' | 'agent' | 'raw' | 'raw-idb' | 'raw-idb-buffer' | 'raw-hash';
@@ -87,18 +88,6 @@ interface BenchFile {
   sha256: string;
 }
 
-interface HeapUsage {
-  usedSize: number;
-  totalSize: number;
-  embedderHeapUsedSize?: number;
-  backingStorageSize?: number;
-}
-
-/** Bytes of JS memory: V8 heap, and V8 heap plus ArrayBuffer backing stores. */
-interface HeapFigures {
-  heap: number;
-  withBuffers: number;
-}
 
 interface RunResult {
   kind: Kind;
@@ -141,69 +130,6 @@ async function makeFile(sizeMB: number): Promise<BenchFile> {
   return { path, size: facts.size, sha256: facts.sha256 };
 }
 
-/**
- * Samples Runtime.getHeapUsage every `intervalMs` and keeps the peak of each figure; every
- * `liveEvery`-th sample forces a GC first, so `livePeak` is memory actually held (the plain
- * samples include garbage not yet collected, which for ArrayBuffers can be the whole file).
- */
-class HeapSampler {
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight = false;
-  private ticks = 0;
-  readonly peak: HeapFigures = { heap: 0, withBuffers: 0 };
-  /** Peak of heap + array buffers right after a forced GC. */
-  livePeak = 0;
-  samples = 0;
-
-  /** `probe` runs from start() to stop() (profiling). */
-  constructor(
-    private readonly cdp: CDPSession,
-    private readonly probe?: Probe,
-  ) {}
-
-  static figures(u: HeapUsage): HeapFigures {
-    return { heap: u.usedSize, withBuffers: u.usedSize + (u.backingStorageSize ?? 0) };
-  }
-
-  async read(): Promise<HeapFigures> {
-    return HeapSampler.figures((await this.cdp.send('Runtime.getHeapUsage')) as HeapUsage);
-  }
-
-  async readAfterGc(): Promise<HeapFigures> {
-    await this.cdp.send('HeapProfiler.collectGarbage');
-    return this.read();
-  }
-
-  private record(f: HeapFigures): void {
-    this.samples++;
-    this.peak.heap = Math.max(this.peak.heap, f.heap);
-    this.peak.withBuffers = Math.max(this.peak.withBuffers, f.withBuffers);
-  }
-
-  async start(intervalMs = 100, liveEvery = 10): Promise<void> {
-    await this.probe?.start();
-    this.timer = setInterval(() => {
-      if (this.inFlight) return;
-      this.inFlight = true;
-      const live = ++this.ticks % liveEvery === 0;
-      (live ? this.readAfterGc() : this.read())
-        .then((f) => {
-          if (live) this.livePeak = Math.max(this.livePeak, f.withBuffers);
-          else this.record(f);
-        })
-        .catch(() => undefined)
-        .finally(() => (this.inFlight = false));
-    }, intervalMs);
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    while (this.inFlight) await new Promise((resolve) => setTimeout(resolve, 5));
-    await this.probe?.stop();
-    // One last sample, so a transfer shorter than the interval still has a peak.
-    this.record(await this.read());
-  }
-}
 
 /** A Node `ws` server that sends one file the way the MSRP endpoint does, without MSRP. */
 async function startRawServer(file: BenchFile, chunkSize: number, highWaterMark: number) {
