@@ -123,9 +123,7 @@ class PushReceiverAgent implements PushAgent {
   async openContent(push: StoredPush): Promise<Blob> {
     const transferId = transferIdOf(push);
     if (transferId === undefined) return new Blob([push.content as Uint8Array<ArrayBuffer>], { type: push.contentType });
-    const running = await this.ready();
-    const blob = await running.msrp.openTransferContent(transferId);
-    return blob.type === push.contentType ? blob : new Blob([blob], { type: push.contentType });
+    return transferContent((await this.ready()).msrp, transferId, push.contentType);
   }
 
   async start(): Promise<void> {
@@ -220,8 +218,7 @@ class PushReceiverAgent implements PushAgent {
   private async withBlob(push: StoredPush, msrp: MsrpReceiver): Promise<StoredPush> {
     const transferId = transferIdOf(push);
     if (transferId === undefined) return push;
-    const blob = await msrp.openTransferContent(transferId);
-    return { ...push, blob: blob.type === push.contentType ? blob : new Blob([blob], { type: push.contentType }) };
+    return { ...push, blob: await transferContent(msrp, transferId, push.contentType) };
   }
 
   private handleRequest(request: SipRequest): Promise<SipResponse | null> | SipResponse | null {
@@ -235,6 +232,12 @@ class PushReceiverAgent implements PushAgent {
     if (request.method === 'MESSAGE') return running.intake.handle(request);
     return running.msrp.handle(request);
   }
+}
+
+/** The stored chunks of an MSRP push as one Blob typed as the push. */
+async function transferContent(msrp: MsrpReceiver, transferId: string, contentType: string): Promise<Blob> {
+  const blob = await msrp.openTransferContent(transferId);
+  return blob.type === contentType ? blob : new Blob([blob], { type: contentType });
 }
 
 /** A relative UAProf URL is resolved against the page (config.json ships `/uaprof.rdf`). */
