@@ -7,11 +7,11 @@
 import { fileURLToPath } from 'node:url';
 import { liveContactCount, readBindings } from '../deploy/kamailio/bindings.ts';
 import { startKamailio } from '../deploy/kamailio/launch.ts';
-import { createPushSender } from '../server/sender/index.ts';
 import { asKamailio } from './fixtures/kamailioCore.ts';
 import { RawSipClient, messageText } from './fixtures/rawSipClient.ts';
 import { ReceiverPage } from './fixtures/receiverPage.ts';
 import { RegEventWatcher, reginfoContacts } from './fixtures/regEvent.ts';
+import { connectSender } from './fixtures/senders.ts';
 import { runSippOnce } from './fixtures/sipp.ts';
 import { test, expect } from './fixtures/test.ts';
 
@@ -50,8 +50,7 @@ test.describe('Kamailio as the SIP/IP Core', () => {
 
     // An authenticated user of the domain who is not in the push senders list.
     const mallory = kamailio.identity('mallory');
-    const malloryPsa = createPushSender({ server: core.wsUrl, from: mallory.aor, authUser: mallory.authUser, password: mallory.password, timeoutMs: 10_000 });
-    await malloryPsa.connect();
+    const malloryPsa = await connectSender(core, mallory);
     try {
       const refused = await malloryPsa.sendPush({ to: receiver.aor, app: 'news.ua', contentType: 'text/plain', body: 'from mallory' });
       expect([refused.status, refused.reason]).toEqual([403, 'Forbidden - not an allowed push sender']);

@@ -4,7 +4,8 @@
  * endpoint and stores the chunks in IndexedDB; the push is committed only after size and hash
  * are verified. Runs on every core project.
  */
-import { createPushSender } from '../server/sender/index.ts';
+import type { LargePushRequest, PushSender } from '../server/sender/index.ts';
+import { connectSender } from './fixtures/senders.ts';
 import { expect, test } from './fixtures/test.ts';
 import type { ReceiverPage } from './fixtures/receiverPage.ts';
 import { MB, TestFiles, type TestFile } from './msrp/files.ts';
@@ -18,6 +19,26 @@ test.beforeAll(() => {
   files = new TestFiles();
 });
 test.afterAll(() => files.remove());
+
+/** Push a test file to the receiver's app over MSRP. */
+function pushFile(sender: PushSender, receiver: ReceiverPage, file: TestFile, extra: Partial<LargePushRequest> = {}) {
+  return sender.sendLargePush({ to: receiver.aor, app: APP, file: file.path, contentType: TYPE, ...extra });
+}
+
+/** Push a file and, once `afterBytes` are acknowledged, run `interrupt` (once); resolves with both outcomes. */
+async function pushInterrupted<T>(sender: PushSender, receiver: ReceiverPage, file: TestFile, afterBytes: number, interrupt: () => T, extra: Partial<LargePushRequest> = {}) {
+  let interrupted: T | undefined;
+  let done = false;
+  const result = await pushFile(sender, receiver, file, {
+    ...extra,
+    onProgress: (p) => {
+      if (done || p.bytesAcked < afterBytes) return;
+      done = true;
+      interrupted = interrupt();
+    },
+  });
+  return { result, interrupted: await interrupted };
+}
 
 /** The MSRP pushes stored in the page (dedupKey `msrp:<transfer id>`). */
 async function msrpPushes(receiver: ReceiverPage) {
@@ -38,7 +59,7 @@ test.describe('large content over MSRP', () => {
     await receiver.expectRegistered();
     await receiver.registerRecordingApp({ id: APP, accept: ['*/*'] });
 
-    const result = await sender.sendLargePush({ to: receiver.aor, app: APP, file: file.path, contentType: TYPE });
+    const result = await pushFile(sender, receiver, file);
     expect(result, result.reason).toMatchObject({ ok: true, status: 200, phase: 'done', bytesSent: file.size, firstByte: 1 });
     // The window held the sender to the receiver's pace: never more than 32 chunks unanswered.
     expect(result.maxUnacknowledged).toBeLessThanOrEqual(32);
@@ -71,19 +92,11 @@ test.describe('large content over MSRP', () => {
   test('while receiving, the transfer row shows a progress bar, bytes, rate and time left', async ({ receiver, core }) => {
     const file = files.make('progress.bin', 24 * MB);
     // A sender that waits for each chunk's 200 (window 1): slow enough to watch, same protocol.
-    const slow = createPushSender({
-      server: core.wsUrl,
-      from: core.sender.aor,
-      ...(core.sender.authUser ? { authUser: core.sender.authUser } : {}),
-      ...(core.sender.password ? { password: core.sender.password } : {}),
-      timeoutMs: 10_000,
-      msrp: { maxUnacknowledgedChunks: 1 },
-    });
-    await slow.connect();
+    const slow = await connectSender(core, core.sender, { msrp: { maxUnacknowledgedChunks: 1 } });
     try {
       await receiver.open();
       await receiver.expectRegistered();
-      const pushed = slow.sendLargePush({ to: receiver.aor, app: APP, file: file.path, contentType: TYPE });
+      const pushed = pushFile(slow, receiver, file);
       const row = transferItems(receiver, file.name);
       await expect(row).toHaveAttribute('data-state', 'receiving');
       await expect(row.getByTestId('transfer-progress')).toHaveAttribute('max', String(file.size));
@@ -102,7 +115,7 @@ test.describe('large content over MSRP', () => {
     await receiver.open();
     await receiver.expectRegistered();
 
-    const results = await Promise.all(pushed.map((f) => sender.sendLargePush({ to: receiver.aor, app: APP, file: f.path, contentType: TYPE })));
+    const results = await Promise.all(pushed.map((f) => pushFile(sender, receiver, f)));
     for (const r of results) expect(r, r.reason).toMatchObject({ ok: true, status: 200 });
     // Three distinct sessions.
     expect(new Set(results.map((r) => r.sessionUri)).size).toBe(3);
@@ -121,17 +134,8 @@ test.describe('large content over MSRP', () => {
     await receiver.expectRegistered();
 
     // Cut the page's MSRP socket once a few MB are through.
-    let cut: Promise<number> | undefined;
-    const first = await sender.sendLargePush({
-      to: receiver.aor,
-      app: APP,
-      file: file.path,
-      contentType: TYPE,
-      onProgress: (p) => {
-        if (!cut && p.bytesAcked >= 4 * MB) cut = cutMsrpSockets(receiver.page);
-      },
-    });
-    expect(await cut).toBe(1);
+    const { result: first, interrupted: cut } = await pushInterrupted(sender, receiver, file, 4 * MB, () => cutMsrpSockets(receiver.page));
+    expect(cut).toBe(1);
     expect(first).toMatchObject({ ok: false, phase: 'transfer' });
 
     // Failed but resumable: its chunks are kept, no push is stored, the UI says why.
@@ -146,7 +150,7 @@ test.describe('large content over MSRP', () => {
     await expect(transferItems(receiver, file.name).getByTestId('transfer-resumable')).toBeVisible();
 
     // The sender offers the same file again: the answer's a=file-range asks only for the rest.
-    const second = await sender.sendLargePush({ to: receiver.aor, app: APP, file: file.path, contentType: TYPE });
+    const second = await pushFile(sender, receiver, file);
     expect(second, second.reason).toMatchObject({ ok: true, status: 200 });
     expect(second.firstByte).toBe(partial!.receivedBytes + 1);
     expect(second.bytesSent).toBe(file.size - partial!.receivedBytes);
@@ -163,16 +167,7 @@ test.describe('large content over MSRP', () => {
     await receiver.expectRegistered();
 
     const controller = new AbortController();
-    const result = await sender.sendLargePush({
-      to: receiver.aor,
-      app: APP,
-      file: file.path,
-      contentType: TYPE,
-      signal: controller.signal,
-      onProgress: (p) => {
-        if (p.bytesAcked >= 2 * MB) controller.abort(new Error('operator stop'));
-      },
-    });
+    const { result } = await pushInterrupted(sender, receiver, file, 2 * MB, () => controller.abort(new Error('operator stop')), { signal: controller.signal });
     expect(result).toMatchObject({ ok: false, reason: 'Aborted by the sender: operator stop' });
 
     await expect.poll(async () => (await storedTransfers(receiver)).map((t) => [t.state, t.reason, t.chunks])).toEqual([['failed', 'Aborted by the sender (#)', 0]]);
@@ -187,17 +182,7 @@ test.describe('large content over MSRP', () => {
     await receiver.open();
     await receiver.expectRegistered();
 
-    let reloading: Promise<unknown> | undefined;
-    const result = await sender.sendLargePush({
-      to: receiver.aor,
-      app: APP,
-      file: file.path,
-      contentType: TYPE,
-      onProgress: (p) => {
-        if (!reloading && p.bytesAcked >= 4 * MB) reloading = receiver.page.reload();
-      },
-    });
-    await reloading;
+    const { result } = await pushInterrupted(sender, receiver, file, 4 * MB, () => receiver.page.reload());
     expect(result.ok).toBe(false);
     await receiver.page.waitForFunction(() => window.__sipPushTest !== undefined);
     await receiver.expectRegistered();
@@ -209,7 +194,7 @@ test.describe('large content over MSRP', () => {
     await expect(receiver.inboxItems(APP)).toHaveCount(0);
 
     // And the rest still arrives: pushed again, it completes with the right content.
-    const again = await sender.sendLargePush({ to: receiver.aor, app: APP, file: file.path, contentType: TYPE });
+    const again = await pushFile(sender, receiver, file);
     expect(again, again.reason).toMatchObject({ ok: true });
     await expectPushesIntact(receiver, [file]);
     expect(await msrpPushes(receiver)).toHaveLength(1);
