@@ -15,11 +15,13 @@
  *
  * Writes are group-committed like pushes (ARCHITECTURE.md section 5): every operation queued in
  * the same tick (chunk puts, record updates, chunk deletions, in order) shares ONE readwrite
- * transaction, and each operation's promise settles when that transaction completes.
+ * transaction, and each operation's promise settles when that transaction completes. How a
+ * batch becomes requests (contiguous chunks coalesced into one record) is writeBatch.ts.
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { createIdGenerator, type IdGenerator } from '../store/ids.ts';
 import type { ByteSpan } from './ranges.ts';
+import { issueBatch, type BatchItem } from './writeBatch.ts';
 
 export type TransferState = 'receiving' | 'complete' | 'failed';
 
@@ -74,7 +76,7 @@ export interface TransferDbSchema extends DBSchema {
 }
 
 export type TransferDb = IDBPDatabase<TransferDbSchema>;
-type Tx = IDBPTransaction<TransferDbSchema, StoreNames<TransferDbSchema>[], 'versionchange' | 'readwrite'>;
+export type Tx = IDBPTransaction<TransferDbSchema, StoreNames<TransferDbSchema>[], 'versionchange' | 'readwrite'>;
 type Migration = (db: TransferDb) => void;
 
 /** Append only. */
@@ -124,30 +126,9 @@ export interface ResumeQuery {
   fileTransferId?: string;
 }
 
-type Op = (tx: Tx) => void;
-
-/** A chunk waiting for the next transaction, with the transfer record that accounts for it. */
-interface ChunkWrite {
-  start: number;
-  bytes: Uint8Array;
-  record: TransferRecord;
-}
-
-interface Pending {
-  /** The transfer the operation touches: its chunks queued before it are written first. */
-  transferId: string;
-  op?: Op;
-  chunk?: ChunkWrite;
+interface Pending extends BatchItem {
   resolve: () => void;
   reject: (error: unknown) => void;
-}
-
-/** Contiguous chunks of one transfer in one transaction, stored as one record. */
-interface Run {
-  start: number;
-  end: number;
-  parts: Uint8Array[];
-  record: TransferRecord;
 }
 
 export class TransferStore {
@@ -203,7 +184,7 @@ export class TransferStore {
           const tx = this.db.transaction(['transfers', 'chunks'], 'readwrite', { durability: this.durability }) as unknown as Tx;
           const done = tx.done;
           done.catch(() => undefined);
-          this.apply(tx, batch);
+          issueBatch(tx, batch, { maxRecordBytes: this.maxRecordBytes, chunkStorage: this.chunkStorage });
           await done;
           for (const p of batch) p.resolve();
         } catch (error) {
@@ -213,53 +194,6 @@ export class TransferStore {
     } finally {
       this.draining = undefined;
     }
-  }
-
-  /**
-   * Issue a batch's requests in order per transfer: contiguous chunk writes are gathered into
-   * runs (one chunk record and one transfer record per run); any other operation on a transfer
-   * first writes that transfer's open run.
-   */
-  private apply(tx: Tx, batch: readonly Pending[]): void {
-    const runs = new Map<string, Run>();
-    const flush = (transferId: string): void => {
-      const run = runs.get(transferId);
-      if (!run) return;
-      runs.delete(transferId);
-      const chunk: ChunkRecord = { transferId, start: run.start, bytes: this.pack(run.parts, run.end - run.start + 1) };
-      void tx.objectStore('chunks').put(chunk).catch(() => undefined);
-      void tx.objectStore('transfers').put(run.record).catch(() => undefined);
-    };
-    for (const p of batch) {
-      const c = p.chunk;
-      if (!c) {
-        flush(p.transferId);
-        p.op!(tx);
-        continue;
-      }
-      let run = runs.get(p.transferId);
-      if (run && (c.start !== run.end + 1 || run.end - run.start + 1 + c.bytes.length > this.maxRecordBytes)) {
-        flush(p.transferId);
-        run = undefined;
-      }
-      if (!run) runs.set(p.transferId, (run = { start: c.start, end: c.start - 1, parts: [], record: c.record }));
-      run.parts.push(c.bytes);
-      run.end += c.bytes.length;
-      run.record = c.record;
-    }
-    for (const transferId of [...runs.keys()]) flush(transferId);
-  }
-
-  /** One stored value from the parts of a run: a Blob of them, or one ArrayBuffer (one copy either way). */
-  private pack(parts: readonly Uint8Array[], length: number): Blob | ArrayBuffer {
-    if (this.chunkStorage === 'blob') return new Blob(parts as Uint8Array<ArrayBuffer>[]);
-    const out = new Uint8Array(length);
-    let at = 0;
-    for (const part of parts) {
-      out.set(part, at);
-      at += part.length;
-    }
-    return out.buffer;
   }
 
   /** Resolves once every write queued so far has settled. */
