@@ -84,16 +84,25 @@ export class HashWorkerClient {
 
 /**
  * The agent's hash factory: a worker when the platform has module workers and may start one,
- * else (Node tests, a page whose policy forbids workers) hashes in this thread.
+ * else (Node tests, a page whose policy forbids workers) hashes in this thread. The worker is
+ * started by the first hash, so an agent that never receives a file never starts one.
  */
 export function startHashWorker(): { create: HashFactory; close: () => void } {
-  if (typeof Worker === 'undefined') return { create: createInThreadHash, close: () => undefined };
-  let worker: Worker;
-  try {
-    worker = new Worker(new URL('./hashWorker.ts', import.meta.url), { type: 'module', name: 'sip-push-hash' });
-  } catch {
-    return { create: createInThreadHash, close: () => undefined };
-  }
-  const client = new HashWorkerClient(worker as unknown as HashPort);
-  return { create: (algorithm) => client.create(algorithm), close: () => client.close() };
+  let factory: HashFactory | undefined;
+  let client: HashWorkerClient | undefined;
+  const start = (): HashFactory => {
+    if (typeof Worker === 'undefined') return createInThreadHash;
+    try {
+      const worker = new Worker(new URL('./hashWorker.ts', import.meta.url), { type: 'module', name: 'sip-push-hash' });
+      const started = new HashWorkerClient(worker as unknown as HashPort);
+      client = started;
+      return (algorithm) => started.create(algorithm);
+    } catch {
+      return createInThreadHash;
+    }
+  };
+  return {
+    create: (algorithm) => (factory ??= start())(algorithm),
+    close: () => client?.close(),
+  };
 }
