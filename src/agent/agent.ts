@@ -181,7 +181,7 @@ class PushReceiverAgent implements PushAgent {
       limits: this.limits,
       onRejected: (rejection) => this.events.emit('rejected', rejection),
     });
-    // File hashes off the main thread when the page may start a worker (started by the first file; workerHash.ts).
+    // File hashes off the main thread when the page may start a worker (see workerHash.ts).
     const hashes = startHashWorker();
     const msrp = new MsrpReceiver({
       apps: lookup,

@@ -13,7 +13,11 @@ export type ToHashWorker =
   | { t: 'end'; id: number }
   | { t: 'drop'; id: number };
 
-export type FromHashWorker = { t: 'hex'; id: number; hex: string } | { t: 'error'; id: number; message: string };
+export type FromHashWorker =
+  /** Sent once, when the worker's module graph has loaded: only then is it given hashes. */
+  | { t: 'ready' }
+  | { t: 'hex'; id: number; hex: string }
+  | { t: 'error'; id: number; message: string };
 
 /** What both a Worker (page side), the worker's global scope and a MessagePort have. */
 export interface HashPort {
@@ -21,7 +25,7 @@ export interface HashPort {
   onmessage: ((event: MessageEvent) => void) | null;
 }
 
-/** The worker's side: one incremental hash per ID; errors are answered, never thrown. */
+/** The worker's side: says `ready`, then one incremental hash per ID; errors are answered, never thrown. */
 export function serveHashes(port: HashPort): void {
   const hashes = new Map<number, IncrementalHash>();
   const fail = (id: number, error: unknown) => {
@@ -59,4 +63,5 @@ export function serveHashes(port: HashPort): void {
       fail(message.id, error);
     }
   };
+  port.postMessage({ t: 'ready' } satisfies FromHashWorker);
 }

@@ -3,9 +3,12 @@
  * update posts a copy of the bytes (the caller's buffer is still being stored) whose buffer is
  * transferred, so the worker never shares memory with the page.
  *
- * A worker that fails (it cannot load, e.g. a Content Security Policy without `worker-src`, or
- * it crashes) rejects the digests in progress, and the client then hands out in-thread hashes:
- * a transfer whose worker digest failed is verified again from its stored chunks
+ * The worker is given hashes only once it has said `ready`; until then, and for good when it
+ * has not within `startTimeoutMs`, hashes run in this thread. That matters: a module worker
+ * whose imports fail to load (a dev server re-optimizing its dependencies, a Content Security
+ * Policy without `worker-src`) may never fire `error`, and a hash sent to it would never come
+ * back. A worker that fails later (an `error` event) rejects the digests in progress; a
+ * transfer whose worker digest failed is verified again from its stored chunks
  * (IncomingTransfer.digest), so nothing is lost, only time.
  */
 import { createHash as createInThreadHash, SUPPORTED_HASHES, type IncrementalHash } from './fileHash.ts';
@@ -13,31 +16,51 @@ import type { FromHashWorker, HashPort, ToHashWorker } from './hashWorkerProtoco
 
 export type HashFactory = (algorithm: string) => IncrementalHash;
 
+/** How long a new worker has to say `ready` before hashing stays in this thread (default). */
+export const DEFAULT_WORKER_START_TIMEOUT_MS = 5000;
+
+type WorkerLike = HashPort & { onerror?: ((event: Event) => void) | null; terminate?: () => void };
+
 interface Pending {
   resolve: (hex: string) => void;
   reject: (error: Error) => void;
 }
 
+/**
+ *   starting --ready--> ready --error / close--> broken
+ *      '--start timeout / error / close----------^
+ * Only `ready` hands hashes to the worker.
+ */
+type WorkerState = 'starting' | 'ready' | 'broken';
+
 export class HashWorkerClient {
-  private readonly port: HashPort & { onerror?: ((event: Event) => void) | null; terminate?: () => void };
+  private readonly port: WorkerLike;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private broken: Error | undefined;
+  private state: WorkerState = 'starting';
+  private brokenBy: Error | undefined;
+  private readonly startTimer: ReturnType<typeof setTimeout>;
+  private settleReady!: (ready: boolean) => void;
+  /** Resolves true once the worker said `ready`, false if it never will. */
+  readonly ready: Promise<boolean>;
 
-  constructor(port: HashPort & { onerror?: ((event: Event) => void) | null; terminate?: () => void }) {
+  constructor(port: WorkerLike, options: { startTimeoutMs?: number } = {}) {
     this.port = port;
+    this.ready = new Promise((resolve) => (this.settleReady = resolve));
+    const timeoutMs = options.startTimeoutMs ?? DEFAULT_WORKER_START_TIMEOUT_MS;
+    this.startTimer = setTimeout(() => this.breakDown(new Error(`The hash worker did not start within ${timeoutMs} ms`)), timeoutMs);
     port.onmessage = (event) => this.onMessage(event.data as FromHashWorker);
     if ('onerror' in port) port.onerror = () => this.breakDown(new Error('The hash worker failed'));
   }
 
-  /** An incremental hash in the worker, or in this thread once the worker has failed. */
+  /** An incremental hash in the worker once it is ready, else in this thread. */
   create(algorithm: string): IncrementalHash {
-    if (this.broken) return createInThreadHash(algorithm);
+    if (this.state !== 'ready') return createInThreadHash(algorithm);
     // The same RangeError as the in-thread factory, before anything is posted.
     if (!SUPPORTED_HASHES.includes(algorithm.toLowerCase())) throw new RangeError(`Unsupported hash algorithm: ${algorithm}`);
     const id = this.nextId++;
     const post = (message: ToHashWorker, transfer?: Transferable[]) => {
-      if (!this.broken) this.port.postMessage(message, transfer);
+      if (this.state === 'ready') this.port.postMessage(message, transfer);
     };
     post({ t: 'new', id, algorithm });
     let finished = false;
@@ -49,7 +72,7 @@ export class HashWorkerClient {
       },
       hex: () => {
         finished = true;
-        if (this.broken) return Promise.reject(this.broken);
+        if (this.brokenBy) return Promise.reject(this.brokenBy);
         const result = new Promise<string>((resolve, reject) => this.pending.set(id, { resolve, reject }));
         post({ t: 'end', id });
         return result;
@@ -63,10 +86,16 @@ export class HashWorkerClient {
 
   close(): void {
     this.breakDown(new Error('The hash worker was closed'));
-    this.port.terminate?.();
   }
 
   private onMessage(message: FromHashWorker): void {
+    if (message.t === 'ready') {
+      if (this.state !== 'starting') return;
+      clearTimeout(this.startTimer);
+      this.state = 'ready';
+      this.settleReady(true);
+      return;
+    }
     const pending = this.pending.get(message.id);
     if (!pending) return;
     this.pending.delete(message.id);
@@ -75,34 +104,31 @@ export class HashWorkerClient {
   }
 
   private breakDown(error: Error): void {
-    if (this.broken) return;
-    this.broken = error;
+    if (this.state === 'broken') return;
+    this.state = 'broken';
+    this.brokenBy = error;
+    clearTimeout(this.startTimer);
+    this.settleReady(false);
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
+    this.port.terminate?.();
   }
 }
 
 /**
  * The agent's hash factory: a worker when the platform has module workers and may start one,
- * else (Node tests, a page whose policy forbids workers) hashes in this thread. The worker is
- * started by the first hash, so an agent that never receives a file never starts one.
+ * else (Node tests, a page whose policy forbids workers) hashes in this thread. Started with the
+ * agent, so it is ready by the time a file arrives (a worker's start takes tens of ms; a file
+ * hashed before that is hashed in this thread).
  */
 export function startHashWorker(): { create: HashFactory; close: () => void } {
-  let factory: HashFactory | undefined;
-  let client: HashWorkerClient | undefined;
-  const start = (): HashFactory => {
-    if (typeof Worker === 'undefined') return createInThreadHash;
-    try {
-      const worker = new Worker(new URL('./hashWorker.ts', import.meta.url), { type: 'module', name: 'sip-push-hash' });
-      const started = new HashWorkerClient(worker as unknown as HashPort);
-      client = started;
-      return (algorithm) => started.create(algorithm);
-    } catch {
-      return createInThreadHash;
-    }
-  };
-  return {
-    create: (algorithm) => (factory ??= start())(algorithm),
-    close: () => client?.close(),
-  };
+  if (typeof Worker === 'undefined') return { create: createInThreadHash, close: () => undefined };
+  let client: HashWorkerClient;
+  try {
+    const worker = new Worker(new URL('./hashWorker.ts', import.meta.url), { type: 'module', name: 'sip-push-hash' });
+    client = new HashWorkerClient(worker as unknown as WorkerLike);
+  } catch {
+    return { create: createInThreadHash, close: () => undefined };
+  }
+  return { create: (algorithm) => client.create(algorithm), close: () => client.close() };
 }
