@@ -282,7 +282,6 @@ class LeanSipClient implements SipClient {
       return;
     }
     if (!branch) return;
-    const op = this.transactions.get(branch);
     const cseq = getHeader(msg, 'cseq');
     let cseqMethod: string | undefined;
     try {
@@ -290,7 +289,8 @@ class LeanSipClient implements SipClient {
     } catch {
       return;
     }
-    if (!op || cseqMethod !== op.method) {
+    const op = this.transactions.match(branch, cseqMethod);
+    if (!op) {
       for (const h of this.handlers) if (h.onResponse(msg, branch)) return;
       return; // Stray or late response (RFC 3261 section 18.1.2): drop.
     }

@@ -47,13 +47,16 @@ export interface Dialog {
   onTerminated(listener: (by: 'remote' | 'transport') => void): void;
 }
 
+/** The final response to a request in the dialog, or the reason there is none (REASON_TIMEOUT, REASON_CONNECTION_LOST...). */
+export type NonInviteOutcome = { response?: SipResponse; reason?: string };
+
 /** What a dialog needs from the INVITE client that owns its connection. */
 export interface DialogHost {
   readonly wire: SipWire;
   /** Our Via line for a new branch. */
   via(branch: string): string;
   /** Send a non-INVITE request built by `build(branch)`; resolves with the final response. */
-  sendNonInvite(method: string, build: (branch: string) => string): Promise<{ response?: SipResponse; reason?: string }>;
+  sendNonInvite(method: string, build: (branch: string) => string): Promise<NonInviteOutcome>;
 }
 
 const ALLOW = { name: 'Allow', value: 'INVITE, ACK, CANCEL, BYE, OPTIONS' };

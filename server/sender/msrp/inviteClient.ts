@@ -36,8 +36,8 @@
  *   a new transaction with CSeq + 1 (section 22.2).
  * - CANCEL (section 9.1): only once a provisional response arrived (before that it is held);
  *   same branch, Request-URI, Call-ID, From, To and CSeq number as the INVITE.
- * - The dialog (dialog.ts) sends BYE in a non-INVITE transaction of its own
- *   (nonInviteTransactions.ts) and answers the peer's requests; the request texts of this
+ * - The dialog (dialog.ts) sends BYE in a non-INVITE transaction of its own (a
+ *   TransactionTable of sip/transactions.ts, as the MESSAGE path) and answers the peer's requests; the request texts of this
  *   transaction are built in inviteMessages.ts.
  */
 import {
@@ -54,11 +54,10 @@ import {
 import { SenderError } from '../sip/errors.ts';
 import { validateExtraHeader } from '../sip/headers.ts';
 import { REASON_CLOSED, REASON_CONNECTION_LOST, REASON_TIMEOUT, sipResult, type SipResult } from '../sip/result.ts';
-import { DEFAULT_TIMEOUT_MS } from '../sip/transactions.ts';
+import { DEFAULT_TIMEOUT_MS, TransactionTable } from '../sip/transactions.ts';
 import type { SipWire, SipWireHandler } from '../sip/wire.ts';
-import { DialogSet, type Dialog, type DialogHost, type DialogImpl } from './dialog.ts';
+import { DialogSet, type Dialog, type DialogHost, type DialogImpl, type NonInviteOutcome } from './dialog.ts';
 import { inviteText, sameTransactionText, viaLine, type InviteIds } from './inviteMessages.ts';
-import { NonInviteTransactions, type NonInviteOutcome } from './nonInviteTransactions.ts';
 
 export type { Dialog, DialogState } from './dialog.ts';
 
@@ -132,6 +131,11 @@ interface InviteOp {
   acked: Map<string, string>;
 }
 
+interface NonInviteTx {
+  method: string;
+  settle: (outcome: NonInviteOutcome) => void;
+}
+
 /** Timer M of RFC 6026 (64 * T1): how long an accepted INVITE transaction absorbs 2xx. */
 const TIMER_M_MS = 32_000;
 
@@ -142,7 +146,8 @@ export function createInviteClient(wire: SipWire, options: InviteClientOptions =
 class InviteClientImpl implements InviteClient, SipWireHandler, DialogHost {
   /** INVITE transactions by branch. */
   private readonly invites = new Map<string, InviteOp>();
-  private readonly others: NonInviteTransactions;
+  /** Non-INVITE transactions (BYE in a dialog): no retransmissions, the final response resolves. */
+  private readonly others = new TransactionTable<NonInviteTx>((tx) => tx.settle({ reason: REASON_TIMEOUT }));
   private readonly dialogSet: DialogSet;
   private readonly detach: () => void;
   readonly timeoutMs: number;
@@ -153,7 +158,6 @@ class InviteClientImpl implements InviteClient, SipWireHandler, DialogHost {
   ) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!(this.timeoutMs > 0)) throw new SenderError('SENDER_ERR_OPTION', `timeoutMs must be a positive number, got ${this.timeoutMs}`);
-    this.others = new NonInviteTransactions((text) => wire.send(text), this.timeoutMs);
     this.dialogSet = new DialogSet(this);
     this.detach = wire.attach(this);
   }
@@ -273,7 +277,7 @@ class InviteClientImpl implements InviteClient, SipWireHandler, DialogHost {
       return false;
     }
     if (method === 'CANCEL') return this.invites.has(branch);
-    if (method !== 'INVITE') return this.others.onResponse(response, branch, method);
+    if (method !== 'INVITE') return this.onNonInviteResponse(response, branch, method);
     const op = this.invites.get(branch);
     if (!op) return false;
     this.onInviteResponse(op, response);
@@ -404,14 +408,31 @@ class InviteClientImpl implements InviteClient, SipWireHandler, DialogHost {
       this.settle(op, this.local(op, 503, reason));
     }
     this.invites.clear();
-    this.others.failAll(reason);
+    for (const tx of this.others.takeAll()) tx.settle({ reason });
     this.dialogSet.terminateAll();
   }
 
   // ---- DialogHost --------------------------------------------------------------------
 
   sendNonInvite(method: string, build: (branch: string) => string): Promise<NonInviteOutcome> {
-    return this.others.start(method, build);
+    return new Promise((settle) => {
+      const branch = newBranch();
+      if (!this.wire.send(build(branch))) {
+        settle({ reason: REASON_CONNECTION_LOST });
+        return;
+      }
+      this.others.add(branch, { method, settle }, this.timeoutMs);
+    });
+  }
+
+  /** A provisional response is absorbed (Timer F keeps running), the final one resolves. */
+  private onNonInviteResponse(response: SipResponse, branch: string, method: string): boolean {
+    const tx = this.others.match(branch, method);
+    if (!tx) return false;
+    if (response.status < 200) return true;
+    this.others.delete(branch);
+    tx.settle({ response });
+    return true;
   }
 
   via(branch: string): string {

@@ -1,6 +1,8 @@
 /**
  * The table of non-INVITE client transactions (RFC 3261 section 17.1.2) on a reliable
- * transport, keyed by Via branch, with Timer F:
+ * transport, keyed by Via branch, with Timer F. The one table of the sender: the lean UAC's
+ * requests (MESSAGE, OPTIONS..., sipClient.ts) and the INVITE client's requests in a dialog
+ * (BYE, inviteClient.ts) each keep theirs in one:
  *
  * ```
  *            request sent (Timer F armed)
@@ -19,18 +21,24 @@
  *
  * No retransmissions and Timer K = 0 (reliable transport, RFC 3261 section 17.1.2.2), so
  * "completed" collapses into "terminated", and a transaction is simply in the table (trying
- * or proceeding: Timer F keeps running) or not (terminated).
+ * or proceeding: Timer F keeps running) or not (terminated). A response belongs to the
+ * transaction with its top Via branch and its CSeq method (section 17.1.3).
  */
 
 /** Timer F of RFC 3261 (64 * T1 with T1 = 500 ms). */
 export const DEFAULT_TIMEOUT_MS = 32_000;
+
+/** What the table needs of a transaction: the method its responses carry in CSeq. */
+export interface Transaction {
+  readonly method: string;
+}
 
 interface Entry<T> {
   value: T;
   deadline: number;
 }
 
-export class TransactionTable<T> {
+export class TransactionTable<T extends Transaction> {
   private readonly entries = new Map<string, Entry<T>>();
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
   private sweepPeriodMs = 0;
@@ -42,8 +50,10 @@ export class TransactionTable<T> {
     return this.entries.size;
   }
 
-  get(branch: string): T | undefined {
-    return this.entries.get(branch)?.value;
+  /** The transaction a response is for: same branch and CSeq method (section 17.1.3). */
+  match(branch: string, method: string | undefined): T | undefined {
+    const value = this.entries.get(branch)?.value;
+    return value?.method === method ? value : undefined;
   }
 
   add(branch: string, value: T, timeoutMs: number): void {
