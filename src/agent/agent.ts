@@ -22,10 +22,12 @@ import { createMessageIntake, type MessageIntake } from './push/messageIntake.ts
 import { answerOptions } from './sip/optionsResponder.ts';
 import { initialState } from './sip/registrationState.ts';
 import { SipEndpoint } from './sip/sipEndpoint.ts';
-import { MsrpReceiver, transferIdOf, transferToPush } from './msrp/receiver.ts';
+import { MsrpReceiver } from './msrp/receiver.ts';
+import { transferIdOf, transferToPush } from './msrp/transferRecords.ts';
 import { progressOf } from './msrp/progress.ts';
-import { TransferStore, transferDbName } from './msrp/transferStore.ts';
-import { startHashWorker } from './msrp/workerHash.ts';
+import { transferDbName } from './store/transferSchema.ts';
+import { TransferStore } from './store/transferStore.ts';
+import { startHashWorker } from './hash/workerHash.ts';
 import { GroupCommitter } from './store/groupCommit.ts';
 import { PushStore } from './store/pushStore.ts';
 import {

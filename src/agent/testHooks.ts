@@ -7,7 +7,7 @@
  * IndexedDB directly with the raw API (not through the agent's store), as an independent
  * witness of what is on disk.
  */
-import { transferDbName } from './msrp/transferStore.ts';
+import { transferDbName } from './store/transferSchema.ts';
 import type { AgentState, PushAgent, PushAppSpec } from './types.ts';
 
 export interface CommitGate {

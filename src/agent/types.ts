@@ -4,10 +4,6 @@
  * file and `createPushAgent` (src/agent/agent.ts).
  */
 
-import type { MsrpReceiverLimits } from './msrp/receiver.ts';
-import type { TransferProgress } from './msrp/progress.ts';
-
-export type { MsrpReceiverLimits, TransferProgress };
 
 /** What a push application accepts; the part of an app that configuration can describe. */
 export interface PushAppSpec {
@@ -171,4 +167,47 @@ export interface AgentOptions {
   msrpLimits?: Partial<MsrpReceiverLimits>;
   /** Test builds only: awaited before each group commit's transaction (see testHooks.ts). */
   beforeCommit?: () => Promise<void>;
+}
+
+/** Where an MSRP file transfer stands (stored with its record). */
+export type TransferState = 'receiving' | 'complete' | 'failed';
+
+export interface TransferProgress {
+  id: string;
+  appId: string;
+  from: string;
+  fileName?: string;
+  contentType: string;
+  /** Expected size in bytes, null while unknown. */
+  size: number | null;
+  receivedBytes: number;
+  /** Bytes per second over the last `windowMs`. */
+  rate: number;
+  /** Seconds left at the current rate, when size and rate are known. */
+  secondsLeft?: number;
+  /** `verifying` while size and hash are checked after the last byte. */
+  state: TransferState | 'verifying';
+  reason?: string;
+  resumable: boolean;
+  /** Milliseconds since the epoch: first INVITE accepted, last change. */
+  startedAt: number;
+  updatedAt: number;
+}
+
+export interface MsrpInviteLimits {
+  /** Largest file accepted (a=file-selector size), in bytes; above it the INVITE gets 413. */
+  maxTransferBytes: number;
+  /** MSRP sessions (dialogs not terminated) at once; above it 486 Busy Here. */
+  maxSessions: number;
+  /** How long a 200 waits for its ACK (64*T1, RFC 3261 section 13.3.1.4). */
+  ackTimeoutMs: number;
+}
+
+export interface MsrpReceiverLimits extends MsrpInviteLimits {
+  /** Body bytes of one SEND chunk; past it 413 and the message fails (RFC 4975 section 7.1.1). */
+  maxChunkBytes: number;
+  /** MSRP messages (transfers) one session may carry; further ones get 413. */
+  maxMessagesPerSession: number;
+  /** After a BYE, how long an unfinished transfer may still receive before it fails. */
+  byeGraceMs: number;
 }

@@ -8,7 +8,7 @@
  * `chunkStorage: 'arraybuffer'`); `&hash=1` feeds every message to the agent's incremental
  * SHA-256 (the agent's createHash, hash-wasm). When every byte is in (and committed), it says `done` on the socket.
  */
-import { createHash } from '../../../src/agent/msrp/fileHash.ts';
+import { createHash } from '../../../src/agent/hash/fileHash.ts';
 import { benchWindow, setStatus } from './params.ts';
 
 const q = new URLSearchParams(location.search);

@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GroupCommitter } from '../store/groupCommit.ts';
 import { PushStore } from '../store/pushStore.ts';
-import { countReadwriteTransactions, deferred, newPush, uniqueDbName } from '../store/testHelpers.ts';
+import { countReadwriteTransactions, deferred, newPush, uniqueDbName } from '../../testing/pushFixtures.ts';
 import type { PushApp, StoredPush } from '../types.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { AppRegistry } from './registry.ts';

@@ -19,10 +19,11 @@
  * Byte-Range positions are file positions (a resumed session starts past 1, RFC 5547 section 8).
  */
 import type { ByteRange, MsrpFlag } from '../../protocol/msrp/index.ts';
-import { createHash, type IncrementalHash } from './fileHash.ts';
-import type { HashFactory } from './workerHash.ts';
+import { createHash, type IncrementalHash } from '../hash/fileHash.ts';
+import type { HashFactory } from '../hash/workerHash.ts';
 import { addRange, coveredBytes, uncoveredSpans, isComplete } from './ranges.ts';
-import type { TransferRecord, TransferStore } from './transferStore.ts';
+import type { TransferRecord } from '../store/transferSchema.ts';
+import type { TransferStore } from '../store/transferStore.ts';
 
 export type IncomingState = 'receiving' | 'verifying' | 'complete' | 'failed';
 

@@ -2,29 +2,8 @@
  * Transfer progress for the UI: bytes received, rate over a sliding window, expected size,
  * time left and state. Pure bookkeeping; the receiver emits what `update` returns.
  */
-import type { TransferRecord, TransferState } from './transferStore.ts';
-
-export interface TransferProgress {
-  id: string;
-  appId: string;
-  from: string;
-  fileName?: string;
-  contentType: string;
-  /** Expected size in bytes, null while unknown. */
-  size: number | null;
-  receivedBytes: number;
-  /** Bytes per second over the last `windowMs`. */
-  rate: number;
-  /** Seconds left at the current rate, when size and rate are known. */
-  secondsLeft?: number;
-  /** `verifying` while size and hash are checked after the last byte. */
-  state: TransferState | 'verifying';
-  reason?: string;
-  resumable: boolean;
-  /** Milliseconds since the epoch: first INVITE accepted, last change. */
-  startedAt: number;
-  updatedAt: number;
-}
+import type { TransferRecord } from '../store/transferSchema.ts';
+import type { TransferProgress } from '../types.ts';
 
 export interface ProgressTrackerOptions {
   /** Rate window (default 2000 ms). */

@@ -6,14 +6,16 @@ import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
 import { parseMsrpMessage, serializeRequest, serializeResponse } from '../../protocol/msrp/index.ts';
 import { parseMsrpOffer, type FileSelector } from '../../protocol/sdp/index.ts';
 import type { SipRequest, SipResponse } from '../../protocol/sip/index.ts';
-import { uniqueDbName } from '../store/testHelpers.ts';
+import { uniqueDbName } from '../../testing/pushFixtures.ts';
 import type { PushAppSpec } from '../types.ts';
-import { createHash, toHex } from './fileHash.ts';
-import type { TransferProgress } from './progress.ts';
-import { MsrpReceiver, transferIdOf, transferToPush, type MsrpReceiverLimits, type MsrpReceiverOptions } from './receiver.ts';
+import { createHash, toHex } from '../hash/fileHash.ts';
+import { MsrpReceiver, type MsrpReceiverOptions } from './receiver.ts';
+import { transferIdOf, transferToPush } from './transferRecords.ts';
+import type { MsrpReceiverLimits, TransferProgress } from '../types.ts';
 import type { WebSocketLike } from './session.ts';
-import { bodyText, FakeNetwork, inDialog, invite, makeContent, sendChunk, sendFile, type FakeSocket, type InviteInit } from './testKit.ts';
-import { DEFAULT_MAX_RECORD_BYTES, TransferStore, transferDbName, type TransferRecord } from './transferStore.ts';
+import { bodyText, FakeNetwork, inDialog, invite, makeContent, sendChunk, sendFile, type FakeSocket, type InviteInit } from '../../testing/msrpPeer.ts';
+import { DEFAULT_MAX_RECORD_BYTES, TransferStore } from '../store/transferStore.ts';
+import { transferDbName, type TransferRecord } from '../store/transferSchema.ts';
 
 const apps = new Map<string, PushAppSpec>([['files.ua', { id: 'files.ua', accept: ['application/octet-stream', 'image/*'] }]]);
 

@@ -18,32 +18,24 @@
  *
  * This class orchestrates; the parts with one job each live beside it: the resume lookup
  * (resumePlan.ts), a session's Message-ID bookkeeping (sessionMessages.ts) and the record
- * builders (transferRecords.ts, whose transferToPush and transferIdOf are re-exported here).
+ * builders (transferRecords.ts). The INVITE dialogs are SIP (../sip/inviteHandler.ts), the
+ * transfer database is storage (../store/transferStore.ts), digests are ../hash/.
  */
 import type { SipRequest, SipResponse } from '../../protocol/sip/index.ts';
 import { TypedEmitter } from '../events.ts';
-import type { AppLookup } from '../push/policy.ts';
-import type { AgentEvents, PushAppSpec } from '../types.ts';
+import type { AppLookup } from '../policy/pushPolicy.ts';
+import type { AgentEvents, MsrpReceiverLimits, PushAppSpec, TransferProgress } from '../types.ts';
 import { IncomingTransfer } from './incomingTransfer.ts';
-import { DEFAULT_INVITE_LIMITS, InviteHandler, type MsrpDialog, type MsrpInviteLimits, type TerminationCause } from './inviteHandler.ts';
-import { ProgressTracker, type ProgressTrackerOptions, type TransferProgress } from './progress.ts';
+import { InviteHandler, type MsrpDialog, type TerminationCause } from '../sip/inviteHandler.ts';
+import { DEFAULT_INVITE_LIMITS } from '../sip/inviteOffer.ts';
+import { ProgressTracker, type ProgressTrackerOptions } from './progress.ts';
 import { planSession, type SessionPlan } from './resumePlan.ts';
 import { MsrpSession, type ChunkResult, type IncomingChunk, type MsrpSessionState, type WebSocketFactory } from './session.ts';
 import { failMessage, isBareEmptySend, isSettledAfterBye, transferForChunk, type ActiveSession } from './sessionMessages.ts';
 import { fileTransferRecord, messageTransferRecord } from './transferRecords.ts';
-import type { TransferRecord, TransferStore } from './transferStore.ts';
-import type { HashFactory } from './workerHash.ts';
-
-export { transferIdOf, transferToPush } from './transferRecords.ts';
-
-export interface MsrpReceiverLimits extends MsrpInviteLimits {
-  /** Body bytes of one SEND chunk; past it 413 and the message fails (RFC 4975 section 7.1.1). */
-  maxChunkBytes: number;
-  /** MSRP messages (transfers) one session may carry; further ones get 413. */
-  maxMessagesPerSession: number;
-  /** After a BYE, how long an unfinished transfer may still receive before it fails. */
-  byeGraceMs: number;
-}
+import type { TransferRecord } from '../store/transferSchema.ts';
+import type { TransferStore } from '../store/transferStore.ts';
+import type { HashFactory } from '../hash/workerHash.ts';
 
 export const DEFAULT_RECEIVER_LIMITS: MsrpReceiverLimits = {
   ...DEFAULT_INVITE_LIMITS,

@@ -5,10 +5,12 @@
  * else: no record is written until the ACK.
  */
 import type { FileRange } from '../../protocol/sdp/index.ts';
-import { pickHash } from './fileHash.ts';
-import type { AcceptedOffer, PrepareResult } from './inviteHandler.ts';
+import { pickHash } from '../hash/fileHash.ts';
+import type { PrepareResult } from '../sip/inviteHandler.ts';
+import type { AcceptedOffer } from '../sip/inviteOffer.ts';
 import { contiguousPrefix } from './ranges.ts';
-import type { TransferRecord, TransferStore } from './transferStore.ts';
+import type { TransferRecord } from '../store/transferSchema.ts';
+import type { TransferStore } from '../store/transferStore.ts';
 
 /** What prepare() decided for a dialog. */
 export interface SessionPlan {

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { serializeRequest } from '../../protocol/msrp/index.ts';
 import { MsrpSession, webSocketUrlFor, type ChunkResult, type IncomingChunk, type MessageHandler, type MsrpSessionState } from './session.ts';
-import { FakeNetwork, SENDER_URI, sendChunk, type FakeSocket } from './testKit.ts';
+import { FakeNetwork, SENDER_URI, sendChunk, type FakeSocket } from '../../testing/msrpPeer.ts';
 
 const LOCAL = 'msrp://r4nd0m.invalid:2855/l0calSess;ws';
 

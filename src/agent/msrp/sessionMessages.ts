@@ -6,7 +6,7 @@
  * sessions are the receiver's.
  */
 import type { IncomingTransfer } from './incomingTransfer.ts';
-import type { MsrpDialog } from './inviteHandler.ts';
+import type { MsrpDialog } from '../sip/inviteHandler.ts';
 import type { SessionPlan } from './resumePlan.ts';
 import type { IncomingChunk, MsrpSession } from './session.ts';
 

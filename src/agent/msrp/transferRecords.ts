@@ -6,11 +6,11 @@
  */
 import type { NewPush } from '../store/pushStore.ts';
 import type { StoredPush } from '../types.ts';
-import { pickHash } from './fileHash.ts';
-import type { MsrpDialog } from './inviteHandler.ts';
+import { pickHash } from '../hash/fileHash.ts';
+import type { MsrpDialog } from '../sip/inviteHandler.ts';
 import type { SessionPlan } from './resumePlan.ts';
 import type { IncomingChunk } from './session.ts';
-import type { TransferRecord } from './transferStore.ts';
+import type { TransferRecord } from '../store/transferSchema.ts';
 
 /**
  * The record of the file of the a=file-selector, at ACK: the resumed transfer reopened

@@ -6,7 +6,7 @@ import { parseNameAddr } from '../../protocol/sip/headers.ts';
 import { AppRegistry } from '../apps/registry.ts';
 import { GroupCommitter, type GroupCommitterOptions } from '../store/groupCommit.ts';
 import { PushStore } from '../store/pushStore.ts';
-import { deferred, uniqueDbName } from '../store/testHelpers.ts';
+import { deferred, uniqueDbName } from '../../testing/pushFixtures.ts';
 import { DEFAULT_AGENT_LIMITS, type StoredPush } from '../types.ts';
 import { createMessageIntake, type PushRejection } from './messageIntake.ts';
 

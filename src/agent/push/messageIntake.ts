@@ -12,15 +12,15 @@
  * stored pushes are reported to onStored once per committed batch.
  */
 import { CpimError, getContentHeader, getCpimHeader, IMDN_NS, parseCpim } from '../../protocol/cpim/cpim.ts';
-import { parseAcceptContactHeaders, requestedPushAppIds } from '../../protocol/sip/acceptContact.ts';
-import { addressOfRecord, parseCSeq, parseNameAddr } from '../../protocol/sip/headers.ts';
-import { getHeader, getHeaders, type SipHeader, type SipRequest, type SipResponse } from '../../protocol/sip/message.ts';
-import { createResponse, randomToken } from '../../protocol/sip/response.ts';
+import { parseCSeq } from '../../protocol/sip/headers.ts';
+import type { SipHeader, SipRequest, SipResponse } from '../../protocol/sip/message.ts';
+import { createResponse, randomToken, safeReasonPhrase } from '../../protocol/sip/response.ts';
 import type { EnqueueOutcome, GroupCommitter } from '../store/groupCommit.ts';
 import type { NewPush } from '../store/pushStore.ts';
 import type { AgentEvents, AgentLimits, PushAppSpec, StoredPush } from '../types.ts';
 import { dedupKey } from './dedupKey.ts';
-import { bareMediaType, decidePush, type AppLookup } from './policy.ts';
+import { MalformedPushRequest, readAppIds, readParty, requiredHeader } from '../policy/pushAddressing.ts';
+import { bareMediaType, decidePush, type AppLookup } from '../policy/pushPolicy.ts';
 
 export type PushRejection = AgentEvents['rejected'];
 
@@ -58,9 +58,6 @@ export interface MessageFacts {
   messageId?: string;
 }
 
-/** Why a request is a 400, with the reason phrase to answer. */
-export class BadPushRequest extends Error {}
-
 export function createMessageIntake(options: MessageIntakeOptions): MessageIntake {
   const now = options.now ?? Date.now;
   const toTag = options.toTag ?? (() => randomToken(10));
@@ -75,7 +72,7 @@ export function createMessageIntake(options: MessageIntakeOptions): MessageIntak
 
   function respond(request: SipRequest, status: number, reason?: string, headers: SipHeader[] = []): SipResponse {
     const opts: Parameters<typeof createResponse>[2] = { headers, toTag: toTag() };
-    if (reason !== undefined) opts.reason = reasonPhrase(reason);
+    if (reason !== undefined) opts.reason = safeReasonPhrase(reason);
     try {
       return createResponse(request, status, opts);
     } catch {
@@ -99,7 +96,7 @@ export function createMessageIntake(options: MessageIntakeOptions): MessageIntak
     try {
       facts = readMessageFacts(request);
     } catch (error) {
-      const reason = error instanceof BadPushRequest || error instanceof CpimError ? error.message : `Malformed request: ${String((error as Error).message ?? error)}`;
+      const reason = error instanceof MalformedPushRequest || error instanceof CpimError ? error.message : `Malformed request: ${String((error as Error).message ?? error)}`;
       return reject(request, 400, reason);
     }
     const decision = decidePush({ appIds: facts.appIds, fromAor: facts.fromAor, contentType: facts.contentType, size: facts.content.length }, options.apps, options.limits);
@@ -144,31 +141,25 @@ export function createMessageIntake(options: MessageIntakeOptions): MessageIntak
   return { handle, close: unsubscribe };
 }
 
-/** Read and check the headers and body of a MESSAGE. Throws BadPushRequest or CpimError (400). */
+/** Read and check the headers and body of a MESSAGE. Throws MalformedPushRequest or CpimError (400). */
 export function readMessageFacts(request: SipRequest): MessageFacts {
-  const fromValue = required(request, 'From');
-  const toValue = required(request, 'To');
-  const callId = required(request, 'Call-ID');
-  const cseqValue = required(request, 'CSeq');
-  const contentTypeValue = required(request, 'Content-Type');
+  requiredHeader(request, 'From');
+  requiredHeader(request, 'To');
+  const callId = requiredHeader(request, 'Call-ID');
+  const cseqValue = requiredHeader(request, 'CSeq');
+  const contentTypeValue = requiredHeader(request, 'Content-Type');
 
   let cseq: number;
   try {
     const parsed = parseCSeq(cseqValue);
-    if (parsed.method !== request.method.toUpperCase()) throw new BadPushRequest(`CSeq method ${parsed.method} does not match ${request.method}`);
+    if (parsed.method !== request.method.toUpperCase()) throw new MalformedPushRequest(`CSeq method ${parsed.method} does not match ${request.method}`);
     cseq = parsed.seq;
   } catch (error) {
-    throw error instanceof BadPushRequest ? error : new BadPushRequest(`Malformed CSeq header`);
+    throw error instanceof MalformedPushRequest ? error : new MalformedPushRequest(`Malformed CSeq header`);
   }
-  const from = addressHeader(fromValue, 'From');
-  const to = addressHeader(toValue, 'To');
-
-  let appIds: string[];
-  try {
-    appIds = requestedPushAppIds(parseAcceptContactHeaders(getHeaders(request, 'accept-contact')));
-  } catch {
-    throw new BadPushRequest('Malformed Accept-Contact header');
-  }
+  const from = readParty(request, 'From');
+  const to = readParty(request, 'To');
+  const appIds = readAppIds(request);
 
   let contentType = contentTypeValue;
   let content = request.body;
@@ -176,7 +167,7 @@ export function readMessageFacts(request: SipRequest): MessageFacts {
   if (bareMediaType(contentTypeValue) === 'message/cpim') {
     const cpim = parseCpim(request.body);
     const inner = getContentHeader(cpim, 'Content-Type');
-    if (!inner) throw new BadPushRequest('CPIM content without Content-Type');
+    if (!inner) throw new MalformedPushRequest('CPIM content without Content-Type');
     contentType = inner;
     content = cpim.content;
     messageId = getCpimHeader(cpim, 'Message-ID', IMDN_NS);
@@ -187,28 +178,4 @@ export function readMessageFacts(request: SipRequest): MessageFacts {
   if (from.displayName !== undefined) facts.fromDisplayName = from.displayName;
   if (messageId !== undefined) facts.messageId = messageId;
   return facts;
-}
-
-function required(request: SipRequest, name: string): string {
-  const value = getHeader(request, name);
-  if (value === undefined || value.trim() === '') throw new BadPushRequest(`Missing ${name} header`);
-  return value.trim();
-}
-
-function addressHeader(value: string, name: string): { aor: string; displayName?: string } {
-  try {
-    const addr = parseNameAddr(value);
-    const result: { aor: string; displayName?: string } = { aor: addressOfRecord(addr.uri) };
-    if (addr.displayName) result.displayName = addr.displayName;
-    return result;
-  } catch {
-    throw new BadPushRequest(`Malformed ${name} header`);
-  }
-}
-
-/** A reason phrase safe for the status line: no control characters, bounded length. */
-function reasonPhrase(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return clean.length > 200 ? `${clean.slice(0, 197)}...` : clean;
 }

@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GroupCommitter, type EnqueueOutcome, type GroupCommitterOptions } from './groupCommit.ts';
 import { PushStore, type NewPush } from './pushStore.ts';
-import { countReadwriteTransactions, deferred, newPush, uniqueDbName } from './testHelpers.ts';
+import { countReadwriteTransactions, deferred, newPush, uniqueDbName } from '../../testing/pushFixtures.ts';
 import type { StoredPush } from '../types.ts';
 
 const stores: PushStore[] = [];

@@ -4,7 +4,7 @@ import { openDB } from 'idb';
 import { createIdGenerator } from './ids.ts';
 import { PushStore } from './pushStore.ts';
 import { openPushDb, PUSH_DB_VERSION } from './schema.ts';
-import { countReadwriteTransactions, newPush, uniqueDbName } from './testHelpers.ts';
+import { countReadwriteTransactions, newPush, uniqueDbName } from '../../testing/pushFixtures.ts';
 
 describe('openPushDb (schema v1 and migrations)', () => {
   it('creates pushes and meta with the three indexes', async () => {

@@ -41,6 +41,17 @@ export function reasonPhrase(status: number): string {
   return REASON_PHRASES[status] ?? (status < 300 ? 'OK' : 'Error');
 }
 
+/**
+ * A reason phrase from free text (an error message, a policy decision): control characters
+ * (CR and LF above all, RFC 3261 section 25.1 Reason-Phrase) become spaces, and the text is cut
+ * to 200 characters so a long message cannot bloat a response.
+ */
+export function safeReasonPhrase(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return clean.length > 200 ? `${clean.slice(0, 197)}...` : clean;
+}
+
 export interface ResponseOptions {
   reason?: string;
   headers?: SipHeader[];

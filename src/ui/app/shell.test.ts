@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentConfig } from '../../agent/types.ts';
 import type { ConfigSources } from '../config/load.ts';
-import { fakeAgent, type FakeAgent } from '../testing/fakeAgent.ts';
+import { fakeAgent, type FakeAgent } from '../../testing/fakeAgent.ts';
 import { createShell } from './shell.ts';
 
 const good = { server: 'ws://127.0.0.1:8066', aor: 'sip:alice@localhost', apps: [{ id: 'news.ua', accept: ['text/plain'] }, { id: 'mms.ua', accept: ['*/*'] }] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fakeAgent, push, transfer } from '../testing/fakeAgent.ts';
-import { manualScheduler } from '../testing/manualScheduler.ts';
+import { fakeAgent, push, transfer } from '../../testing/fakeAgent.ts';
+import { manualScheduler } from '../../testing/manualScheduler.ts';
 import { createAgentStore } from './agentStore.ts';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));

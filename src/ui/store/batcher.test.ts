@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { manualScheduler } from '../testing/manualScheduler.ts';
+import { manualScheduler } from '../../testing/manualScheduler.ts';
 import { createBatcher, frameScheduler, throttledFrameScheduler } from './batcher.ts';
 
 describe('createBatcher', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { push, transfer } from '../testing/fakeAgent.ts';
+import { push, transfer } from '../../testing/fakeAgent.ts';
 import { initialView, mergeInbox, mergeTransfers, reduce, reduceAll, type AgentAction } from './reducers.ts';
 
 const idle = { phase: 'idle' as const, registeredApps: [] };

@@ -1,7 +1,7 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import type { TransferProgress } from '../../../agent/types.ts';
-import { transfer } from '../../testing/fakeAgent.ts';
+import { transfer } from '../../../testing/fakeAgent.ts';
 import { TransferItem } from './TransferItem.tsx';
 
 const MB = 1024 * 1024;

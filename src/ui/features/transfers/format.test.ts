@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { transfer } from '../../testing/fakeAgent.ts';
+import { transfer } from '../../../testing/fakeAgent.ts';
 import { formatRate, formatTimeLeft, formatTransferBytes, percentDone, progressValue, transferTitle } from './format.ts';
 
 const MB = 1024 * 1024;

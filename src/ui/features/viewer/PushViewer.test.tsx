@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { StoredPush } from '../../../agent/types.ts';
 import { createAgentStore } from '../../store/agentStore.ts';
 import { AgentProvider } from '../../store/context.tsx';
-import { fakeAgent, push } from '../../testing/fakeAgent.ts';
-import { manualScheduler } from '../../testing/manualScheduler.ts';
+import { fakeAgent, push } from '../../../testing/fakeAgent.ts';
+import { manualScheduler } from '../../../testing/manualScheduler.ts';
 import { PushViewer } from './PushViewer.tsx';
 
 // Server rendering runs no effects: this shows the first paint of each path (the opened

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredPush } from '../../../agent/types.ts';
-import { fakeAgent, push } from '../../testing/fakeAgent.ts';
+import { fakeAgent, push } from '../../../testing/fakeAgent.ts';
 import { openForViewer, opensThroughAgent, TEXT_PREVIEW_BYTES, textPreview, transferIdOfPush } from './open.ts';
 
 /** A Blob that fails if read whole: only slices of it may be read. */

@@ -1,14 +1,6 @@
 /**
  * TransferStore: the IndexedDB side of MSRP file transfers (flow 5.4.2), in a database of its
- * own (`${dbName}-transfers`) so the push schema (src/agent/store/schema.ts) is untouched.
- *
- * Schema, as an explicit list of migrations (MIGRATIONS[i] takes version i to i + 1):
- *
- * v1:
- *   transfers  keyPath 'id'                    one record per file transfer (TransferRecord)
- *              byState  state                  'receiving' at open = interrupted by a reload
- *   chunks     keyPath ['transferId', 'start'] one record per received chunk, `bytes` a Blob
- *                                              (or an ArrayBuffer, see chunkStorage)
+ * own (`${dbName}-transfers`, schema and migrations in transferSchema.ts).
  *
  * Content is never held whole in memory: each chunk is its own record, written as it arrives;
  * `openContent` assembles a Blob of parts (the stored Blobs) only when asked.
@@ -18,81 +10,12 @@
  * transaction, and each operation's promise settles when that transaction completes. How a
  * batch becomes requests (contiguous chunks coalesced into one record) is writeBatch.ts.
  */
-import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import { createIdGenerator, type IdGenerator } from '../store/ids.ts';
-import type { ByteSpan } from './ranges.ts';
+import { openDB } from 'idb';
+import { createIdGenerator, type IdGenerator } from './ids.ts';
+import type { ByteSpan } from '../msrp/ranges.ts';
+import { TRANSFER_DB_VERSION, TRANSFER_MIGRATIONS, type ChunkRecord, type TransferDb, type TransferDbSchema, type TransferRecord, type Tx } from './transferSchema.ts';
+import type { TransferState } from '../types.ts';
 import { issueBatch, type BatchItem } from './writeBatch.ts';
-
-export type TransferState = 'receiving' | 'complete' | 'failed';
-
-export interface TransferRecord {
-  id: string;
-  appId: string;
-  /** Sender AoR (`sip:user@host`). */
-  from: string;
-  fromDisplayName?: string;
-  /** The AoR or GRUU the INVITE was addressed to. */
-  to: string;
-  fileName?: string;
-  /** File type (a=file-selector type), else the SEND's Content-Type. */
-  contentType: string;
-  /** Expected size in bytes (file-selector size or Byte-Range total); null while unknown. */
-  size: number | null;
-  /** Algorithm verified at completion (`sha-256`, `sha-1`...), when the selector had one we support. */
-  hashAlgorithm?: string;
-  /** Expected digest, lower-case hex. */
-  expectedHash?: string;
-  /** Bytes stored (sum of `ranges`). */
-  receivedBytes: number;
-  /** Stored byte ranges of the file, 1-based inclusive, sorted and merged. */
-  ranges: ByteSpan[];
-  state: TransferState;
-  /** Why it failed ("Aborted by the sender (#)", "BYE before the end", "Hash mismatch"...). */
-  reason?: string;
-  /** Failed but its chunks are kept: a new session may continue it (RFC 5547 section 8). */
-  resumable: boolean;
-  startedAt: number;
-  updatedAt: number;
-  /** MSRP Message-ID of the session that delivers it now (a resumed session has a new one). */
-  messageId: string;
-  /** a=file-transfer-id of the latest offer (RFC 5547 section 6). */
-  fileTransferId?: string;
-  /** SIP Call-ID of the latest session. */
-  callId: string;
-  /** True once the completion record was committed to the push store (see MsrpReceiver). */
-  pushed: boolean;
-}
-
-export interface ChunkRecord {
-  transferId: string;
-  /** First byte of the chunk in the file, 1-based. */
-  start: number;
-  bytes: Blob | ArrayBuffer;
-}
-
-export interface TransferDbSchema extends DBSchema {
-  transfers: { key: string; value: TransferRecord; indexes: { byState: TransferState } };
-  chunks: { key: [string, number]; value: ChunkRecord };
-}
-
-export type TransferDb = IDBPDatabase<TransferDbSchema>;
-export type Tx = IDBPTransaction<TransferDbSchema, StoreNames<TransferDbSchema>[], 'versionchange' | 'readwrite'>;
-type Migration = (db: TransferDb) => void;
-
-/** Append only. */
-export const TRANSFER_MIGRATIONS: readonly Migration[] = [
-  (db) => {
-    const transfers = db.createObjectStore('transfers', { keyPath: 'id' });
-    transfers.createIndex('byState', 'state');
-    db.createObjectStore('chunks', { keyPath: ['transferId', 'start'] });
-  },
-];
-export const TRANSFER_DB_VERSION = TRANSFER_MIGRATIONS.length;
-
-/** The transfer database of an agent whose push database is `dbName`. */
-export function transferDbName(dbName: string): string {
-  return `${dbName}-transfers`;
-}
 
 export interface TransferStoreOptions {
   /**

@@ -7,20 +7,19 @@
  */
 import { buildMsrpAnswer, chooseAcceptTypes, MSRP_WS_PROTOCOLS, parseMsrpOffer, SdpError, type FileRange, type MsrpOffer } from '../../protocol/sdp/index.ts';
 import {
-  addressOfRecord,
   createResponse,
   getHeader,
   getHeaders,
-  parseAcceptContactHeaders,
   parseCSeq,
   parseNameAddr,
-  requestedPushAppIds,
+  safeReasonPhrase,
   type SipHeader,
   type SipRequest,
   type SipResponse,
 } from '../../protocol/sip/index.ts';
-import { bareMediaType, decidePush, mediaTypeMatches, type AppLookup } from '../push/policy.ts';
-import type { PushAppSpec } from '../types.ts';
+import { MalformedPushRequest, readAppIds, readParty, type PushParty } from '../policy/pushAddressing.ts';
+import { bareMediaType, decidePush, mediaTypeMatches, type AppLookup } from '../policy/pushPolicy.ts';
+import type { MsrpInviteLimits, PushAppSpec } from '../types.ts';
 
 /** An accepted offer, before prepare() decides whether it continues a partial transfer. */
 export interface AcceptedOffer {
@@ -32,15 +31,6 @@ export interface AcceptedOffer {
   offer: MsrpOffer;
   /** The file type (a=file-selector type) or the first offered type the app accepts. */
   contentType: string;
-}
-
-export interface MsrpInviteLimits {
-  /** Largest file accepted (a=file-selector size), in bytes; above it the INVITE gets 413. */
-  maxTransferBytes: number;
-  /** MSRP sessions (dialogs not terminated) at once; above it 486 Busy Here. */
-  maxSessions: number;
-  /** How long a 200 waits for its ACK (64*T1, RFC 3261 section 13.3.1.4). */
-  ackTimeoutMs: number;
 }
 
 export const DEFAULT_INVITE_LIMITS: MsrpInviteLimits = {
@@ -116,14 +106,7 @@ export interface OfferContext {
 /** Headers, app policy and offer of an INVITE (throws Refusal). */
 export function acceptOffer(request: SipRequest, callId: string, context: OfferContext): AcceptedOffer {
   const { apps, limits } = context;
-  const from = nameAddr(request, 'From');
-  const to = nameAddr(request, 'To');
-  let appIds: string[];
-  try {
-    appIds = requestedPushAppIds(parseAcceptContactHeaders(getHeaders(request, 'accept-contact')));
-  } catch {
-    throw new Refusal(400, 'Malformed Accept-Contact header');
-  }
+  const { from, to, appIds } = readAddressing(request);
   const contentType = getHeader(request, 'Content-Type');
   if (request.body.length === 0) throw new Refusal(488, 'INVITE without an SDP offer (offers in ACK are not supported)');
   if (!contentType || bareMediaType(contentType) !== 'application/sdp') {
@@ -199,31 +182,21 @@ export function okHeaders(request: SipRequest, contact: string): SipHeader[] {
 /** A response with our To tag; the reason, when given, made safe for a status line. */
 export function buildResponse(request: SipRequest, status: number, reason: string | undefined, headers: SipHeader[], tag: string, body?: Uint8Array): SipResponse {
   const opts: Parameters<typeof createResponse>[2] = { headers, toTag: tag };
-  if (reason !== undefined) opts.reason = reasonPhrase(reason);
+  if (reason !== undefined) opts.reason = safeReasonPhrase(reason);
   if (body) opts.body = body;
   return createResponse(request, status, opts);
-}
-
-/** A reason phrase from free text (error messages): no control characters, 200 at most. */
-export function reasonPhrase(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return clean.length > 200 ? `${clean.slice(0, 197)}...` : clean;
 }
 
 function acceptHeader(app: PushAppSpec): SipHeader[] {
   return [{ name: 'Accept', value: app.accept.join(', ') }];
 }
 
-function nameAddr(request: SipRequest, name: 'From' | 'To'): { aor: string; displayName?: string } {
-  const value = getHeader(request, name);
-  if (!value) throw new Refusal(400, `Missing ${name} header`);
+/** From, To and the addressed app IDs (pushAddressing.ts), a malformed one refused 400. */
+function readAddressing(request: SipRequest): { from: PushParty; to: PushParty; appIds: string[] } {
   try {
-    const addr = parseNameAddr(value);
-    const out: { aor: string; displayName?: string } = { aor: addressOfRecord(addr.uri) };
-    if (addr.displayName) out.displayName = addr.displayName;
-    return out;
-  } catch {
-    throw new Refusal(400, `Malformed ${name} header`);
+    return { from: readParty(request, 'From'), to: readParty(request, 'To'), appIds: readAppIds(request) };
+  } catch (error) {
+    if (error instanceof MalformedPushRequest) throw new Refusal(400, error.message);
+    throw error;
   }
 }

@@ -1,4 +1,4 @@
-import type { Scheduler } from '../store/batcher.ts';
+import type { Scheduler } from '../ui/store/batcher.ts';
 
 /** A manual scheduler: ticks run only when the test says so. */
 export function manualScheduler() {

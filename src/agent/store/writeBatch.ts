@@ -4,7 +4,7 @@
  * record (up to maxRecordBytes) and one transfer record; any other operation on a transfer
  * first writes that transfer's open run, so requests keep their order per transfer.
  */
-import type { ChunkRecord, TransferRecord, Tx } from './transferStore.ts';
+import type { ChunkRecord, TransferRecord, Tx } from './transferSchema.ts';
 
 /** A chunk waiting for the next transaction, with the transfer record that accounts for it. */
 export interface ChunkWrite {

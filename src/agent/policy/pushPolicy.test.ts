@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PushAppSpec } from '../types.ts';
-import { decidePush, mediaTypeMatches, sameAor, type PushFacts } from './policy.ts';
+import { decidePush, mediaTypeMatches, sameAor, type PushFacts } from './pushPolicy.ts';
 
 const news: PushAppSpec = { id: 'news.ua', accept: ['text/plain', 'application/json'], allowFrom: ['sip:psa@Example.COM'], maxBytes: 100 };
 const images: PushAppSpec = { id: 'img.ua', accept: ['image/*'] };

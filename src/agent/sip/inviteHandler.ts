@@ -28,8 +28,8 @@
  */
 import { SdpError, type FileRange } from '../../protocol/sdp/index.ts';
 import { randomIdent } from '../../protocol/msrp/index.ts';
-import { createResponse, randomToken, type SipRequest, type SipResponse } from '../../protocol/sip/index.ts';
-import type { AppLookup } from '../push/policy.ts';
+import { createResponse, randomToken, safeReasonPhrase, type SipRequest, type SipResponse } from '../../protocol/sip/index.ts';
+import type { AppLookup } from '../policy/pushPolicy.ts';
 import type { AgentEvents, PushAppSpec } from '../types.ts';
 import {
   acceptOffer,
@@ -38,15 +38,12 @@ import {
   DEFAULT_INVITE_LIMITS,
   okHeaders,
   readDialogHeaders,
-  reasonPhrase,
   Refusal,
   toTagOf,
   type AcceptedOffer,
   type DialogHeaders,
-  type MsrpInviteLimits,
 } from './inviteOffer.ts';
-
-export { DEFAULT_INVITE_LIMITS, type AcceptedOffer, type MsrpInviteLimits } from './inviteOffer.ts';
+import type { MsrpInviteLimits } from '../types.ts';
 
 export type DialogState = 'proceeding' | 'accepted' | 'confirmed' | 'terminated';
 
@@ -315,7 +312,7 @@ export class InviteHandler<P = unknown> {
     try {
       return buildResponse(request, status, reason, [], this.toTag());
     } catch {
-      return createResponse(request, status, reason === undefined ? {} : { reason: reasonPhrase(reason) });
+      return createResponse(request, status, reason === undefined ? {} : { reason: safeReasonPhrase(reason) });
     }
   }
 
@@ -324,7 +321,7 @@ export class InviteHandler<P = unknown> {
     try {
       response = buildResponse(request, refusal.status, refusal.message, refusal.headers, tag);
     } catch {
-      response = createResponse(request, refusal.status, { reason: reasonPhrase(refusal.message), headers: refusal.headers });
+      response = createResponse(request, refusal.status, { reason: safeReasonPhrase(refusal.message), headers: refusal.headers });
     }
     const rejection: AgentEvents['rejected'] = { status: refusal.status, reason: response.reason };
     if (refusal.appId !== undefined) rejection.appId = refusal.appId;

@@ -1,6 +1,6 @@
 /** An in-memory PushAgent for the UI's unit tests: emits events on demand, records calls. */
-import { TypedEmitter } from '../../agent/events.ts';
-import { DEFAULT_AGENT_LIMITS, type AgentConfig, type AgentEvents, type AgentState, type PushAgent, type PushApp, type PushAppSpec, type StoredPush, type TransferProgress } from '../../agent/types.ts';
+import { TypedEmitter } from '../agent/events.ts';
+import { DEFAULT_AGENT_LIMITS, type AgentConfig, type AgentEvents, type AgentState, type PushAgent, type PushApp, type PushAppSpec, type StoredPush, type TransferProgress } from '../agent/types.ts';
 
 export interface FakeAgent extends PushAgent {
   emit<K extends keyof AgentEvents>(event: K, payload: AgentEvents[K]): void;

@@ -1,8 +1,9 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { countReadwriteTransactions, uniqueDbName } from '../store/testHelpers.ts';
-import { addRange, contiguousPrefix, coveredBytes, isComplete, missingRanges } from './ranges.ts';
-import { TRANSFER_DB_VERSION, TransferStore, transferDbName, type TransferRecord } from './transferStore.ts';
+import { countReadwriteTransactions, uniqueDbName } from '../../testing/pushFixtures.ts';
+import { addRange, contiguousPrefix, coveredBytes, isComplete, missingRanges } from '../msrp/ranges.ts';
+import { TransferStore } from './transferStore.ts';
+import { TRANSFER_DB_VERSION, transferDbName, type TransferRecord } from './transferSchema.ts';
 
 const stores: TransferStore[] = [];
 afterEach(() => {

@@ -2,10 +2,10 @@
  * Test kit for the MSRP receiver (not part of the bundle): an in-memory WebSocket pair where
  * the test plays the sender, and SIP request builders. No timers, no sleeps.
  */
-import { buildMsrpOffer, type FileSelector, type FileRange } from '../../protocol/sdp/index.ts';
-import { parseMsrpMessage, serializeRequest, serializeResponse, type MsrpMessage, type MsrpRequestInit } from '../../protocol/msrp/index.ts';
-import { parseSipMessage, type SipRequest, type SipResponse, getHeader, parseNameAddr } from '../../protocol/sip/index.ts';
-import type { WebSocketFactory, WebSocketLike } from './session.ts';
+import { buildMsrpOffer, type FileSelector, type FileRange } from '../protocol/sdp/index.ts';
+import { parseMsrpMessage, serializeRequest, serializeResponse, type MsrpMessage, type MsrpRequestInit } from '../protocol/msrp/index.ts';
+import { parseSipMessage, type SipRequest, type SipResponse, getHeader, parseNameAddr } from '../protocol/sip/index.ts';
+import type { WebSocketFactory, WebSocketLike } from '../agent/msrp/session.ts';
 
 /** The receiver's end of an in-memory WebSocket; the test drives the sender's end. */
 export class FakeSocket implements WebSocketLike {

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseMsrpOffer, parseSdp } from '../../protocol/sdp/index.ts';
 import { getHeader, type SipResponse } from '../../protocol/sip/index.ts';
-import { deferred } from '../store/testHelpers.ts';
+import { deferred } from '../../testing/pushFixtures.ts';
 import type { PushAppSpec } from '../types.ts';
 import { InviteHandler, type InviteHandlerOptions, type MsrpDialog, type TerminationCause } from './inviteHandler.ts';
-import { bodyText, inDialog, invite, sipRequest, toTagOf } from './testKit.ts';
+import { bodyText, inDialog, invite, sipRequest, toTagOf } from '../../testing/msrpPeer.ts';
 
 const SHA256 = 'ab'.repeat(32);
 const apps = new Map<string, PushAppSpec>([

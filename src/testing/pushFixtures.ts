@@ -1,5 +1,5 @@
 /** Helpers shared by the agent's storage, intake and dispatch tests (not part of the bundle). */
-import type { NewPush } from './pushStore.ts';
+import type { NewPush } from '../agent/store/pushStore.ts';
 
 let dbCounter = 0;
 
