@@ -34,5 +34,5 @@ export {
   type TransferProgress,
   type TransferResult,
 } from './msrp/endpoint.ts';
-export { createInviteClient, type InviteClient, type InviteSpec, type InviteHandle, type InviteResult, type InviteState, type Dialog, type DialogState } from './msrp/inviteClient.ts';
+export { createInviteClient, type InviteClient, type InviteSpec, type InviteHandle, type InviteResult, type InviteState, type Dialog, type DialogState } from './sip/inviteClient.ts';
 export { sendLargePush, describeFile, DEFAULT_CONNECT_TIMEOUT_MS, type LargePushRequest, type LargePushResult, type LargePushPhase, type LargePushContext } from './msrp/pushLarge.ts';

@@ -5,7 +5,7 @@
  */
 import { isValidAppId, pushEventAppParam, type SipHeader } from '../../src/protocol/sip/index.ts';
 import { startMsrpEndpoint, type MsrpEndpoint, type MsrpEndpointOptions } from './msrp/endpoint.ts';
-import { createInviteClient, type InviteClient } from './msrp/inviteClient.ts';
+import { createInviteClient, type InviteClient } from './sip/inviteClient.ts';
 import { sendLargePush, type LargePushRequest, type LargePushResult } from './msrp/pushLarge.ts';
 import { createSipClient, SenderError, type ClientState, type SipClient, type SipClientOptions, type SipResult } from './sipClient.ts';
 

@@ -102,7 +102,7 @@ export interface SipClient {
   request(spec: SipRequestSpec): Promise<SipResult>;
   /** Close the socket; pending requests resolve with a local 503. */
   close(): Promise<void>;
-  /** The connection under the non-INVITE path, for the INVITE client (server/sender/msrp/inviteClient.ts). */
+  /** The connection under the non-INVITE path, for the INVITE client (sip/inviteClient.ts). */
   readonly wire: SipWire;
 }
 

@@ -9,7 +9,7 @@ import { startCore, type RunningCore } from '../../core/index.ts';
 import { ringUntilCancelled, until, WsUa } from '../../core/testing.ts';
 import { createPushSender, type PushSender } from '../pushSender.ts';
 import { startMsrpEndpoint, type TransferProgress } from './endpoint.ts';
-import { createInviteClient } from './inviteClient.ts';
+import { createInviteClient } from '../sip/inviteClient.ts';
 import { TestReceiver, type ReceivedTransfer } from './testReceiver.ts';
 
 let dir: string;

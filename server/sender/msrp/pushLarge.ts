@@ -24,7 +24,7 @@ import { getHeader, type SipHeader } from '../../../src/protocol/sip/index.ts';
 import { guessContentType } from '../contentType.ts';
 import { DEFAULT_TIMEOUT_MS, SenderError, type SipResult } from '../sipClient.ts';
 import type { MsrpEndpoint, MsrpReportInfo, TransferProgress } from './endpoint.ts';
-import type { InviteClient } from './inviteClient.ts';
+import type { InviteClient } from '../sip/inviteClient.ts';
 
 /** How long the receiver has to open its WebSocket and bind after the 200 (default), ms. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 32_000;

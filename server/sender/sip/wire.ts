@@ -1,5 +1,5 @@
 /**
- * The raw SIP connection as the INVITE client (server/sender/msrp/inviteClient.ts) sees it:
+ * The raw SIP connection as the INVITE client (inviteClient.ts) sees it:
  * shared with the MESSAGE path of the lean client, which hands over what it does not claim.
  */
 import type { SipRequest, SipResponse } from '../../../src/protocol/sip/index.ts';

@@ -4,8 +4,8 @@
  * ACK of a 300-699 (section 17.1.1.3: same branch and Request-URI, To with the response's tag).
  */
 import type { SipHeader } from '../../../src/protocol/sip/index.ts';
-import { SENDER_USER_AGENT } from '../sip/headers.ts';
-import type { SipWire } from '../sip/wire.ts';
+import { SENDER_USER_AGENT } from './headers.ts';
+import type { SipWire } from './wire.ts';
 
 /** What the messages say about us: a SipWire has all of it. */
 export type Local = Pick<SipWire, 'viaHost' | 'fromHeader' | 'contactUri'>;

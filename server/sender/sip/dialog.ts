@@ -22,9 +22,9 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../../../src/protocol/sip/index.ts';
-import { SENDER_USER_AGENT } from '../sip/headers.ts';
-import { REASON_CONNECTION_LOST, REASON_TIMEOUT, sipResult, type SipResult } from '../sip/result.ts';
-import type { SipWire } from '../sip/wire.ts';
+import { SENDER_USER_AGENT } from './headers.ts';
+import { REASON_CONNECTION_LOST, REASON_TIMEOUT, sipResult, type SipResult } from './result.ts';
+import type { SipWire } from './wire.ts';
 
 export type DialogState = 'confirmed' | 'terminated';
 

@@ -51,11 +51,11 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../../../src/protocol/sip/index.ts';
-import { SenderError } from '../sip/errors.ts';
-import { validateExtraHeader } from '../sip/headers.ts';
-import { REASON_CLOSED, REASON_CONNECTION_LOST, REASON_TIMEOUT, sipResult, type SipResult } from '../sip/result.ts';
-import { DEFAULT_TIMEOUT_MS, TransactionTable } from '../sip/transactions.ts';
-import type { SipWire, SipWireHandler } from '../sip/wire.ts';
+import { SenderError } from './errors.ts';
+import { validateExtraHeader } from './headers.ts';
+import { REASON_CLOSED, REASON_CONNECTION_LOST, REASON_TIMEOUT, sipResult, type SipResult } from './result.ts';
+import { DEFAULT_TIMEOUT_MS, TransactionTable } from './transactions.ts';
+import type { SipWire, SipWireHandler } from './wire.ts';
 import { DialogSet, type Dialog, type DialogHost, type DialogImpl, type NonInviteOutcome } from './dialog.ts';
 import { inviteText, sameTransactionText, viaLine, type InviteIds } from './inviteMessages.ts';
 
