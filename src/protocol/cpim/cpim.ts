@@ -20,6 +20,7 @@
  * accepted on receipt. A parse error is a CpimError with a stable code and the SIP status a
  * receiver answers with (400).
  */
+import { CodecError } from '../errors.ts';
 
 export type CpimErrorCode =
   /** No blank line after the message headers, or after the MIME headers. */
@@ -31,17 +32,9 @@ export type CpimErrorCode =
   /** A Content-Length that is not a number or exceeds the bytes present. */
   | 'CPIM_ERR_CONTENT_LENGTH';
 
-export class CpimError extends Error {
-  readonly code: CpimErrorCode;
-  /** Status a SIP receiver answers with when the CPIM body of a request is malformed. */
-  readonly status: number;
-
-  constructor(code: CpimErrorCode, message: string, status = 400) {
-    super(message);
-    this.name = 'CpimError';
-    this.code = code;
-    this.status = status;
-  }
+/** `status`: what a SIP receiver answers when the CPIM body of a request is malformed. */
+export class CpimError extends CodecError<CpimErrorCode> {
+  override name = 'CpimError';
 }
 
 export interface CpimHeader {
@@ -84,9 +77,9 @@ function readLine(bytes: Uint8Array, offset: number): Line | undefined {
 
 function parseHeaderLine(text: string): CpimHeader {
   const colon = text.indexOf(':');
-  if (colon <= 0) throw new CpimError('CPIM_ERR_HEADER', `Malformed CPIM header line: ${truncate(text)}`);
+  if (colon <= 0) throw new CpimError('CPIM_ERR_HEADER', 400, `Malformed CPIM header line: ${truncate(text)}`);
   const name = text.slice(0, colon);
-  if (!HEADER_NAME.test(name)) throw new CpimError('CPIM_ERR_HEADER', `Malformed CPIM header name: ${truncate(name)}`);
+  if (!HEADER_NAME.test(name)) throw new CpimError('CPIM_ERR_HEADER', 400, `Malformed CPIM header name: ${truncate(name)}`);
   return { name, value: text.slice(colon + 1).trim() };
 }
 
@@ -99,13 +92,13 @@ function readHeaderSection(bytes: Uint8Array, offset: number, folding: boolean, 
   let at = offset;
   for (;;) {
     const line = readLine(bytes, at);
-    if (!line) throw new CpimError('CPIM_ERR_UNTERMINATED', `CPIM ${what} not terminated by an empty line`);
+    if (!line) throw new CpimError('CPIM_ERR_UNTERMINATED', 400, `CPIM ${what} not terminated by an empty line`);
     at = line.next;
     if (line.text === '') return { headers, next: at };
     const first = line.text[0];
     if (first === ' ' || first === '\t') {
       const last = headers[headers.length - 1];
-      if (!folding || !last) throw new CpimError('CPIM_ERR_HEADER', `Folded line in CPIM ${what}: ${truncate(line.text)}`);
+      if (!folding || !last) throw new CpimError('CPIM_ERR_HEADER', 400, `Folded line in CPIM ${what}: ${truncate(line.text)}`);
       last.value = `${last.value} ${line.text.trim()}`;
       continue;
     }
@@ -123,10 +116,10 @@ export function parseCpim(input: Uint8Array | string): CpimMessage {
   let content = bytes.slice(mime.next);
   const length = findHeader(mime.headers, 'content-length');
   if (length !== undefined) {
-    if (!/^\d+$/.test(length)) throw new CpimError('CPIM_ERR_CONTENT_LENGTH', `Invalid CPIM Content-Length: ${truncate(length)}`);
+    if (!/^\d+$/.test(length)) throw new CpimError('CPIM_ERR_CONTENT_LENGTH', 400, `Invalid CPIM Content-Length: ${truncate(length)}`);
     const n = Number(length);
     if (n > content.length) {
-      throw new CpimError('CPIM_ERR_CONTENT_LENGTH', `CPIM Content-Length ${n} exceeds the ${content.length} content bytes present`);
+      throw new CpimError('CPIM_ERR_CONTENT_LENGTH', 400, `CPIM Content-Length ${n} exceeds the ${content.length} content bytes present`);
     }
     content = content.slice(0, n);
   }
@@ -136,7 +129,7 @@ export function parseCpim(input: Uint8Array | string): CpimMessage {
 /** `imdn <urn:ietf:params:imdn>` -> { prefix: 'imdn', uri }; `<uri>` alone sets the default namespace. */
 export function parseNamespace(value: string): { prefix: string; uri: string } {
   const m = /^\s*([^\s<>.]*)\s*<([^<>]+)>\s*$/.exec(value);
-  if (!m) throw new CpimError('CPIM_ERR_NAMESPACE', `Malformed CPIM NS header: ${truncate(value)}`);
+  if (!m) throw new CpimError('CPIM_ERR_NAMESPACE', 400, `Malformed CPIM NS header: ${truncate(value)}`);
   return { prefix: m[1]!, uri: m[2]! };
 }
 
@@ -207,8 +200,8 @@ export function serializeCpim(msg: CpimMessage, options: SerializeCpimOptions = 
 }
 
 function headerLine(h: CpimHeader): string {
-  if (!HEADER_NAME.test(h.name)) throw new CpimError('CPIM_ERR_HEADER', `Invalid CPIM header name: ${truncate(h.name)}`);
-  if (/[\r\n]/.test(h.value)) throw new CpimError('CPIM_ERR_HEADER', `CR or LF in the value of CPIM header ${h.name}`);
+  if (!HEADER_NAME.test(h.name)) throw new CpimError('CPIM_ERR_HEADER', 400, `Invalid CPIM header name: ${truncate(h.name)}`);
+  if (/[\r\n]/.test(h.value)) throw new CpimError('CPIM_ERR_HEADER', 400, `CR or LF in the value of CPIM header ${h.name}`);
   return `${h.name}: ${h.value}\r\n`;
 }
 

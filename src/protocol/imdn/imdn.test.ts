@@ -2,9 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   buildImdn,
-  decodeXmlText,
   deliveryNotification,
-  escapeXml,
   formatDispositionNotification,
   IMDN_CONTENT_TYPE,
   IMDN_NAMESPACE,
@@ -181,22 +179,6 @@ describe('parseImdn', () => {
 describe('deliveryNotification', () => {
   it('wraps the message facts with a delivery status', () => {
     expect(deliveryNotification({ ...ABOUT, recipientUri: 'sip:a@b' }, 'forbidden')).toEqual({ ...ABOUT, recipientUri: 'sip:a@b', notification: { kind: 'delivery', status: 'forbidden' } });
-  });
-});
-
-describe('escapeXml / decodeXmlText', () => {
-  it.each([
-    ['plain', 'plain'],
-    ['a&b', 'a&amp;b'],
-    ['<x y="1">\'', '&lt;x y=&quot;1&quot;&gt;&apos;'],
-    ['&amp;', '&amp;amp;'],
-  ])('%j <-> %j', (raw, escaped) => {
-    expect(escapeXml(raw)).toBe(escaped);
-    expect(decodeXmlText(escaped)).toBe(raw);
-  });
-
-  it('decodes character references and leaves unknown entities alone', () => {
-    expect(decodeXmlText('&#9731;&#x1F600;&#X41;&nbsp;&amp;lt;')).toBe('\u2603\u{1F600}A&nbsp;&lt;');
   });
 });
 

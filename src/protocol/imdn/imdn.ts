@@ -4,7 +4,8 @@
  * (section 6.3). The CPIM envelope around a notification is src/protocol/cpim's business;
  * this module takes and returns the XML document and typed values. Pure: no DOM, no Node.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { CodecError } from '../errors.ts';
+import { createXmlParser, decodeXmlText, escapeXml, hasIllegalXmlChar, rootElementNames, xmlSyntaxError } from '../xml/xml.ts';
 
 export const IMDN_CONTENT_TYPE = 'message/imdn+xml';
 export const IMDN_NAMESPACE = 'urn:ietf:params:xml:ns:imdn';
@@ -35,16 +36,8 @@ export interface ImdnDocument {
 export type ImdnErrorCode = 'IMDN_ERR_XML' | 'IMDN_ERR_SCHEMA' | 'IMDN_ERR_DISPOSITION';
 
 /** Errors of this module: a stable code, and the status a SIP server answers a request carrying it with. */
-export class ImdnError extends Error {
-  readonly code: ImdnErrorCode;
-  readonly status: number;
-
-  constructor(code: ImdnErrorCode, message: string, status = 400) {
-    super(message);
-    this.name = 'ImdnError';
-    this.code = code;
-    this.status = status;
-  }
+export class ImdnError extends CodecError<ImdnErrorCode> {
+  override name = 'ImdnError';
 }
 
 const STATUSES: { [K in ImdnNotification['kind']]: readonly Extract<ImdnNotification, { kind: K }>['status'][] } = {
@@ -55,24 +48,6 @@ const STATUSES: { [K in ImdnNotification['kind']]: readonly Extract<ImdnNotifica
 
 /** RFC 3339 date-time, as CPIM DateTime carries it. */
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
-
-/** Characters XML 1.0 cannot carry, even escaped. */
-const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
-
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
-}
-
-const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-/** Decode the predefined entities and character references of XML 1.0 (section 4.6, 4.1). */
-export function decodeXmlText(text: string): string {
-  return text.replace(/&(#[xX][0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);/g, (whole, ref: string) => {
-    if (ref[0] !== '#') return NAMED_ENTITIES[ref]!;
-    const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-    return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-  });
-}
 
 /** The `message/imdn+xml` body for a notification. Throws ImdnError on values the schema forbids. */
 export function buildImdn(doc: ImdnDocument): string {
@@ -96,63 +71,53 @@ export function deliveryNotification(about: Omit<ImdnDocument, 'notification'>, 
   return { ...about, notification: { kind: 'delivery', status } };
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  // Entities are decoded below (the five XML ones and character references); no DTD is read.
-  processEntities: false,
-});
+const parser = createXmlParser();
 
 type XmlNode = Record<string, unknown>;
 
 /** Parse a `message/imdn+xml` body. Throws ImdnError (IMDN_ERR_XML or IMDN_ERR_SCHEMA). */
 export function parseImdn(xml: string): ImdnDocument {
-  if (/<!DOCTYPE/i.test(xml)) throw new ImdnError('IMDN_ERR_XML', 'IMDN documents carry no DOCTYPE');
-  const valid = XMLValidator.validate(xml);
-  if (valid !== true) throw new ImdnError('IMDN_ERR_XML', `Malformed IMDN XML: ${valid.err.msg} (line ${valid.err.line})`);
+  if (/<!DOCTYPE/i.test(xml)) throw new ImdnError('IMDN_ERR_XML', 400, 'IMDN documents carry no DOCTYPE');
+  const syntaxError = xmlSyntaxError(xml);
+  if (syntaxError !== undefined) throw new ImdnError('IMDN_ERR_XML', 400, `Malformed IMDN XML: ${syntaxError}`);
   const tree = parser.parse(xml) as XmlNode;
-  const rootKeys = Object.keys(tree).filter((k) => !k.startsWith('?') && !k.startsWith('#'));
+  const rootKeys = rootElementNames(tree);
   const rootKey = rootKeys[0];
-  if (rootKeys.length > 1 || Array.isArray(tree[rootKey ?? ''])) throw new ImdnError('IMDN_ERR_XML', 'More than one root element');
+  if (rootKeys.length > 1 || Array.isArray(tree[rootKey ?? ''])) throw new ImdnError('IMDN_ERR_XML', 400, 'More than one root element');
   const prefix = rootKey?.includes(':') ? rootKey.slice(0, rootKey.indexOf(':') + 1) : '';
-  if (rootKey !== `${prefix}imdn`) throw new ImdnError('IMDN_ERR_SCHEMA', `Root element is ${rootKey ?? 'missing'}, not imdn`);
+  if (rootKey !== `${prefix}imdn`) throw new ImdnError('IMDN_ERR_SCHEMA', 400, `Root element is ${rootKey ?? 'missing'}, not imdn`);
   const root = tree[rootKey];
-  if (!isNode(root)) throw new ImdnError('IMDN_ERR_SCHEMA', 'Empty imdn element');
+  if (!isNode(root)) throw new ImdnError('IMDN_ERR_SCHEMA', 400, 'Empty imdn element');
   const ns = root[prefix ? `@_xmlns:${prefix.slice(0, -1)}` : '@_xmlns'];
-  if (ns !== IMDN_NAMESPACE) throw new ImdnError('IMDN_ERR_SCHEMA', `imdn element is not in the ${IMDN_NAMESPACE} namespace`);
+  if (ns !== IMDN_NAMESPACE) throw new ImdnError('IMDN_ERR_SCHEMA', 400, `imdn element is not in the ${IMDN_NAMESPACE} namespace`);
 
   const text = (name: string, required: boolean): string | undefined => {
     const value = root[prefix + name];
     if (value === undefined) {
-      if (required) throw new ImdnError('IMDN_ERR_SCHEMA', `Missing <${name}>`);
+      if (required) throw new ImdnError('IMDN_ERR_SCHEMA', 400, `Missing <${name}>`);
       return undefined;
     }
-    if (Array.isArray(value)) throw new ImdnError('IMDN_ERR_SCHEMA', `More than one <${name}>`);
-    if (typeof value !== 'string') throw new ImdnError('IMDN_ERR_SCHEMA', `<${name}> must hold text only`);
+    if (Array.isArray(value)) throw new ImdnError('IMDN_ERR_SCHEMA', 400, `More than one <${name}>`);
+    if (typeof value !== 'string') throw new ImdnError('IMDN_ERR_SCHEMA', 400, `<${name}> must hold text only`);
     return decodeXmlText(value);
   };
 
   const messageId = text('message-id', true)!;
-  if (messageId === '') throw new ImdnError('IMDN_ERR_SCHEMA', 'Empty <message-id>');
+  if (messageId === '') throw new ImdnError('IMDN_ERR_SCHEMA', 400, 'Empty <message-id>');
   const datetime = text('datetime', true)!;
-  if (!DATE_TIME.test(datetime)) throw new ImdnError('IMDN_ERR_SCHEMA', `<datetime> is not an RFC 3339 date-time: ${datetime}`);
+  if (!DATE_TIME.test(datetime)) throw new ImdnError('IMDN_ERR_SCHEMA', 400, `<datetime> is not an RFC 3339 date-time: ${datetime}`);
 
   const kinds = (Object.keys(STATUSES) as ImdnNotification['kind'][]).filter((k) => root[`${prefix}${k}-notification`] !== undefined);
-  if (kinds.length !== 1) throw new ImdnError('IMDN_ERR_SCHEMA', `Expected exactly one notification element, found ${kinds.length}`);
+  if (kinds.length !== 1) throw new ImdnError('IMDN_ERR_SCHEMA', 400, `Expected exactly one notification element, found ${kinds.length}`);
   const kind = kinds[0]!;
   const notification = root[`${prefix}${kind}-notification`];
   const statusNode = isNode(notification) ? notification[`${prefix}status`] : undefined;
-  if (!isNode(statusNode)) throw new ImdnError('IMDN_ERR_SCHEMA', `<${kind}-notification> without <status>`);
+  if (!isNode(statusNode)) throw new ImdnError('IMDN_ERR_SCHEMA', 400, `<${kind}-notification> without <status>`);
   const found = Object.keys(statusNode).filter((k) => !k.startsWith('@_') && k !== '#text');
   const allowed = STATUSES[kind] as readonly string[];
   const status = found.length === 1 && found[0]!.startsWith(prefix) ? found[0]!.slice(prefix.length) : undefined;
   if (status === undefined || !allowed.includes(status)) {
-    throw new ImdnError('IMDN_ERR_SCHEMA', `<${kind}-notification> status must be one of ${allowed.join(', ')}; got ${found.join(', ') || 'nothing'}`);
+    throw new ImdnError('IMDN_ERR_SCHEMA', 400, `<${kind}-notification> status must be one of ${allowed.join(', ')}; got ${found.join(', ') || 'nothing'}`);
   }
 
   const doc: ImdnDocument = { messageId, datetime, notification: { kind, status } as ImdnNotification };
@@ -166,14 +131,14 @@ export function parseImdn(xml: string): ImdnDocument {
 }
 
 function validate(doc: ImdnDocument): void {
-  if (doc.messageId === '') throw new ImdnError('IMDN_ERR_SCHEMA', 'Empty message ID');
+  if (doc.messageId === '') throw new ImdnError('IMDN_ERR_SCHEMA', 400, 'Empty message ID');
   for (const value of [doc.messageId, doc.datetime, doc.recipientUri, doc.originalRecipientUri, doc.subject]) {
-    if (value !== undefined && XML_ILLEGAL.test(value)) throw new ImdnError('IMDN_ERR_SCHEMA', 'A value holds a character XML cannot carry');
+    if (value !== undefined && hasIllegalXmlChar(value)) throw new ImdnError('IMDN_ERR_SCHEMA', 400, 'A value holds a character XML cannot carry');
   }
-  if (!DATE_TIME.test(doc.datetime)) throw new ImdnError('IMDN_ERR_SCHEMA', `datetime is not an RFC 3339 date-time: ${doc.datetime}`);
+  if (!DATE_TIME.test(doc.datetime)) throw new ImdnError('IMDN_ERR_SCHEMA', 400, `datetime is not an RFC 3339 date-time: ${doc.datetime}`);
   const allowed = STATUSES[doc.notification.kind] as readonly string[] | undefined;
   if (!allowed?.includes(doc.notification.status)) {
-    throw new ImdnError('IMDN_ERR_SCHEMA', `Status ${doc.notification.status} is not allowed in a ${doc.notification.kind} notification`);
+    throw new ImdnError('IMDN_ERR_SCHEMA', 400, `Status ${doc.notification.status} is not allowed in a ${doc.notification.kind} notification`);
   }
 }
 
@@ -197,7 +162,7 @@ export function parseDispositionNotification(value: string): DispositionRequest[
   for (const item of value.split(',')) {
     const name = item.split(';')[0]!.trim().toLowerCase();
     if (name === '' && item.trim() === '') continue;
-    if (!TOKEN.test(name)) throw new ImdnError('IMDN_ERR_DISPOSITION', `Invalid Disposition-Notification item: ${item.trim()}`);
+    if (!TOKEN.test(name)) throw new ImdnError('IMDN_ERR_DISPOSITION', 400, `Invalid Disposition-Notification item: ${item.trim()}`);
     const known = DISPOSITION_REQUESTS.find((r) => r === name);
     if (known && !out.includes(known)) out.push(known);
   }

@@ -4,7 +4,8 @@
  * comes from a received message, `transactionId` and, once the headers were read, `head`
  * are attached so the receiver can still answer the request (e.g. 413 to an oversized chunk).
  */
-import type { MsrpHead } from './message.ts';
+import { CodecError } from '../errors.ts';
+import type { MsrpHead } from './model.ts';
 
 export type MsrpErrorCode =
   | 'MSRP_ERR_START_LINE'
@@ -26,9 +27,8 @@ export type MsrpErrorCode =
 /** Statuses the codecs produce: 400 Bad Request (unintelligible), 413 Stop Sending Message. */
 export type MsrpErrorStatus = 400 | 413;
 
-export class MsrpError extends Error {
-  readonly code: MsrpErrorCode;
-  readonly status: MsrpErrorStatus;
+export class MsrpError extends CodecError<MsrpErrorCode, MsrpErrorStatus> {
+  override name = 'MsrpError';
   /** Transaction ID of the message being parsed, when the start line was read. */
   readonly transactionId: string | undefined;
   /** Start line and headers of the message being parsed, when they were complete. */
@@ -40,10 +40,7 @@ export class MsrpError extends Error {
     message: string,
     context: { transactionId?: string | undefined; head?: MsrpHead | undefined } = {},
   ) {
-    super(message);
-    this.name = 'MsrpError';
-    this.code = code;
-    this.status = status;
+    super(code, status, message);
     this.transactionId = context.transactionId ?? context.head?.transactionId;
     this.head = context.head;
   }

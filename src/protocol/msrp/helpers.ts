@@ -2,7 +2,8 @@
  * Helpers for the endpoints: chunk planning, responses and REPORTs (RFC 4975 section 7).
  */
 import { MsrpError } from './errors.ts';
-import { MSRP_REASONS, type ByteRange, type MsrpRequest, type MsrpRequestHead } from './message.ts';
+import { MSRP_REASONS } from './message.ts';
+import type { ByteRange, MsrpRequest, MsrpRequestHead } from './model.ts';
 import type { MsrpRequestInit, MsrpResponseInit } from './serializer.ts';
 
 /** Body size per chunk that keeps a SEND with generous headers under a 64 KB WebSocket frame. */

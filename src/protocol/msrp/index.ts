@@ -1,4 +1,5 @@
 export * from './errors.ts';
+export * from './model.ts';
 export * from './message.ts';
 export * from './parser.ts';
 export * from './serializer.ts';

@@ -1,87 +1,11 @@
 /**
- * MSRP message model (RFC 4975 sections 7 and 9) and the codecs for the header values that
- * have structure: Byte-Range, Status, Success-Report, Failure-Report, and the `ident` syntax
- * of transaction IDs and Message-IDs.
- *
- * A message is its start line, its headers (the ones this project uses are typed fields,
- * every other header is kept in `extraHeaders` in wire order), an optional body, and the
- * continuation flag of its end-line. `body === undefined` means the message had no
- * content-stuff at all (no blank line), which is distinct from an empty body.
+ * The codecs for the MSRP header values that have structure (RFC 4975 sections 7 and 9):
+ * Byte-Range, Status, Success-Report, Failure-Report, the `ident` syntax of transaction IDs
+ * and Message-IDs, and the table of known headers and reason phrases. The message model
+ * itself (types only) is model.ts.
  */
 import { MsrpError } from './errors.ts';
-
-/** End-line continuation flag: `$` complete, `+` more chunks follow, `#` aborted (RFC 4975 section 7.1). */
-export type MsrpFlag = '$' | '+' | '#';
-
-/**
- * Byte-Range `start-end/total` (RFC 4975 section 7.1.1), 1-based and inclusive; `*` for an
- * unknown end or total. An empty chunk of an empty message is `1-0/0`.
- */
-export interface ByteRange {
-  start: number;
-  end: number | '*';
-  total: number | '*';
-}
-
-/** Status header `namespace code [reason]` (RFC 4975 section 7.1.2); namespace 000 is MSRP. */
-export interface MsrpStatusHeader {
-  namespace: string;
-  code: number;
-  reason?: string;
-}
-
-export type SuccessReport = 'yes' | 'no';
-export type FailureReport = 'yes' | 'no' | 'partial';
-
-export interface MsrpExtraHeader {
-  name: string;
-  value: string;
-}
-
-/** Headers common to requests and responses. Paths list URIs as written, nearest hop first. */
-export interface MsrpHeaderFields {
-  toPath: string[];
-  fromPath: string[];
-  messageId?: string;
-  byteRange?: ByteRange;
-  contentType?: string;
-  successReport?: SuccessReport;
-  failureReport?: FailureReport;
-  status?: MsrpStatusHeader;
-  /** Every other header, in wire order, name as received. */
-  extraHeaders: MsrpExtraHeader[];
-}
-
-export interface MsrpRequestHead extends MsrpHeaderFields {
-  kind: 'request';
-  transactionId: string;
-  /** `SEND`, `REPORT`, or another method (answered 501 by the receiver). */
-  method: string;
-}
-
-export interface MsrpResponseHead extends MsrpHeaderFields {
-  kind: 'response';
-  transactionId: string;
-  /** Three-digit status code. */
-  code: number;
-  comment?: string;
-}
-
-/** What the parser knows once the header section is complete. */
-export type MsrpHead = MsrpRequestHead | MsrpResponseHead;
-
-export interface MsrpRequest extends MsrpRequestHead {
-  body?: Uint8Array;
-  flag: MsrpFlag;
-}
-
-export interface MsrpResponse extends MsrpResponseHead {
-  /** RFC 4975's grammar gives responses no body; the parser tolerates one, the serializer refuses it. */
-  body?: Uint8Array;
-  flag: MsrpFlag;
-}
-
-export type MsrpMessage = MsrpRequest | MsrpResponse;
+import type { ByteRange, MsrpStatusHeader } from './model.ts';
 
 /** Canonical names of the headers that have typed fields (RFC 4975 section 9). */
 export const KNOWN_HEADERS = {

@@ -30,10 +30,8 @@ import {
   parseByteRange,
   parsePath,
   parseStatusHeader,
-  type MsrpFlag,
-  type MsrpHead,
-  type MsrpMessage,
 } from './message.ts';
+import type { MsrpFlag, MsrpHead, MsrpMessage } from './model.ts';
 
 export interface MsrpParserLimits {
   /** Bytes of start line and headers, including the blank line or, without a body, the end-line. */

@@ -17,11 +17,8 @@ import {
   isIdent,
   isToken,
   KNOWN_HEADERS,
-  type MsrpFlag,
-  type MsrpHeaderFields,
-  type MsrpRequest,
-  type MsrpResponse,
 } from './message.ts';
+import type { MsrpFlag, MsrpHeaderFields, MsrpRequest, MsrpResponse } from './model.ts';
 
 /** A request to serialize: the transaction ID is chosen when absent, the flag defaults to `$`. */
 export type MsrpRequestInit = Omit<MsrpRequest, 'kind' | 'transactionId' | 'flag' | 'extraHeaders'> & {

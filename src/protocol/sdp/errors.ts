@@ -3,6 +3,8 @@
  * 400 for SDP that does not parse, 488 Not Acceptable Here for an offer without a usable
  * MSRP media line (RFC 3264 section 6), 415 when no offered content type is accepted.
  */
+import { CodecError } from '../errors.ts';
+
 export type SdpErrorCode =
   | 'SDP_ERR_SYNTAX'
   | 'SDP_ERR_NO_MSRP_MEDIA'
@@ -14,14 +16,6 @@ export type SdpErrorCode =
 
 export type SdpErrorStatus = 400 | 415 | 488;
 
-export class SdpError extends Error {
-  readonly code: SdpErrorCode;
-  readonly status: SdpErrorStatus;
-
-  constructor(code: SdpErrorCode, status: SdpErrorStatus, message: string) {
-    super(message);
-    this.name = 'SdpError';
-    this.code = code;
-    this.status = status;
-  }
+export class SdpError extends CodecError<SdpErrorCode, SdpErrorStatus> {
+  override name = 'SdpError';
 }

@@ -2,6 +2,8 @@
  * Errors raised by the SIP codecs. Each carries a stable `code` (for tests and logs) and the
  * SIP status a server should answer with when the error comes from a received message.
  */
+import { CodecError } from '../errors.ts';
+
 export type SipErrorCode =
   | 'SIP_ERR_START_LINE'
   | 'SIP_ERR_HEADER'
@@ -12,15 +14,7 @@ export type SipErrorCode =
   | 'SIP_ERR_URI'
   | 'SIP_ERR_ENCODING';
 
-export class SipError extends Error {
-  readonly code: SipErrorCode;
-  /** Status a server answers with (400 Bad Request, 513 Message Too Large, ...). */
-  readonly status: number;
-
-  constructor(code: SipErrorCode, status: number, message: string) {
-    super(message);
-    this.name = 'SipError';
-    this.code = code;
-    this.status = status;
-  }
+/** `status`: what a server answers with (400 Bad Request, 513 Message Too Large, ...). */
+export class SipError extends CodecError<SipErrorCode> {
+  override name = 'SipError';
 }

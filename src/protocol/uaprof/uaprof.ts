@@ -8,7 +8,8 @@
  * versions (wapforum.org 2001/2002 and OMA 2002 namespaces) and other prefixes, so it
  * matches local names only. Pure: no DOM, no Node.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { CodecError } from '../errors.ts';
+import { createXmlParser, decodeXmlText, escapeXml as escapeText, hasIllegalXmlChar, rootElementNames, xmlSyntaxError } from '../xml/xml.ts';
 
 export const RDF_NAMESPACE = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#';
 /** The UAProf 2.0 vocabulary (prf:). */
@@ -42,41 +43,25 @@ export interface UaprofProfile {
 
 export type UaprofErrorCode = 'UAPROF_ERR_XML' | 'UAPROF_ERR_SCHEMA' | 'UAPROF_ERR_VALUE';
 
-export class UaprofError extends Error {
-  readonly code: UaprofErrorCode;
-
-  constructor(code: UaprofErrorCode, message: string) {
-    super(message);
-    this.name = 'UaprofError';
-    this.code = code;
-  }
+/** `status` 400: the document (a REGISTER's UAProf, a fetched profile) is not usable. */
+export class UaprofError extends CodecError<UaprofErrorCode> {
+  override name = 'UaprofError';
 }
 
-const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
-
+/** A value escaped for the document; one XML cannot carry at all is refused. */
 function escapeXml(text: string): string {
-  if (XML_ILLEGAL.test(text)) throw new UaprofError('UAPROF_ERR_VALUE', 'A value holds a character XML cannot carry');
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
-}
-
-const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-function decodeXmlText(text: string): string {
-  return text.replace(/&(#[xX][0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);/g, (whole, ref: string) => {
-    if (ref[0] !== '#') return NAMED_ENTITIES[ref]!;
-    const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-    return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-  });
+  if (hasIllegalXmlChar(text)) throw new UaprofError('UAPROF_ERR_VALUE', 400, 'A value holds a character XML cannot carry');
+  return escapeText(text);
 }
 
 /** The RDF/XML document for a description. Throws UaprofError on values a profile cannot carry. */
 export function buildUaprof(desc: UaprofDescription): string {
-  if (desc.clientName.trim() === '') throw new UaprofError('UAPROF_ERR_VALUE', 'clientName is empty');
+  if (desc.clientName.trim() === '') throw new UaprofError('UAPROF_ERR_VALUE', 400, 'clientName is empty');
   if (!Number.isSafeInteger(desc.maxMessageBytes) || desc.maxMessageBytes <= 0) {
-    throw new UaprofError('UAPROF_ERR_VALUE', `maxMessageBytes must be a positive integer, not ${desc.maxMessageBytes}`);
+    throw new UaprofError('UAPROF_ERR_VALUE', 400, `maxMessageBytes must be a positive integer, not ${desc.maxMessageBytes}`);
   }
   for (const value of [...desc.acceptTypes, ...desc.appIds]) {
-    if (value.trim() === '' || value !== value.trim()) throw new UaprofError('UAPROF_ERR_VALUE', `Bag values must be non-empty and trimmed: ${JSON.stringify(value)}`);
+    if (value.trim() === '' || value !== value.trim()) throw new UaprofError('UAPROF_ERR_VALUE', 400, `Bag values must be non-empty and trimmed: ${JSON.stringify(value)}`);
   }
   const bag = (indent: string, values: readonly string[]) =>
     values.length === 0 ? [`${indent}<rdf:Bag/>`] : [`${indent}<rdf:Bag>`, ...values.map((v) => `${indent}  <rdf:li>${escapeXml(v)}</rdf:li>`), `${indent}</rdf:Bag>`];
@@ -112,41 +97,30 @@ export function buildUaprof(desc: UaprofDescription): string {
   return lines.join('\n') + '\n';
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  removeNSPrefix: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  // Entities are decoded below (the five XML ones and character references); no DTD is read.
-  processEntities: false,
-});
+const parser = createXmlParser({ removeNSPrefix: true });
 
 /** Parse a UAProf document. Throws UaprofError (UAPROF_ERR_XML, _SCHEMA or _VALUE). */
 export function parseUaprof(xml: string): UaprofProfile {
-  const valid = XMLValidator.validate(xml);
-  if (valid !== true) throw new UaprofError('UAPROF_ERR_XML', `Malformed UAProf XML: ${valid.err.msg} (line ${valid.err.line})`);
+  const syntaxError = xmlSyntaxError(xml);
+  if (syntaxError !== undefined) throw new UaprofError('UAPROF_ERR_XML', 400, `Malformed UAProf XML: ${syntaxError}`);
   const tree: unknown = parser.parse(xml);
-  const roots = isObject(tree) ? Object.keys(tree).filter((k) => !k.startsWith('?') && !k.startsWith('#')) : [];
+  const roots = isObject(tree) ? rootElementNames(tree) : [];
   const root = isObject(tree) ? tree['RDF'] : undefined;
-  if (roots.length > 1 || Array.isArray(root)) throw new UaprofError('UAPROF_ERR_XML', 'More than one root element');
-  if (root === undefined) throw new UaprofError('UAPROF_ERR_SCHEMA', 'Not a UAProf document: the root element must be one rdf:RDF');
+  if (roots.length > 1 || Array.isArray(root)) throw new UaprofError('UAPROF_ERR_XML', 400, 'More than one root element');
+  if (root === undefined) throw new UaprofError('UAPROF_ERR_SCHEMA', 400, 'Not a UAProf document: the root element must be one rdf:RDF');
 
   const profile: UaprofProfile = { acceptTypes: bagValues(find(root, 'Push-Accept')), appIds: bagValues(find(root, 'Push-Accept-AppID')) };
   const text = (name: string): string | undefined => {
     const node = find(root, name);
     if (node === undefined) return undefined;
     const value = textOf(node);
-    if (value === undefined) throw new UaprofError('UAPROF_ERR_VALUE', `prf:${name} must hold text`);
+    if (value === undefined) throw new UaprofError('UAPROF_ERR_VALUE', 400, `prf:${name} must hold text`);
     return value;
   };
   const size = text('Push-MsgSize');
   if (size !== undefined) {
     if (!/^\d+$/.test(size) || Number(size) <= 0 || !Number.isSafeInteger(Number(size))) {
-      throw new UaprofError('UAPROF_ERR_VALUE', `prf:Push-MsgSize is not a positive integer: ${size}`);
+      throw new UaprofError('UAPROF_ERR_VALUE', 400, `prf:Push-MsgSize is not a positive integer: ${size}`);
     }
     profile.maxMessageBytes = Number(size);
   }
@@ -223,7 +197,7 @@ function bagValues(property: unknown): string[] {
   const out: string[] = [];
   for (const item of list) {
     const value = textOf(item);
-    if (value === undefined) throw new UaprofError('UAPROF_ERR_VALUE', 'rdf:li must hold text');
+    if (value === undefined) throw new UaprofError('UAPROF_ERR_VALUE', 400, 'rdf:li must hold text');
     if (value !== '' && !out.includes(value)) out.push(value);
   }
   return out;
