@@ -1,33 +1,33 @@
 /**
  * Test sender CLI: one push (or a quick load trial of MESSAGE pushes) through a SIP/IP Core.
  * Small content goes as a SIP MESSAGE (flow 5.4.1); a --file above --message-max bytes (or
- * --mode msrp) goes as an INVITE and an MSRP file transfer over WebSocket (flow 5.4.2).
+ * --mode msrp) goes as an INVITE and an MSRP file transfer over WebSocket (flow 5.4.2). That
+ * choice and the sending are send.ts's (planSend, send); this module parses the arguments,
+ * calls it (or runs the load trial of --count MESSAGE pushes) and prints the outcome.
  *
  *   npm run push -- --to sip:alice@localhost --app news.ua --data "hello"
  *   npm run push -- --to sip:alice@localhost --app news.ua --file video.mp4
  *
  * Exit status: 0 on 2xx, 1 on any other final status or a transport failure, 2 on usage errors.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isValidAppId, type SipHeader } from '../../src/protocol/sip/index.ts';
-import { guessContentType } from './contentType.ts';
 import { percentile, runLoad } from './load.ts';
 import type { TransferProgress } from './msrp/endpoint.ts';
 import type { LargePushRequest, LargePushResult } from './msrp/pushLarge.ts';
-import { createPushSender, type PushRequest, type PushResult } from './pushSender.ts';
+import { createPushSender, type PushRequest, type PushSender } from './pushSender.ts';
 import { DEFAULT_MAX_UNACKNOWLEDGED_CHUNKS } from './msrp/endpoint.ts';
+import { DEFAULT_MESSAGE_MAX, planSend, send, type SendPlan, type SendResult } from './send.ts';
 import { SenderError, validateExtraHeader } from './sipClient.ts';
+
+export { DEFAULT_MESSAGE_MAX } from './send.ts';
 
 export const USAGE =
   'usage: npm run push -- --to <sip-uri> [--app <id>] [--type <mime>] (--data <text> | --file <path>) ' +
   '[--from <sip-uri>] [--server <ws-url>] [--auth-user <user>] [--password <pw>] [--header "Name: value"]... ' +
   '[--mode auto|message|msrp] [--message-max bytes] [--msrp-port port] [--msrp-host addr] [--msrp-window chunks] ' +
   '[--count N] [--concurrency K] [--timeout ms] [--verbose] [--help]';
-
-/** Largest --file sent as a MESSAGE in --mode auto: the receiver's default maxMessageBytes. */
-export const DEFAULT_MESSAGE_MAX = 60_000;
 
 const HELP = `${USAGE}
 
@@ -68,7 +68,10 @@ export interface CliConfig {
   from: string;
   authUser?: string;
   password?: string;
-  /** What this run sends: `push` for message, `large` for msrp. */
+  /**
+   * What this run sends: `push` for message, `large` for msrp. The plan of send.ts (planSend),
+   * made while parsing so that a file error is a usage error; main hands it to send().
+   */
   mode: CliMode;
   push?: PushRequest;
   large?: LargePushRequest;
@@ -134,32 +137,17 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
   const msrpHost = values['msrp-host'] ?? '127.0.0.1';
   if (!/^[A-Za-z0-9.:-]+$/.test(msrpHost)) throw new UsageError(`--msrp-host ${msrpHost}: expected an IP address or host name`);
   if (modeFlag === 'msrp' && values.file === undefined) throw new UsageError('--mode msrp needs --file <path>');
-  let mode: CliMode = 'message';
-  let body: string | Uint8Array = '';
-  let contentType = values.type;
-  if (values.file !== undefined) {
-    let size: number;
-    try {
-      const info = statSync(values.file);
-      if (!info.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EISDIR' });
-      size = info.size;
-    } catch (err) {
-      throw new UsageError(`--file ${values.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
-    mode = modeFlag === 'msrp' || (modeFlag === 'auto' && size > messageMax) ? 'msrp' : 'message';
-    if (mode === 'message') {
-      // Only small files are read whole; an MSRP transfer streams the file.
-      try {
-        body = new Uint8Array(readFileSync(values.file));
-      } catch (err) {
-        throw new UsageError(`--file ${values.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-      }
-    }
-    contentType ??= guessContentType(values.file);
-  } else {
-    body = values.data!;
-    contentType ??= 'text/plain';
+  const content = values.file !== undefined ? { file: values.file } : { body: values.data! };
+  let plan: SendPlan;
+  try {
+    plan = planSend({ ...content, ...(values.type !== undefined ? { contentType: values.type } : {}), ...(values.app !== undefined ? { app: values.app } : {}) }, values.to, { mode: modeFlag, messageMax });
+  } catch (err) {
+    if (!(err instanceof SenderError)) throw err;
+    const cause = err.cause as NodeJS.ErrnoException | undefined;
+    throw new UsageError(err.code === 'SENDER_ERR_FILE' ? `--file ${values.file}: ${cause?.code ?? String(cause)}` : err.message);
   }
+  const request = plan.mode === 'msrp' ? plan.large : plan.push;
+  const contentType = request.contentType!;
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*;.*)?$/.test(contentType)) {
     throw new UsageError(`--type ${contentType}: not a media type (type/subtype)`);
   }
@@ -175,14 +163,11 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     }
     headers.push(header);
   }
-  const common = { to: values.to, ...(values.app !== undefined ? { app: values.app } : {}), ...(headers.length ? { headers } : {}) };
+  if (headers.length) request.headers = headers;
   const config: CliConfig = {
     server: values.server ?? env.SIP_PUSH_SERVER ?? 'ws://127.0.0.1:8066',
     from: values.from ?? 'sip:psa@localhost',
-    mode,
-    ...(mode === 'msrp'
-      ? { large: { to: common.to, file: values.file!, contentType, ...(common.app !== undefined ? { app: common.app } : {}), ...(common.headers ? { headers: common.headers } : {}) } }
-      : { push: { to: common.to, contentType, body, ...(common.app !== undefined ? { app: common.app } : {}), ...(common.headers ? { headers: common.headers } : {}) } }),
+    ...plan,
     msrpPort,
     msrpHost,
     msrpWindow,
@@ -190,7 +175,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     concurrency: positiveInt('--concurrency', values.concurrency, 1),
     verbose: values.verbose ?? false,
   };
-  if (mode === 'msrp' && (config.count > 1 || config.concurrency > 1)) throw new UsageError('--count and --concurrency apply to MESSAGE pushes only');
+  if (config.mode === 'msrp' && (config.count > 1 || config.concurrency > 1)) throw new UsageError('--count and --concurrency apply to MESSAGE pushes only');
   if (!/^wss?:\/\/\S+$/i.test(config.server)) throw new UsageError(`--server ${config.server}: expected a ws:// or wss:// URL`);
   if (!/^sips?:[^\s<>"]+$/i.test(config.from)) throw new UsageError(`--from ${config.from}: not a sip: or sips: URI`);
   if (values.timeout !== undefined) config.timeoutMs = positiveInt('--timeout', values.timeout, 0);
@@ -214,7 +199,7 @@ function nonNegativeInt(flag: string, raw: string): number {
   return Number(raw);
 }
 
-function statusLine(result: PushResult): string {
+function statusLine(result: SendResult): string {
   return `${result.status} ${result.reason} (${Math.round(result.elapsedMs)} ms)`;
 }
 
@@ -229,7 +214,18 @@ function largeStatusLine(result: LargePushResult): string {
   return `${result.status} ${result.reason} (${Math.round(result.elapsedMs)} ms; MSRP ${result.bytesSent} of ${result.totalBytes} bytes${from}${rate})`;
 }
 
-/** One progress line, rewritten in place (`\r`), for a TTY. */
+/** Progress lines rewritten in place (`\r`), for a TTY: at most 10 a second, and the last one. */
+function progressPrinter(progress: (text: string) => void): (p: TransferProgress) => void {
+  const startedAt = performance.now();
+  let shownAt = 0;
+  return (p) => {
+    const now = performance.now();
+    if (now - shownAt < 100 && p.bytesAcked < p.totalBytes - (p.firstByte - 1)) return;
+    shownAt = now;
+    progress(progressLine(p, startedAt));
+  };
+}
+
 function progressLine(p: TransferProgress, startedAt: number): string {
   const total = p.totalBytes - (p.firstByte - 1);
   const pct = total > 0 ? Math.floor((p.bytesAcked * 100) / total) : 100;
@@ -285,41 +281,14 @@ export async function main(argv: string[], io: CliIo = defaultIo(), env = proces
   }
   try {
     await sender.connect();
-    if (config.large) {
-      const startedAt = performance.now();
-      const progress = io.progress;
-      let shownAt = 0;
-      const onProgress = (p: TransferProgress) => {
-        const now = performance.now();
-        if (now - shownAt < 100 && p.bytesAcked < p.totalBytes - (p.firstByte - 1)) return; // at most 10 lines a second
-        shownAt = now;
-        progress!(progressLine(p, startedAt));
-      };
-      const result = await sender.sendLargePush({ ...config.large, ...(progress ? { onProgress } : {}) });
-      if (progress) progress('\n');
-      io.out(largeStatusLine(result));
-      if (result.ok) return 0;
-      io.err(`push failed: ${result.status} ${result.reason}`);
-      return 1;
-    }
-    const push = config.push!;
-    if (config.count === 1) {
-      const result = await sender.sendPush(push);
-      io.out(statusLine(result));
-      if (result.ok) return 0;
-      io.err(`push failed: ${result.status} ${result.reason}`);
-      return 1;
-    }
-    const report = await runLoad({ count: config.count, concurrency: config.concurrency }, () => sender.sendPush(push));
-    const perStatus = Object.entries(report.statuses)
-      .map(([status, n]) => `${status === '0' ? 'error' : status} x${n}`)
-      .join(', ');
-    const rate = report.elapsedMs > 0 ? Math.round((report.sent * 1000) / report.elapsedMs) : 0;
-    const p = (q: number) => percentile(report.latenciesMs, q).toFixed(1);
-    io.out(`${report.sent} pushes in ${Math.round(report.elapsedMs)} ms (${rate}/s, ${config.concurrency} in flight): ${perStatus}; latency p50 ${p(50)} ms, p99 ${p(99)} ms`);
-    if (report.failed === 0) return 0;
-    const firstError = report.firstError instanceof Error ? `; ${report.firstError.message}` : '';
-    io.err(`push failed: ${report.failed} of ${report.sent} pushes failed (${perStatus})${firstError}`);
+    if (config.count > 1) return await trial(config, sender, io);
+    const { large, push } = config;
+    const request = large ? { ...large, ...(io.progress ? { onProgress: progressPrinter(io.progress) } : {}) } : push!;
+    const result = await send(request, request.to, { sender, mode: config.mode });
+    if (result.msrp && io.progress) io.progress('\n');
+    io.out(result.msrp ? largeStatusLine(result.msrp) : statusLine(result));
+    if (result.ok) return 0;
+    io.err(`push failed: ${result.status} ${result.reason}`);
     return 1;
   } catch (err) {
     io.err(`push failed: ${err instanceof SenderError || err instanceof Error ? err.message : String(err)}`);
@@ -327,6 +296,22 @@ export async function main(argv: string[], io: CliIo = defaultIo(), env = proces
   } finally {
     await sender.close();
   }
+}
+
+/** The quick load trial (--count above 1): MESSAGE pushes only. */
+async function trial(config: CliConfig, sender: PushSender, io: CliIo): Promise<number> {
+  const push = config.push!;
+  const report = await runLoad({ count: config.count, concurrency: config.concurrency }, () => sender.sendPush(push));
+  const perStatus = Object.entries(report.statuses)
+    .map(([status, n]) => `${status === '0' ? 'error' : status} x${n}`)
+    .join(', ');
+  const rate = report.elapsedMs > 0 ? Math.round((report.sent * 1000) / report.elapsedMs) : 0;
+  const p = (q: number) => percentile(report.latenciesMs, q).toFixed(1);
+  io.out(`${report.sent} pushes in ${Math.round(report.elapsedMs)} ms (${rate}/s, ${config.concurrency} in flight): ${perStatus}; latency p50 ${p(50)} ms, p99 ${p(99)} ms`);
+  if (report.failed === 0) return 0;
+  const firstError = report.firstError instanceof Error ? `; ${report.firstError.message}` : '';
+  io.err(`push failed: ${report.failed} of ${report.sent} pushes failed (${perStatus})${firstError}`);
+  return 1;
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

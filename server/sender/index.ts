@@ -16,6 +16,19 @@ export {
   type SipWire,
   type SipWireHandler,
 } from './sipClient.ts';
+export {
+  send,
+  planSend,
+  DEFAULT_MESSAGE_MAX,
+  type Push,
+  type InlinePush,
+  type FilePush,
+  type SendMode,
+  type SendRules,
+  type SendOptions,
+  type SendPlan,
+  type SendResult,
+} from './send.ts';
 export { createPushSender, acceptContactFor, type PushSender, type PushSenderOptions, type PushRequest, type PushResult } from './pushSender.ts';
 export { runLoad, percentile, type LoadSpec, type LoadReport } from './load.ts';
 export { guessContentType, FALLBACK_CONTENT_TYPE } from './contentType.ts';

@@ -11,8 +11,9 @@ export type SenderErrorCode =
 export class SenderError extends Error {
   readonly code: SenderErrorCode;
 
-  constructor(code: SenderErrorCode, message: string) {
-    super(message);
+  /** `options.cause`: what went wrong underneath (e.g. the fs error, with its errno code). */
+  constructor(code: SenderErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'SenderError';
     this.code = code;
   }
