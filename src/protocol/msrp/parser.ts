@@ -14,15 +14,15 @@
  *
  * `MsrpStreamParser` reports a message as it arrives: `onHead` once the header section is
  * complete, `onBodyData` for each run of body bytes (views into the pushed slices, never a
- * copy of a whole chunk), `onEnd` with the continuation flag. `MsrpParser` collects those
- * into whole messages. `parseMsrpMessage` parses exactly one message, the common case over
- * WebSocket where one WebSocket message carries one MSRP message (RFC 7977 section 5).
+ * copy of a whole chunk), `onEnd` with the continuation flag. Whole messages are collected
+ * from those events by messageParser.ts (`MsrpParser`, `parseMsrpMessage`).
  *
  * The body ends at the first `CRLF "-------" transaction-id flag CRLF` (RFC 4975 sections 6
  * and 7.1.1); the terminator may be split across any number of slices. Because CR occurs
  * only at the start of `CRLF -------tid`, a failed partial match never hides the start of
  * another one except at the byte that broke it, which is examined again.
  */
+import { concatBytes } from '../bytes.ts';
 import { MsrpError } from './errors.ts';
 import {
   isIdent,
@@ -31,7 +31,7 @@ import {
   parsePath,
   parseStatusHeader,
 } from './message.ts';
-import type { MsrpFlag, MsrpHead, MsrpMessage } from './model.ts';
+import type { MsrpFlag, MsrpHead } from './model.ts';
 
 export interface MsrpParserLimits {
   /** Bytes of start line and headers, including the blank line or, without a body, the end-line. */
@@ -171,7 +171,7 @@ export class MsrpStreamParser {
       line = data.subarray(from, lf + 1);
     } else {
       this.lineParts.push(data.subarray(from, lf + 1));
-      line = concat(this.lineParts, this.lineLength + lf + 1 - from);
+      line = concatBytes(this.lineParts, this.lineLength + lf + 1 - from);
     }
     this.lineParts = [];
     this.lineLength = 0;
@@ -390,88 +390,3 @@ const KNOWN_LOWER: Readonly<Record<string, true>> = {
   'failure-report': true,
   status: true,
 };
-
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/**
- * Collects whole messages. A body that arrived in one slice is a view into that slice
- * (no copy); one spread over several slices is copied into a single array.
- */
-export class MsrpParser {
-  private readonly stream: MsrpStreamParser;
-  private out: MsrpMessage[] = [];
-  private head: MsrpHead | undefined;
-  private hasBody = false;
-  private parts: Uint8Array[] = [];
-  private length = 0;
-
-  constructor(limits: Partial<MsrpParserLimits> = {}) {
-    this.stream = new MsrpStreamParser(
-      {
-        onHead: (head, hasBody) => {
-          this.head = head;
-          this.hasBody = hasBody;
-          this.parts = [];
-          this.length = 0;
-        },
-        onBodyData: (data) => {
-          this.parts.push(data);
-          this.length += data.length;
-        },
-        onEnd: (flag) => {
-          const head = this.head!;
-          const message = { ...head, flag } as MsrpMessage;
-          if (this.hasBody) {
-            message.body = this.parts.length === 1 ? this.parts[0]! : concat(this.parts, this.length);
-          }
-          this.out.push(message);
-          this.head = undefined;
-          this.parts = [];
-        },
-      },
-      limits,
-    );
-  }
-
-  /** Feed bytes; returns the messages they complete, in order. Throws MsrpError. */
-  push(data: Uint8Array): MsrpMessage[] {
-    this.out = [];
-    this.stream.push(data);
-    return this.out;
-  }
-
-  get idle(): boolean {
-    return this.stream.idle;
-  }
-
-  reset(): void {
-    this.stream.reset();
-    this.head = undefined;
-    this.parts = [];
-    this.length = 0;
-  }
-}
-
-/**
- * Parse bytes holding exactly one MSRP message (one WebSocket message, RFC 7977 section 5).
- * Throws MSRP_ERR_INCOMPLETE when it ends early and MSRP_ERR_TRAILING_DATA when more follows.
- */
-export function parseMsrpMessage(bytes: Uint8Array, limits: Partial<MsrpParserLimits> = {}): MsrpMessage {
-  const parser = new MsrpParser(limits);
-  const messages = parser.push(bytes);
-  if (messages.length === 0) throw new MsrpError('MSRP_ERR_INCOMPLETE', 400, 'Incomplete MSRP message');
-  if (messages.length > 1 || !parser.idle) {
-    throw new MsrpError('MSRP_ERR_TRAILING_DATA', 400, 'Bytes after the end of the MSRP message', {
-      transactionId: messages[0]!.transactionId,
-    });
-  }
-  return messages[0]!;
-}

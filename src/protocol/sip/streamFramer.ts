@@ -4,6 +4,7 @@
  * have arrived. Content-Length is mandatory on streams. CRLF keep-alives between messages
  * (RFC 5626 section 3.5.1) are skipped.
  */
+import { concatBytes } from '../bytes.ts';
 import { SipError } from './errors.ts';
 import { DEFAULT_SIP_LIMITS, findHeaderEnd, parseSipMessage, type SipMessage, type SipParseLimits } from './message.ts';
 
@@ -17,7 +18,7 @@ export class SipStreamFramer {
 
   /** Append bytes and return the messages they complete. Throws SipError on a framing error. */
   push(chunk: Uint8Array): SipMessage[] {
-    this.buffer = this.buffer.length === 0 ? chunk.slice() : concat(this.buffer, chunk);
+    this.buffer = this.buffer.length === 0 ? chunk.slice() : concatBytes([this.buffer, chunk]);
     const out: SipMessage[] = [];
     for (;;) {
       let start = 0;
@@ -56,11 +57,4 @@ export class SipStreamFramer {
   get pending(): number {
     return this.buffer.length;
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }
