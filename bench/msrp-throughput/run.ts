@@ -33,21 +33,16 @@
  * --profile KIND: one transfer of the first size, reporting CPU per process and the page's main
  * thread profile (profiling.ts) instead of the rounds.
  */
-import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { chromium, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { build, preview } from 'vite';
-import WebSocket, { WebSocketServer } from 'ws';
 import { startCore, type RunningCore } from '../../server/core/index.ts';
-import { createPushSender, DEFAULT_HIGH_WATER_MARK, describeFile } from '../../server/sender/index.ts';
+import { createPushSender, DEFAULT_HIGH_WATER_MARK } from '../../server/sender/index.ts';
 import { DEFAULT_CHUNK_SIZE } from '../../src/protocol/msrp/index.ts';
-import { chromiumLaunch } from '../../playwright.config.ts';
 import type { MsrpBenchWindow } from './page/params.ts';
+import { makeFile, startRawServer, type BenchFile } from './benchFile.ts';
+import { openBrowser, waitForBench, type Browser } from './browser.ts';
 import { HeapSampler, type HeapFigures } from './heapSampler.ts';
 import { Profiling, type Probe } from './profiling.ts';
 
@@ -82,13 +77,6 @@ if (SIZES_MB.some((s) => !(s > 0)) || !(ROUNDS >= 1) || KINDS.some((k) => !ALL_K
   throw new Error(`Bad options: sizes ${values.sizes}, rounds ${values.rounds}, kinds ${values.kinds}, window ${values.window}`);
 }
 
-interface BenchFile {
-  path: string;
-  size: number;
-  sha256: string;
-}
-
-
 interface RunResult {
   kind: Kind;
   sizeMB: number;
@@ -114,100 +102,7 @@ interface RunResult {
   maxBufferedAmount?: number;
 }
 
-async function makeFile(sizeMB: number): Promise<BenchFile> {
-  const path = join(tmpdir(), `msrp-bench-${process.pid}-${sizeMB}mb.bin`);
-  const out = createWriteStream(path);
-  // Random-ish: a fresh 1 MB random block, reused a few times with a varying first word, so no
-  // two chunks are equal and generation stays cheap.
-  let block = randomBytes(MB);
-  for (let i = 0; i < sizeMB; i++) {
-    if (i % 8 === 0) block = randomBytes(MB);
-    else block.writeUInt32LE(i, 0);
-    if (!out.write(Buffer.from(block))) await new Promise<void>((resolve) => out.once('drain', resolve));
-  }
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-  const facts = await describeFile(path);
-  return { path, size: facts.size, sha256: facts.sha256 };
-}
-
-
-/** A Node `ws` server that sends one file the way the MSRP endpoint does, without MSRP. */
-async function startRawServer(file: BenchFile, chunkSize: number, highWaterMark: number) {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  await new Promise<void>((resolve) => wss.once('listening', resolve));
-  const port = (wss.address() as { port: number }).port;
-  let firstChunkAt = 0;
-  let maxBufferedAmount = 0;
-  let drainWaits = 0;
-  const done = new Promise<number>((resolve, reject) => {
-    wss.once('connection', (ws) => {
-      ws.on('message', (data) => (String(data) === 'done' ? resolve(performance.now()) : reject(new Error(`raw page said ${String(data)}`))));
-      ws.on('close', () => reject(new Error('raw page closed the socket before done')));
-      void (async () => {
-        const socket = (ws as unknown as { _socket?: Socket })._socket;
-        for await (const buf of createReadStream(file.path, { highWaterMark: chunkSize }) as AsyncIterable<Buffer>) {
-          if (firstChunkAt === 0) firstChunkAt = performance.now();
-          ws.send(buf, { binary: true });
-          maxBufferedAmount = Math.max(maxBufferedAmount, ws.bufferedAmount);
-          // Same flow control as the MSRP endpoint: socket 'drain', a 5 ms timer as fallback.
-          while (ws.bufferedAmount > highWaterMark && ws.readyState === WebSocket.OPEN) {
-            drainWaits++;
-            await new Promise<void>((resolve) => {
-              const wake = () => {
-                clearTimeout(timer);
-                socket?.removeListener('drain', wake);
-                resolve();
-              };
-              const timer = setTimeout(wake, 5);
-              socket?.once('drain', wake);
-            });
-          }
-        }
-      })().catch(reject);
-    });
-  });
-  return {
-    url: `ws://127.0.0.1:${port}/`,
-    done,
-    stats: () => ({ firstChunkAt, maxBufferedAmount, drainWaits }),
-    close: () => {
-      for (const ws of wss.clients) ws.terminate();
-      return new Promise<void>((resolve) => wss.close(() => resolve()));
-    },
-  };
-}
-
 let aorCounter = 0;
-
-interface Browser {
-  /** The --user-data-dir. */
-  profile: string;
-  context: BrowserContext;
-  page: Page;
-  cdp: CDPSession;
-  close: () => Promise<void>;
-}
-
-async function openBrowser(): Promise<Browser> {
-  const profile = await mkdtemp(join(tmpdir(), 'msrp-bench-profile-'));
-  const context = await chromium.launchPersistentContext(profile, { ...chromiumLaunch, args: [...chromiumLaunch.args, '--enable-precise-memory-info'] });
-  const page = context.pages()[0] ?? (await context.newPage());
-  const cdp = await context.newCDPSession(page);
-  return {
-    profile,
-    context,
-    page,
-    cdp,
-    close: async () => {
-      await context.close();
-      await rm(profile, { recursive: true, force: true });
-    },
-  };
-}
-
-function waitForBench(page: Page): Promise<unknown> {
-  return page.waitForFunction(() => (window as unknown as MsrpBenchWindow).__benchReady === true, undefined, { timeout: 30_000 });
-}
 
 async function measure(vite: string, core: RunningCore, kind: Kind, file: BenchFile, round: number, probe?: (browser: Browser) => Probe): Promise<RunResult> {
   const browser = await openBrowser();
