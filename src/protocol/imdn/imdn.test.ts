@@ -15,19 +15,9 @@ import {
   type ImdnDocument,
   type ImdnNotification,
 } from './index.ts';
+import { expectCodecError } from '../../testing/codecAssertions.ts';
 
-function expectImdnError(fn: () => unknown, code: string): ImdnError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(ImdnError);
-  expect((caught as ImdnError).code).toBe(code);
-  expect((caught as ImdnError).status).toBe(400);
-  return caught as ImdnError;
-}
+const expectImdnError = (fn: () => unknown, code: string): ImdnError => expectCodecError(fn, ImdnError, code, 400);
 
 const ABOUT = { messageId: '34jk324j', datetime: '2008-04-04T12:16:49-05:00' };
 

@@ -17,20 +17,11 @@ import {
   type NameAddr,
 } from './headers.ts';
 import { SipError } from './errors.ts';
+import { expectCodecError } from '../../testing/codecAssertions.ts';
+
+const expectSipError = (fn: () => unknown, code: string): void => void expectCodecError(fn, SipError, code, 400);
 
 const map = (entries: [string, string | null][]) => new Map(entries);
-
-function expectSipError(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(SipError);
-  expect((caught as SipError).code).toBe(code);
-  expect((caught as SipError).status).toBe(400);
-}
 
 describe('parseParams', () => {
   it.each([

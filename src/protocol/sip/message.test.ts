@@ -23,6 +23,9 @@ import {
   type SipRequest,
 } from './message.ts';
 import { SipError } from './errors.ts';
+import { bytesOf, expectCodecError } from '../../testing/codecAssertions.ts';
+
+const expectSipError = (fn: () => unknown, code: string, status: number): void => void expectCodecError(fn, SipError, code, status);
 
 const CRLF = '\r\n';
 const lines = (...l: string[]): string => l.join(CRLF);
@@ -41,29 +44,6 @@ const MESSAGE_REQ = lines(
   '',
   'hello',
 );
-
-function concatBytes(...parts: (Uint8Array | string)[]): Uint8Array {
-  const bufs = parts.map((p) => (typeof p === 'string' ? encodeUtf8(p) : p));
-  const out = new Uint8Array(bufs.reduce((n, b) => n + b.length, 0));
-  let at = 0;
-  for (const b of bufs) {
-    out.set(b, at);
-    at += b.length;
-  }
-  return out;
-}
-
-function expectSipError(fn: () => unknown, code: string, status: number): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(SipError);
-  expect((caught as SipError).code).toBe(code);
-  expect((caught as SipError).status).toBe(status);
-}
 
 describe('parseSipMessage: valid messages', () => {
   const cases: { name: string; input: string | Uint8Array; check: (m: SipMessage) => void }[] = [
@@ -137,7 +117,7 @@ describe('parseSipMessage: valid messages', () => {
     },
     {
       name: 'binary body with CRLFCRLF and invalid UTF-8 inside',
-      input: concatBytes('MESSAGE sip:a@b SIP/2.0\r\nContent-Type: image/png\r\nContent-Length: 8\r\n\r\n', new Uint8Array([0x89, 0x50, 13, 10, 13, 10, 0xff, 0x00])),
+      input: bytesOf('MESSAGE sip:a@b SIP/2.0\r\nContent-Type: image/png\r\nContent-Length: 8\r\n\r\n', new Uint8Array([0x89, 0x50, 13, 10, 13, 10, 0xff, 0x00])),
       check: (m) => expect(Array.from(m.body)).toEqual([0x89, 0x50, 13, 10, 13, 10, 0xff, 0x00]),
     },
     {

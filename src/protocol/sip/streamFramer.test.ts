@@ -3,17 +3,9 @@ import fc from 'fast-check';
 import { SipStreamFramer } from './streamFramer.ts';
 import { encodeUtf8, getHeader, serializeSipMessage, type SipMessage } from './message.ts';
 import { SipError } from './errors.ts';
+import { bytesOf, expectCodecError } from '../../testing/codecAssertions.ts';
 
-function concatBytes(...parts: (Uint8Array | string)[]): Uint8Array {
-  const bufs = parts.map((p) => (typeof p === 'string' ? encodeUtf8(p) : p));
-  const out = new Uint8Array(bufs.reduce((n, b) => n + b.length, 0));
-  let at = 0;
-  for (const b of bufs) {
-    out.set(b, at);
-    at += b.length;
-  }
-  return out;
-}
+const expectSipError = (fn: () => unknown, code: string, status: number): void => void expectCodecError(fn, SipError, code, status);
 
 const MESSAGES: SipMessage[] = [
   {
@@ -54,22 +46,10 @@ const MESSAGES: SipMessage[] = [
 const EXPECTED = MESSAGES.map((m) => ({ ...m, headers: [...m.headers, { name: 'Content-Length', value: String(m.body.length) }] }));
 
 /** The three messages on one stream, with CRLF keep-alives (RFC 5626 section 3.5.1) before, between and after. */
-const STREAM = concatBytes('\r\n\r\n', serializeSipMessage(MESSAGES[0]!), '\r\n\r\n', serializeSipMessage(MESSAGES[1]!), '\r\n', serializeSipMessage(MESSAGES[2]!), '\r\n\r\n');
+const STREAM = bytesOf('\r\n\r\n', serializeSipMessage(MESSAGES[0]!), '\r\n\r\n', serializeSipMessage(MESSAGES[1]!), '\r\n', serializeSipMessage(MESSAGES[2]!), '\r\n\r\n');
 
 function feed(framer: SipStreamFramer, chunks: Uint8Array[]): SipMessage[] {
   return chunks.flatMap((c) => framer.push(c));
-}
-
-function expectSipError(fn: () => unknown, code: string, status: number): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(SipError);
-  expect((caught as SipError).code).toBe(code);
-  expect((caught as SipError).status).toBe(status);
 }
 
 describe('SipStreamFramer: slice boundaries', () => {
@@ -185,7 +165,7 @@ describe('SipStreamFramer: errors and limits', () => {
     });
 
     it('keep-alives before a message at the limits do not count', () => {
-      const withPings = concatBytes('\r\n\r\n\r\n', message);
+      const withPings = bytesOf('\r\n\r\n\r\n', message);
       expect(feed(new SipStreamFramer({ maxHeaderBytes: headBytes, maxMessageBytes: message.length }), split(withPings))).toHaveLength(1);
     });
   });

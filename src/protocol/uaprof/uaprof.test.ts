@@ -10,17 +10,9 @@ import {
   UaprofError,
   type UaprofDescription,
 } from './index.ts';
+import { expectCodecError } from '../../testing/codecAssertions.ts';
 
-function expectUaprofError(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(UaprofError);
-  expect((caught as UaprofError).code).toBe(code);
-}
+const expectUaprofError = (fn: () => unknown, code: string): void => void expectCodecError(fn, UaprofError, code, 400);
 
 const CLIENT: UaprofDescription = {
   clientName: 'SIP Push Web',
