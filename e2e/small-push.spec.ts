@@ -2,7 +2,7 @@
  * Flow 5.4.1 (small content over SIP MESSAGE) from the real sender through the core into the
  * browser: stored, shown, dispatched, and answered only after the IndexedDB commit.
  */
-import { RawSipClient, messageText } from './fixtures/rawSipClient.ts';
+import { connectHandWriter, messageText } from './fixtures/handWrittenSip.ts';
 import { test, expect } from './fixtures/test.ts';
 
 test.describe('small-content push (flow 5.4.1)', () => {
@@ -38,10 +38,10 @@ test.describe('small-content push (flow 5.4.1)', () => {
       apps: [{ id: 'news.ua', accept: ['text/plain'], allowFrom: ['sip:boss@' + core.domain], maxBytes: 100 }],
     });
     await receiver.expectRegistered();
-    const raw = await RawSipClient.connect(core.wsUrl, core.credentials);
+    const raw = await connectHandWriter(core);
     try {
       // Allowed sender, at exactly the size limit: accepted.
-      const atLimit = await raw.send(messageText({ to: receiver.aor, from: `sip:boss@${core.domain}`, callId: 'lim-1', cseq: 1, app: 'news.ua', contentType: 'text/plain', body: 'x'.repeat(100) }));
+      const atLimit = await raw.request(messageText({ to: receiver.aor, from: `sip:boss@${core.domain}`, callId: 'lim-1', cseq: 1, app: 'news.ua', contentType: 'text/plain', body: 'x'.repeat(100) }));
       expect(atLimit.status).toBe(200);
 
       const cases: Array<[string, Parameters<typeof messageText>[0], number]> = [
@@ -53,13 +53,13 @@ test.describe('small-content push (flow 5.4.1)', () => {
         ['app not registered at the core', { to: receiver.aor, from: `sip:boss@${core.domain}`, callId: 'c480', cseq: 1, app: 'nope.ua', contentType: 'text/plain', body: 'hi' }, 480],
       ];
       for (const [name, push, status] of cases) {
-        const response = await raw.send(messageText(push));
+        const response = await raw.request(messageText(push));
         expect(response.status, name).toBe(status);
         if (status === 415) expect(response.headers.find((h) => h.name.toLowerCase() === 'accept')?.value).toBe('text/plain');
       }
-      expect((await receiver.storedPushes()).map((p) => p.dedupKey)).toEqual(['sip:lim-1:1']);
+      expect((await receiver.storedPushes()).map((p) => p.dedupKey)).toEqual([`sip:${JSON.stringify([`sip:boss@${core.domain}`, 'news.ua', 'lim-1', 1])}`]);
     } finally {
-      raw.close();
+      await raw.close();
     }
     await expect(receiver.page.getByTestId('rejected-item')).toHaveCount(4);
   });
@@ -68,24 +68,27 @@ test.describe('small-content push (flow 5.4.1)', () => {
     await receiver.open();
     await receiver.expectRegistered();
     await receiver.registerRecordingApp({ id: 'news.ua', accept: ['text/plain'] });
-    const raw = await RawSipClient.connect(core.wsUrl, core.credentials);
+    const raw = await connectHandWriter(core);
     try {
       const push = messageText({ to: receiver.aor, from: core.sender.aor, callId: 'dup-1', cseq: 7, app: 'news.ua', contentType: 'text/plain', body: 'once' });
-      expect((await raw.send(push)).status).toBe(200);
-      expect((await raw.send(push)).status).toBe(200);
+      expect((await raw.request(push)).status).toBe(200);
+      expect((await raw.request(push)).status).toBe(200);
 
       const cpim = (callId: string) =>
         messageText({
           to: receiver.aor, from: core.sender.aor, callId, cseq: 1, app: 'news.ua', contentType: 'message/cpim',
           body: `From: <${core.sender.aor}>\r\nTo: <${receiver.aor}>\r\nNS: imdn <urn:ietf:params:imdn>\r\nimdn.Message-ID: m-42\r\n\r\nContent-Type: text/plain\r\n\r\nwrapped`,
         });
-      expect((await raw.send(cpim('cpim-a'))).status).toBe(200);
-      expect((await raw.send(cpim('cpim-b'))).status).toBe(200);
+      expect((await raw.request(cpim('cpim-a'))).status).toBe(200);
+      expect((await raw.request(cpim('cpim-b'))).status).toBe(200);
     } finally {
-      raw.close();
+      await raw.close();
     }
     const stored = await receiver.storedPushes();
-    expect(stored.map((p) => [p.dedupKey, p.text]).sort()).toEqual([['imdn:m-42', 'wrapped'], ['sip:dup-1:7', 'once']]);
+    expect(stored.map((p) => [p.dedupKey, p.text]).sort()).toEqual([
+      [`imdn:${JSON.stringify([core.sender.aor, 'news.ua', 'm-42'])}`, 'wrapped'],
+      [`sip:${JSON.stringify([core.sender.aor, 'news.ua', 'dup-1', 7])}`, 'once'],
+    ]);
     await expect.poll(async () => (await receiver.deliveries('news.ua')).map((d) => d.text).sort()).toEqual(['once', 'wrapped']);
     await expect(receiver.inboxItems('news.ua')).toHaveCount(2);
   });

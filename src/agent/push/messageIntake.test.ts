@@ -98,7 +98,7 @@ describe('MESSAGE intake', () => {
       size: 13,
       receivedAt: 1_700_000_000_000,
       via: 'message',
-      dedupKey: `sip:${getHeader(request, 'call-id')}:1`,
+      dedupKey: `sip:${JSON.stringify(['sip:psa@example.com', 'news.ua', getHeader(request, 'call-id'), 1])}`,
       dispatched: false,
     });
     expect(new TextDecoder().decode(push!.content)).toBe('breaking news');
@@ -190,6 +190,40 @@ describe('MESSAGE intake', () => {
     expect(stored.flat()).toHaveLength(1);
   });
 
+  // Issue 9 item 2: the duplicate key was the Call-ID/CSeq or the IMDN Message-ID alone, so a
+  // push from another sender or to another app with the same IDs got 200 and was dropped.
+  it('another sender or another app with the same Call-ID and CSeq: each stored', async () => {
+    const { intake, store, apps } = await setup();
+    apps.register({ id: 'open.ua', accept: ['text/plain'], handler: () => {} });
+    const sameIds = { callId: 'shared-call', cseq: '5 MESSAGE' };
+    expect((await intake.handle(message({ ...sameIds, from: '<sip:psa@example.com>;tag=a', app: 'open.ua' }))).status).toBe(200);
+    expect((await intake.handle(message({ ...sameIds, from: '<sip:mallory@example.com>;tag=b', app: 'open.ua', body: 'other' }))).status).toBe(200);
+    expect((await intake.handle(message({ ...sameIds, from: '<sip:psa@example.com>;tag=a', app: 'news.ua', body: 'third' }))).status).toBe(200);
+    expect(await store.count()).toBe(3);
+    expect((await store.list('open.ua')).map((p) => p.from).sort()).toEqual(['sip:mallory@example.com', 'sip:psa@example.com']);
+  });
+
+  it('another sender with the same IMDN Message-ID: stored, not taken for a duplicate', async () => {
+    const { intake, store, apps } = await setup();
+    apps.register({ id: 'open.ua', accept: ['text/plain'], handler: () => {} });
+    const cpimFrom = (from: string, callId: string) =>
+      message({
+        callId,
+        from: `<${from}>;tag=x`,
+        app: 'open.ua',
+        type: 'message/cpim',
+        body: serializeCpim(
+          createCpim({ from: `<${from}>`, to: '<sip:alice@example.com>', namespaces: { imdn: IMDN_NS }, headers: [{ name: 'imdn.Message-ID', value: '1' }], contentType: 'text/plain', content: from }),
+          { contentLength: true },
+        ),
+      });
+    expect((await intake.handle(cpimFrom('sip:psa@example.com', 'a'))).status).toBe(200);
+    expect((await intake.handle(cpimFrom('sip:other@example.com', 'b'))).status).toBe(200);
+    // The first sender's re-send (new Call-ID) is still a duplicate.
+    expect((await intake.handle(cpimFrom('sip:psa@example.com', 'c'))).status).toBe(200);
+    expect(await store.count()).toBe(2);
+  });
+
   it('a retransmission arriving while the first is in flight: both 200, stored once', async () => {
     const { intake, store, stored } = await setup();
     const responses = await Promise.all([intake.handle(message({ callId: 'same' })), intake.handle(message({ callId: 'same' }))]);
@@ -225,7 +259,7 @@ describe('MESSAGE intake', () => {
     expect((await intake.handle(cpim('b'))).status).toBe(200);
     const pushes = await store.list('news.ua');
     expect(pushes).toHaveLength(1);
-    expect(pushes[0]).toMatchObject({ contentType: 'application/json', messageId: 'msg-42', dedupKey: 'imdn:msg-42', size: 16 });
+    expect(pushes[0]).toMatchObject({ contentType: 'application/json', messageId: 'msg-42', dedupKey: 'imdn:["sip:psa@example.com","news.ua","msg-42"]', size: 16 });
     expect(new TextDecoder().decode(pushes[0]!.content)).toBe('{"headline":"x"}');
   });
 

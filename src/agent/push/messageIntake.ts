@@ -114,7 +114,7 @@ export function createMessageIntake(options: MessageIntakeOptions): MessageIntak
       size: facts.content.length,
       receivedAt: now(),
       via: 'message',
-      dedupKey: dedupKey(facts),
+      dedupKey: dedupKey({ ...facts, appId: decision.app.id }),
     };
     if (facts.fromDisplayName !== undefined) push.fromDisplayName = facts.fromDisplayName;
     if (facts.messageId !== undefined) push.messageId = facts.messageId;
