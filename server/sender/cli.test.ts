@@ -6,7 +6,7 @@ import { getHeader } from '../../src/protocol/sip/index.ts';
 import { guessContentType } from './contentType.ts';
 import { captureIo, runCli, usageMessage } from '../testing/cliProcess.ts';
 import { main, parseCli, type CliConfig } from './cli.ts';
-import { startFakeCore, type FakeCore } from './fakeCore.ts';
+import { startFakeCore, type FakeCore } from '../testing/fakeCore.ts';
 
 let core: FakeCore;
 let dir: string;

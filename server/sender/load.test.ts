@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeCore, type FakeCore } from './fakeCore.ts';
+import { startFakeCore, type FakeCore } from '../testing/fakeCore.ts';
 import { percentile, runLoad } from './load.ts';
 import { createPushSender, type PushResult, type PushSender } from './pushSender.ts';
 

@@ -13,7 +13,7 @@ import {
   serializeSipMessage,
   verifyCredentials,
 } from '../../src/protocol/sip/index.ts';
-import { answerOk, startFakeCore, type FakeCore, type ReceivedRequest } from './fakeCore.ts';
+import { answerOk, startFakeCore, type FakeCore, type ReceivedRequest } from '../testing/fakeCore.ts';
 import { createPushSender, type PushSender, type PushSenderOptions } from './pushSender.ts';
 import { REASON_CLOSED, REASON_CONNECTION_LOST, REASON_TIMEOUT, SenderError } from './sipClient.ts';
 
