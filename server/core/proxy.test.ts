@@ -1,23 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { answerChallenge, formatCredentials, getHeader, getHeaderValues, parseChallenge, parseNameAddr, type SipRequest, type SipResponse } from '../../src/protocol/sip/index.ts';
-import { startCore, type CoreMessageEvent, type RunningCore } from './index.ts';
-import { reply, ringUntilCancelled, until, WsUa } from './testing.ts';
+import { getHeader, getHeaderValues, parseChallenge, parseNameAddr, type SipRequest, type SipResponse } from '../../src/protocol/sip/index.ts';
+import { startTestCore, type TestCore } from '../testing/coreHarness.ts';
+import { reply, ringUntilCancelled, type SipUa } from '../testing/sipUa.ts';
+import { until } from '../testing/until.ts';
+import type { CoreMessageEvent } from './index.ts';
 
-let core: RunningCore;
-const uas: WsUa[] = [];
-async function ua(): Promise<WsUa> {
-  const u = await WsUa.connect(core.wsUrl);
-  uas.push(u);
-  return u;
-}
-const messagesTo = (u: WsUa) => u.received.filter((m): m is SipRequest => m.kind === 'request' && m.method === 'MESSAGE');
+let core: TestCore;
+const ua = () => core.ua();
+const messagesTo = (u: SipUa) => u.received.filter((m): m is SipRequest => m.kind === 'request' && m.method === 'MESSAGE');
 const pushAc = (app: string) => ({ name: 'Accept-Contact', value: `*;+g.oma.pusheventapp="${app}";require;explicit` });
 
 beforeEach(async () => {
-  core = await startCore({ wsPort: 0, sipPort: null });
+  core = await startTestCore();
 });
 afterEach(async () => {
-  await Promise.all(uas.splice(0).map((u) => u.close()));
   await core.close();
 });
 
@@ -27,10 +23,10 @@ describe('proxy', () => {
     const news2 = await ua();
     const mms = await ua();
     const bare = await ua();
-    await news1.register('sip:alice@localhost', ';+g.oma.pusheventapp="news.ua,mms.ua"');
-    await news2.register('sip:alice@localhost', ';+g.oma.pusheventapp="news.ua"');
-    await mms.register('sip:alice@localhost', ';+g.oma.pusheventapp="mms.ua"');
-    await bare.register('sip:alice@localhost', '');
+    await news1.register({ aor: 'sip:alice@localhost', contactParams: ';+g.oma.pusheventapp="news.ua,mms.ua"' });
+    await news2.register({ aor: 'sip:alice@localhost', contactParams: ';+g.oma.pusheventapp="news.ua"' });
+    await mms.register({ aor: 'sip:alice@localhost', contactParams: ';+g.oma.pusheventapp="mms.ua"' });
+    await bare.register({ aor: 'sip:alice@localhost' });
     for (const u of [news1, news2, mms, bare]) u.answer((req) => reply(req, 200));
 
     const sender = await ua();
@@ -59,7 +55,7 @@ describe('proxy', () => {
 
   it('answers 404 for an AoR without bindings and 480 when no binding matches Accept-Contact', async () => {
     const a = await ua();
-    await a.register('sip:alice@localhost', ';+g.oma.pusheventapp="news.ua"');
+    await a.register({ aor: 'sip:alice@localhost', contactParams: ';+g.oma.pusheventapp="news.ua"' });
     const sender = await ua();
     expect((await sender.request(sender.build('MESSAGE', 'sip:nobody@localhost'))).status).toBe(404);
     const none = await sender.request(sender.build('MESSAGE', 'sip:alice@localhost', { headers: [pushAc('mms.ua')] }));
@@ -70,8 +66,8 @@ describe('proxy', () => {
   it('chooses the best final response: a 2xx over a 404, a 415 over a 404, a 6xx over everything', async () => {
     const a = await ua();
     const b = await ua();
-    await a.register('sip:alice@localhost', '');
-    await b.register('sip:alice@localhost', '');
+    await a.register({ aor: 'sip:alice@localhost' });
+    await b.register({ aor: 'sip:alice@localhost' });
     const sender = await ua();
     a.answer((req) => reply(req, 404));
     b.answer((req) => reply(req, 200));
@@ -92,8 +88,8 @@ describe('proxy', () => {
   it('forwards the 2xx as soon as it arrives, without waiting for the other branch', async () => {
     const fast = await ua();
     const silent = await ua();
-    await fast.register('sip:alice@localhost', '');
-    await silent.register('sip:alice@localhost', '');
+    await fast.register({ aor: 'sip:alice@localhost' });
+    await silent.register({ aor: 'sip:alice@localhost' });
     fast.answer((req) => reply(req, 200));
     const sender = await ua();
     expect((await sender.request(sender.build('MESSAGE', 'sip:alice@localhost'))).status).toBe(200);
@@ -101,9 +97,9 @@ describe('proxy', () => {
 
   it('answers 408 when no branch answers before the transaction timeout (Timer F)', async () => {
     await core.close();
-    core = await startCore({ wsPort: 0, sipPort: null, limits: { transactionTimeoutMs: 200 } });
+    core = await startTestCore({ limits: { transactionTimeoutMs: 200 } });
     const silent = await ua();
-    await silent.register('sip:alice@localhost', '');
+    await silent.register({ aor: 'sip:alice@localhost' });
     const sender = await ua();
     const res = await sender.request(sender.build('MESSAGE', 'sip:alice@localhost'));
     expect(res.status).toBe(408);
@@ -112,7 +108,7 @@ describe('proxy', () => {
 
   it('answers 480 for a branch whose WebSocket closes before it answers', async () => {
     const doomed = await ua();
-    await doomed.register('sip:alice@localhost', '');
+    await doomed.register({ aor: 'sip:alice@localhost' });
     const sender = await ua();
     const pending = sender.request(sender.build('MESSAGE', 'sip:alice@localhost'));
     await doomed.waitFor((m) => m.kind === 'request' && m.method === 'MESSAGE');
@@ -122,7 +118,7 @@ describe('proxy', () => {
 
   it('answers 483 at Max-Forwards 0, but answers OPTIONS to the core itself', async () => {
     const a = await ua();
-    await a.register('sip:alice@localhost', '');
+    await a.register({ aor: 'sip:alice@localhost' });
     const sender = await ua();
     expect((await sender.request(sender.build('MESSAGE', 'sip:alice@localhost', { maxForwards: 0 }))).status).toBe(483);
     expect(messagesTo(a)).toHaveLength(0);
@@ -139,7 +135,7 @@ describe('proxy', () => {
 
   it('routes INVITE, ACK and BYE through Record-Route to a .invalid WebSocket contact, in both directions', async () => {
     const callee = await ua();
-    await callee.register('sip:alice@localhost', '');
+    await callee.register({ aor: 'sip:alice@localhost' });
     const caller = await ua();
     callee.answer((req) => {
       // A UAS copies Record-Route into its 2xx (RFC 3261 section 12.1.1).
@@ -147,7 +143,7 @@ describe('proxy', () => {
       if (req.method === 'INVITE') return [reply(req, 180), reply(req, 200, [...recordRoute, { name: 'Contact', value: `<${callee.contactUri()}>` }])];
       return reply(req, 200);
     });
-    const invite = caller.build('INVITE', 'sip:alice@localhost', { headers: [{ name: 'Contact', value: `<${caller.contactUri('caller')}>` }, { name: 'Content-Type', value: 'application/sdp' }], body: 'v=0\r\n' });
+    const invite = caller.build('INVITE', 'sip:alice@localhost', { headers: [{ name: 'Contact', value: `<${caller.contactUri({ user: 'caller' })}>` }, { name: 'Content-Type', value: 'application/sdp' }], body: 'v=0\r\n' });
     const from = caller.received.length;
     const ok = await caller.request(invite);
     expect(ok.status).toBe(200);
@@ -177,7 +173,7 @@ describe('proxy', () => {
 
     // Callee hangs up: BYE to the caller's .invalid contact via the same Route.
     caller.answer((req) => reply(req, 200));
-    const bye = callee.build('BYE', caller.contactUri('caller'), { callId: getHeader(invite, 'call-id')!, cseq: 1, headers: [{ name: 'Route', value: rr[0]! }] });
+    const bye = callee.build('BYE', caller.contactUri({ user: 'caller' }), { callId: getHeader(invite, 'call-id')!, cseq: 1, headers: [{ name: 'Route', value: rr[0]! }] });
     const byeOk = await callee.request(bye);
     expect(byeOk.status).toBe(200);
     expect(caller.received.some((m) => m.kind === 'request' && m.method === 'BYE')).toBe(true);
@@ -185,7 +181,7 @@ describe('proxy', () => {
 
   it('absorbs the ACK of a non-2xx INVITE response hop by hop and CANCELs pending branches', async () => {
     const busy = await ua();
-    await busy.register('sip:alice@localhost', '');
+    await busy.register({ aor: 'sip:alice@localhost' });
     busy.answer((req) => (req.method === 'INVITE' ? reply(req, 486) : null));
     const caller = await ua();
     const invite = caller.build('INVITE', 'sip:alice@localhost');
@@ -211,7 +207,7 @@ describe('proxy', () => {
     // CANCEL: the ringing callee gets a CANCEL and answers 487, which reaches the caller.
     const ringing = await ua();
     await busy.close();
-    await ringing.register('sip:alice@localhost', '');
+    await ringing.register({ aor: 'sip:alice@localhost' });
     ringUntilCancelled(ringing);
     const invite2 = caller.build('INVITE', 'sip:alice@localhost');
     const final = caller.request(invite2);
@@ -239,22 +235,16 @@ describe('proxy', () => {
 describe('digest authentication', () => {
   beforeEach(async () => {
     await core.close();
-    core = await startCore({ wsPort: 0, sipPort: null, users: { alice: 'secret', bob: 'hunter2' }, realm: 'push.test' });
+    core = await startTestCore({ users: { alice: 'secret', bob: 'hunter2' }, realm: 'push.test' });
   });
 
-  async function withAuth(u: WsUa, req: SipRequest, password: string, user: string): Promise<SipResponse> {
-    const first = await u.request(req);
-    if (first.status !== 401 && first.status !== 407) return first;
-    const header = first.status === 401 ? 'www-authenticate' : 'proxy-authenticate';
-    const challenge = parseChallenge(getHeader(first, header)!);
-    const creds = answerChallenge(challenge, { username: user, password, method: req.method, uri: req.uri });
-    const retry: SipRequest = { ...req, headers: [...req.headers.map((h) => (/^cseq$/i.test(h.name) ? { ...h, value: `2 ${req.method}` } : /^via$/i.test(h.name) ? { ...h, value: h.value.replace(/branch=[^;]+/, `branch=z9hG4bK${Math.random().toString(36).slice(2)}`) } : h)), { name: first.status === 401 ? 'Authorization' : 'Proxy-Authorization', value: formatCredentials(creds) }] };
-    return u.request(retry);
+  async function withAuth(u: SipUa, req: SipRequest, password: string, user: string): Promise<SipResponse> {
+    return u.request(req, { signAs: { user, password } });
   }
 
   it('challenges REGISTER with 401, accepts the right password, re-challenges a wrong one', async () => {
     const a = await ua();
-    const first = await a.register('sip:alice@localhost', '');
+    const first = await a.register({ aor: 'sip:alice@localhost' });
     expect(first.status).toBe(401);
     const challenge = parseChallenge(getHeader(first, 'www-authenticate')!);
     expect(challenge.realm).toBe('push.test');

@@ -1,23 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getHeader, getHeaderValues, parseNameAddr } from '../../src/protocol/sip/index.ts';
-import { startCore, type BindingInfo, type RunningCore } from './index.ts';
-import { reply, until, WsUa } from './testing.ts';
+import { startTestCore, type TestCore } from '../testing/coreHarness.ts';
+import { reply } from '../testing/sipUa.ts';
+import { until } from '../testing/until.ts';
+import type { BindingInfo } from './index.ts';
 
 const INSTANCE = 'urn:uuid:3f1b4c2e-0000-4000-8000-00000000a11c';
 
-let core: RunningCore;
-const uas: WsUa[] = [];
-async function ua(): Promise<WsUa> {
-  const u = await WsUa.connect(core.wsUrl);
-  uas.push(u);
-  return u;
-}
+let core: TestCore;
+const ua = () => core.ua();
 
 beforeEach(async () => {
-  core = await startCore({ wsPort: 0, sipPort: null, limits: { minExpires: 1 } });
+  core = await startTestCore({ limits: { minExpires: 1 } });
 });
 afterEach(async () => {
-  await Promise.all(uas.splice(0).map((u) => u.close()));
   await core.close();
 });
 
@@ -25,7 +21,7 @@ describe('registrar', () => {
   it('keeps feature tags, UAProf parameter and instance verbatim and shows them on GET /bindings', async () => {
     const alice = await ua();
     const params = `;+g.oma.pusheventapp="news.ua,mms.ua";+sip.instance="<${INSTANCE}>";reg-id=1;uaprof="http://x.invalid/uaprof.rdf";expires=600`;
-    const res = await alice.register('sip:alice@localhost', params, { headers: [{ name: 'User-Agent', value: 'test-ua/1' }] });
+    const res = await alice.register({ aor: 'sip:alice@localhost', contactParams: params, headers: [{ name: 'User-Agent', value: 'test-ua/1' }] });
     expect(res.status).toBe(200);
     const contact = getHeaderValues(res, 'contact');
     expect(contact).toHaveLength(1);
@@ -53,8 +49,8 @@ describe('registrar', () => {
   it('issues a pub-gruu when the REGISTER has +sip.instance and Supported: gruu, and routes the GRUU to that instance only', async () => {
     const a = await ua();
     const b = await ua();
-    const res = await a.register('sip:alice@localhost', `;+sip.instance="<${INSTANCE}>";+g.oma.pusheventapp="news.ua"`, { headers: [{ name: 'Supported', value: 'path, gruu' }] });
-    await b.register('sip:alice@localhost', `;+sip.instance="<urn:uuid:other>";+g.oma.pusheventapp="news.ua"`, { headers: [{ name: 'Supported', value: 'gruu' }] });
+    const res = await a.register({ aor: 'sip:alice@localhost', contactParams: `;+sip.instance="<${INSTANCE}>";+g.oma.pusheventapp="news.ua"`, headers: [{ name: 'Supported', value: 'path, gruu' }] });
+    await b.register({ aor: 'sip:alice@localhost', contactParams: `;+sip.instance="<urn:uuid:other>";+g.oma.pusheventapp="news.ua"`, headers: [{ name: 'Supported', value: 'gruu' }] });
     const mine = getHeaderValues(res, 'contact').map(parseNameAddr).find((c) => c.uri === a.contactUri())!;
     const gruu = `sip:alice@localhost;gr=${INSTANCE}`;
     expect(mine.params.get('pub-gruu')).toBe(`"${gruu}"`);
@@ -74,35 +70,35 @@ describe('registrar', () => {
 
   it('replaces the binding of the same +sip.instance and reg-id, keeps others', async () => {
     const a = await ua();
-    await a.register('sip:alice@localhost', `;+sip.instance="<${INSTANCE}>";reg-id=1`, { contact: `<sip:old@${a.host};transport=ws>;+sip.instance="<${INSTANCE}>";reg-id=1` });
-    await a.register('sip:alice@localhost', `;+sip.instance="<${INSTANCE}>";reg-id=1`);
-    await a.register('sip:alice@localhost', ';+g.oma.pusheventapp="x.ua"', { contact: `<sip:plain@${a.host};transport=ws>` });
+    await a.register({ aor: 'sip:alice@localhost', contactParams: `;+sip.instance="<${INSTANCE}>";reg-id=1`, contact: `<sip:old@${a.host};transport=ws>;+sip.instance="<${INSTANCE}>";reg-id=1` });
+    await a.register({ aor: 'sip:alice@localhost', contactParams: `;+sip.instance="<${INSTANCE}>";reg-id=1` });
+    await a.register({ aor: 'sip:alice@localhost', contactParams: ';+g.oma.pusheventapp="x.ua"', contact: `<sip:plain@${a.host};transport=ws>` });
     const uris = core.bindings('sip:alice@localhost').map((b) => b.uri).sort();
     expect(uris).toEqual([a.contactUri(), `sip:plain@${a.host};transport=ws`].sort());
   });
 
   it('expires bindings, answers 423 below Min-Expires, removes all with Contact: * and Expires: 0', async () => {
     await core.close();
-    core = await startCore({ wsPort: 0, sipPort: null, limits: { minExpires: 1, maxExpires: 100 } });
+    core = await startTestCore({ limits: { minExpires: 1, maxExpires: 100 } });
     const a = await ua();
-    const res = await a.register('sip:alice@localhost', ';expires=1');
+    const res = await a.register({ aor: 'sip:alice@localhost', contactParams: ';expires=1' });
     expect(res.status).toBe(200);
     expect(core.bindings('sip:alice@localhost')).toHaveLength(1);
     await until(() => core.bindings('sip:alice@localhost').length === 0, 4000);
 
     await core.close();
-    core = await startCore({ wsPort: 0, sipPort: null, limits: { minExpires: 30, maxExpires: 100 } });
+    core = await startTestCore({ limits: { minExpires: 30, maxExpires: 100 } });
     const b = await ua();
-    const brief = await b.register('sip:bob@localhost', ';expires=5');
+    const brief = await b.register({ aor: 'sip:bob@localhost', contactParams: ';expires=5' });
     expect(brief.status).toBe(423);
     expect(getHeader(brief, 'min-expires')).toBe('30');
-    const capped = await b.register('sip:bob@localhost', '', { expires: 1000 });
+    const capped = await b.register({ aor: 'sip:bob@localhost', expires: 1000 });
     expect(parseNameAddr(getHeaderValues(capped, 'contact')[0]!).params.get('expires')).toBe('100');
-    await b.register('sip:bob@localhost', '', { contact: `<sip:second@${b.host};transport=ws>` });
+    await b.register({ aor: 'sip:bob@localhost', contact: `<sip:second@${b.host};transport=ws>` });
     expect(core.bindings('sip:bob@localhost')).toHaveLength(2);
-    const bad = await b.register('sip:bob@localhost', '', { contact: '*', expires: 10 });
+    const bad = await b.register({ aor: 'sip:bob@localhost', contact: '*', expires: 10 });
     expect(bad.status).toBe(400);
-    const all = await b.register('sip:bob@localhost', '', { contact: '*', expires: 0 });
+    const all = await b.register({ aor: 'sip:bob@localhost', contact: '*', expires: 0 });
     expect(all.status).toBe(200);
     expect(getHeaderValues(all, 'contact')).toHaveLength(0);
     expect(core.bindings('sip:bob@localhost')).toHaveLength(0);
@@ -110,17 +106,17 @@ describe('registrar', () => {
 
   it('removes a single binding with expires=0 and lists the remaining ones in the 200', async () => {
     const a = await ua();
-    await a.register('sip:alice@localhost', '');
-    await a.register('sip:alice@localhost', '', { contact: `<sip:two@${a.host};transport=ws>` });
-    const res = await a.register('sip:alice@localhost', ';expires=0');
+    await a.register({ aor: 'sip:alice@localhost' });
+    await a.register({ aor: 'sip:alice@localhost', contact: `<sip:two@${a.host};transport=ws>` });
+    const res = await a.register({ aor: 'sip:alice@localhost', contactParams: ';expires=0' });
     expect(getHeaderValues(res, 'contact').map((c) => parseNameAddr(c).uri)).toEqual([`sip:two@${a.host};transport=ws`]);
   });
 
   it('drops the bindings of a WebSocket when it closes', async () => {
     const a = await ua();
     const b = await ua();
-    await a.register('sip:alice@localhost', '');
-    await b.register('sip:alice@localhost', '');
+    await a.register({ aor: 'sip:alice@localhost' });
+    await b.register({ aor: 'sip:alice@localhost' });
     expect(core.bindings('sip:alice@localhost')).toHaveLength(2);
     await a.close();
     await until(() => core.bindings('sip:alice@localhost').length === 1);
@@ -129,11 +125,11 @@ describe('registrar', () => {
 
   it('limits contacts per AoR and rejects REGISTER for another domain', async () => {
     await core.close();
-    core = await startCore({ wsPort: 0, sipPort: null, limits: { maxContactsPerAor: 2 } });
+    core = await startTestCore({ limits: { maxContactsPerAor: 2 } });
     const a = await ua();
-    await a.register('sip:alice@localhost', '', { contact: `<sip:1@${a.host}>` });
-    await a.register('sip:alice@localhost', '', { contact: `<sip:2@${a.host}>` });
-    const third = await a.register('sip:alice@localhost', '', { contact: `<sip:3@${a.host}>` });
+    await a.register({ aor: 'sip:alice@localhost', contact: `<sip:1@${a.host}>` });
+    await a.register({ aor: 'sip:alice@localhost', contact: `<sip:2@${a.host}>` });
+    const third = await a.register({ aor: 'sip:alice@localhost', contact: `<sip:3@${a.host}>` });
     expect(third.status).toBe(503);
     const foreign = await a.request(a.build('REGISTER', 'sip:example.com', { to: '<sip:alice@example.com>', headers: [{ name: 'Contact', value: `<${a.contactUri()}>` }] }));
     expect(foreign.status).toBe(403);

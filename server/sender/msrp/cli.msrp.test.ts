@@ -3,15 +3,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startCore, type RunningCore } from '../../core/index.ts';
 import { captureIo, runCli, usageMessage } from '../../testing/cliProcess.ts';
+import { startTestCore, type TestCore } from '../../testing/coreHarness.ts';
+import { TestReceiver } from '../../testing/msrpTestReceiver.ts';
 import { DEFAULT_MESSAGE_MAX, main, parseCli, type CliConfig } from '../cli.ts';
-import { TestReceiver } from './testReceiver.ts';
 
 const sink = () => captureIo(true);
 
 let dir: string;
-let core: RunningCore;
+let core: TestCore;
 let receiver: TestReceiver;
 let big: string;
 let small: string;
@@ -22,7 +22,7 @@ beforeAll(async () => {
   writeFileSync(big, randomBytes(300_000));
   small = join(dir, 'small.txt');
   writeFileSync(small, 'hello');
-  core = await startCore({ wsPort: 0, sipPort: null });
+  core = await startTestCore();
   receiver = await TestReceiver.start(core.wsUrl);
 });
 afterAll(async () => {

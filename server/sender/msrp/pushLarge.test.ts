@@ -5,15 +5,16 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CHUNK_SIZE } from '../../../src/protocol/msrp/index.ts';
 import { getHeader, type SipRequest } from '../../../src/protocol/sip/index.ts';
-import { startCore, type RunningCore } from '../../core/index.ts';
-import { ringUntilCancelled, until, WsUa } from '../../core/testing.ts';
+import { startTestCore, type TestCore } from '../../testing/coreHarness.ts';
+import { TestReceiver, type ReceivedTransfer } from '../../testing/msrpTestReceiver.ts';
+import { ringUntilCancelled } from '../../testing/sipUa.ts';
+import { until } from '../../testing/until.ts';
 import { createPushSender, type PushSender } from '../pushSender.ts';
 import { startMsrpEndpoint, type TransferProgress } from './endpoint.ts';
 import { createInviteClient } from '../sip/inviteClient.ts';
-import { TestReceiver, type ReceivedTransfer } from './testReceiver.ts';
 
 let dir: string;
-let core: RunningCore;
+let core: TestCore;
 let receiver: TestReceiver;
 let sender: PushSender;
 
@@ -47,7 +48,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 beforeEach(async () => {
-  core = await startCore({ wsPort: 0, sipPort: null });
+  core = await startTestCore();
   receiver = await TestReceiver.start(core.wsUrl);
   sender = createPushSender({ server: core.wsUrl, from: 'sip:psa@localhost', timeoutMs: 5000 });
   await sender.connect();
@@ -298,9 +299,9 @@ describe('sendLargePush over the embedded core', () => {
 
 describe('INVITE client', () => {
   it('CANCELs a ringing INVITE and ACKs the 487 in the same transaction', async () => {
-    const ringing = await WsUa.connect(core.wsUrl);
+    const ringing = await core.ua();
     try {
-      await ringing.register('sip:bob@localhost', '');
+      await ringing.register({ aor: 'sip:bob@localhost' });
       ringUntilCancelled(ringing);
       const invites = createInviteClient(sender.client.wire, { timeoutMs: 5000 });
       const provisional: number[] = [];
@@ -323,8 +324,8 @@ describe('INVITE client', () => {
     await sender.close();
     await receiver.close();
     await core.close();
-    core = await startCore({ wsPort: 0, sipPort: null, users: { psa: 'secret', alice: 'a' }, realm: 'push.test' });
-    receiver = await TestReceiver.startAuthenticated(core.wsUrl, 'alice', 'a');
+    core = await startTestCore({ users: { psa: 'secret', alice: 'a' }, realm: 'push.test' });
+    receiver = await TestReceiver.start(core.wsUrl, { aor: 'sip:alice@localhost', password: 'a' });
     sender = createPushSender({ server: core.wsUrl, from: 'sip:psa@localhost', password: 'secret', timeoutMs: 5000 });
     const file = makeFile('auth.bin', 200_000);
     const result = await sender.sendLargePush({ to: 'sip:alice@localhost', file: file.path });

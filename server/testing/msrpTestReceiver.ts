@@ -1,6 +1,6 @@
 /**
- * Test helper: a Push Receiver Agent played by hand, for the sender's MSRP tests. A WsUa
- * (server/core/testing.ts) registers with the core, answers the INVITE with an SDP answer
+ * Test helper: a Push Receiver Agent played by hand, for the sender's MSRP tests. A SipUa
+ * (sipUa.ts) registers with the core, answers the INVITE with an SDP answer
  * (buildMsrpAnswer), opens a `ws` client with subprotocol `msrp` to the sender's path, binds
  * with an empty SEND, then answers each chunk 200 and sends the REPORT when the last chunk
  * asks for it (Success-Report: yes). It hashes what arrives and records every chunk's headers.
@@ -18,10 +18,10 @@ import {
   type ByteRange,
   type MsrpFlag,
   type MsrpRequest,
-} from '../../../src/protocol/msrp/index.ts';
-import { buildMsrpAnswer, chooseAcceptTypes, MSRP_WS_PROTOCOLS, parseMsrpOffer, type FileRange, type MsrpOffer } from '../../../src/protocol/sdp/index.ts';
-import { answerChallenge, formatCredentials, getHeader, getHeaderValues, parseChallenge, newBranch, parseNameAddr, type SipRequest, type SipResponse } from '../../../src/protocol/sip/index.ts';
-import { reply, WsUa } from '../../core/testing.ts';
+} from '../../src/protocol/msrp/index.ts';
+import { buildMsrpAnswer, chooseAcceptTypes, MSRP_WS_PROTOCOLS, parseMsrpOffer, type FileRange, type MsrpOffer } from '../../src/protocol/sdp/index.ts';
+import { getHeader, getHeaderValues, parseNameAddr, type SipRequest, type SipResponse } from '../../src/protocol/sip/index.ts';
+import { reply, SipUa } from './sipUa.ts';
 
 export interface ChunkInfo {
   byteRange: ByteRange;
@@ -83,35 +83,18 @@ export class TestReceiver {
   behaviour: TestReceiverBehaviour = {};
   private waiters: Array<() => void> = [];
 
-  private constructor(readonly ua: WsUa) {
+  private constructor(readonly ua: SipUa) {
     ua.answer((req) => this.onRequest(req));
   }
 
-  /** Connect to the core and register `aor` for push app `app`. */
-  static async start(coreUrl: string, aor = 'sip:alice@localhost', app = 'news.ua'): Promise<TestReceiver> {
-    const ua = await WsUa.connect(coreUrl);
+  /**
+   * Connect to the core and register `aor` (default sip:alice@localhost) for push app `app`
+   * (default news.ua); with `password`, answering the core's digest challenge.
+   */
+  static async start(coreUrl: string, options: { aor?: string; password?: string; app?: string } = {}): Promise<TestReceiver> {
+    const ua = await SipUa.connect(coreUrl, { aor: options.aor ?? 'sip:alice@localhost', password: options.password });
     const receiver = new TestReceiver(ua);
-    const res = await ua.register(aor, `;+g.oma.pusheventapp="${app}"`);
-    if (res.status !== 200) throw new Error(`REGISTER got ${res.status}`);
-    return receiver;
-  }
-
-  /** The same, registering with digest credentials (a core started with `users`). */
-  static async startAuthenticated(coreUrl: string, user: string, password: string, app = 'news.ua'): Promise<TestReceiver> {
-    const ua = await WsUa.connect(coreUrl);
-    const receiver = new TestReceiver(ua);
-    const aor = `sip:${user}@localhost`;
-    const params = `;+g.oma.pusheventapp="${app}"`;
-    const first = await ua.register(aor, params, { callId: 'reg-' + randomIdent(8), cseq: 1 });
-    if (first.status === 200) return receiver;
-    const proxy = first.status === 407;
-    const challenge = parseChallenge(getHeader(first, proxy ? 'proxy-authenticate' : 'www-authenticate')!);
-    const creds = answerChallenge(challenge, { username: user, password, method: 'REGISTER', uri: 'sip:localhost' });
-    const res = await ua.register(aor, params, {
-      callId: getHeader(first, 'call-id')!,
-      cseq: 2,
-      headers: [{ name: proxy ? 'Proxy-Authorization' : 'Authorization', value: formatCredentials(creds) }],
-    });
+    const res = await ua.register({ contactParams: `;+g.oma.pusheventapp="${options.app ?? 'news.ua'}"` });
     if (res.status !== 200) throw new Error(`REGISTER got ${res.status}`);
     return receiver;
   }
@@ -151,7 +134,7 @@ export class TestReceiver {
     for (const w of this.waiters.splice(0)) w();
     if (!this.behaviour.neverConnect) setImmediate(() => this.connect(transfer, endTransfer));
     const recordRoute = getHeaderValues(req, 'record-route').map((value) => ({ name: 'Record-Route', value }));
-    const ok = reply(req, 200, [...recordRoute, { name: 'Contact', value: `<${this.ua.contactUri('pra')}>` }, { name: 'Content-Type', value: 'application/sdp' }]);
+    const ok = reply(req, 200, [...recordRoute, { name: 'Contact', value: `<${this.ua.contactUri({ user: 'pra' })}>` }, { name: 'Content-Type', value: 'application/sdp' }]);
     ok.body = new TextEncoder().encode(answer);
     transfer.ok = ok;
     return ok;
@@ -244,7 +227,6 @@ export class TestReceiver {
       method: 'BYE',
       uri: target,
       headers: [
-        { name: 'Via', value: `SIP/2.0/WS ${this.ua.host};branch=${newBranch()};rport` },
         { name: 'Max-Forwards', value: '70' },
         ...getHeaderValues(invite, 'record-route').map((value) => ({ name: 'Route', value })),
         { name: 'From', value: getHeader(transfer.ok!, 'to')! },
