@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bodyText, encodeUtf8, getHeader, getHeaders, getHeaderValues, parseNameAddr, type SipRequest } from '../../src/protocol/sip/index.ts';
 import { readBindings } from './bindings.ts';
 import { KamailioNotInstalledError, freePort, kamailioMissing, startKamailio, type KamailioHandle } from './launch.ts';
-import { WsSipClient } from './testing/wsSipClient.ts';
+import { SipUa, type WsUaOptions } from '../../server/testing/sipUa.ts';
 
 const missing = kamailioMissing();
 const required = process.env.KAMAILIO_REQUIRED === '1';
@@ -41,24 +41,37 @@ const APPS_PARAMS = `;+g.oma.pusheventapp="news.ua,mms.ua";+sip.instance="<urn:u
  * NOTIFY comes, a new SUBSCRIBE gets a full-state NOTIFY (RFC 3680 section 5.2) that must
  * then satisfy `accept`.
  */
-async function reginfoNotify(psa: WsSipClient, target: string, since: number, accept: (xml: string) => boolean, what: string): Promise<SipRequest> {
-  const matches = (r: SipRequest) => r.method === 'NOTIFY' && psa.received.indexOf(r) >= since && accept(bodyText(r));
+async function reginfoNotify(psa: SipUa, target: string, since: number, accept: (xml: string) => boolean, what: string): Promise<SipRequest> {
+  const matches = (r: SipRequest) => r.method === 'NOTIFY' && accept(bodyText(r));
   for (let attempt = 1; ; attempt++) {
     try {
-      return await psa.waitForRequest(matches, what, 5000);
+      return await psa.waitForRequest(matches, { from: since, what, timeoutMs: 5000 });
     } catch (error) {
       if (attempt === 5) throw error;
-      await psa.request('SUBSCRIBE', target, {
+      await psa.request(psa.build('SUBSCRIBE', target, {
         headers: [
           { name: 'Event', value: 'reg' },
           { name: 'Accept', value: 'application/reginfo+xml' },
           { name: 'Contact', value: `<${psa.contactUri()}>` },
         ],
-      });
+      }));
     }
   }
 }
 const PUSH_ACCEPT_CONTACT = '*;+g.oma.pusheventapp="news.ua";require;explicit';
+/** The test UAs behave as JsSIP in a browser: REGISTER with expires 600 and its option tags, NOTIFY and OPTIONS answered. */
+const BROWSER_LIKE: WsUaOptions = {
+  timeoutMs: 10_000,
+  autoAnswer: { NOTIFY: 200, OPTIONS: 200 },
+  registration: {
+    contactExpires: 600,
+    expires: 600,
+    headers: [
+      { name: 'Supported', value: 'path, gruu, outbound' },
+      { name: 'Allow', value: 'INVITE, ACK, CANCEL, BYE, MESSAGE, OPTIONS, NOTIFY' },
+    ],
+  },
+};
 
 if (missing) {
   const message = `Kamailio tests ${required ? 'FAIL' : 'skipped'}: ${missing}`;
@@ -75,20 +88,20 @@ describe('Kamailio availability', () => {
 
 describe.skipIf(missing !== null)('Kamailio SIP/IP Core', { timeout: 30000 }, () => {
   let core: KamailioHandle;
-  const clients: WsSipClient[] = [];
+  const clients: SipUa[] = [];
 
-  const connect = async (user: keyof typeof USERS, password = USERS[user]): Promise<WsSipClient> => {
-    const client = await WsSipClient.connect({ url: core.wsUrl, user, password, domain: core.domain });
+  const connect = async (user: keyof typeof USERS, password = USERS[user]): Promise<SipUa> => {
+    const client = await SipUa.connect(core.wsUrl, { ...BROWSER_LIKE, aor: aor(user), password });
     clients.push(client);
     return client;
   };
   const aor = (user: string) => `sip:${user}@${core.domain}`;
-  const pushMessage = (psa: WsSipClient, to: string, body: string, contentType = 'text/plain;charset=utf-8') =>
-    psa.request('MESSAGE', to, {
+  const pushMessage = (psa: SipUa, to: string, body: string, contentType = 'text/plain;charset=utf-8') =>
+    psa.exchange(psa.build('MESSAGE', to, {
       body,
       contentType,
       headers: [{ name: 'Accept-Contact', value: PUSH_ACCEPT_CONTACT }],
-    });
+    }));
   const isMessageWith = (body: string) => (req: SipRequest) => req.method === 'MESSAGE' && bodyText(req) === body;
 
   beforeAll(async () => {
@@ -112,7 +125,7 @@ describe.skipIf(missing !== null)('Kamailio SIP/IP Core', { timeout: 30000 }, ()
 
   it('REGISTER: 401 challenge, then 200 with the right password; GRUUs issued (RFC 5627)', async () => {
     const alice = await connect('alice');
-    const { final, finals } = await alice.register({ contactParams: APPS_PARAMS });
+    const { final, finals } = await alice.exchange(alice.registration({ contactParams: APPS_PARAMS }));
     expect(finals.map((r) => r.status)).toEqual([401, 200]);
     expect(getHeader(finals[0]!, 'WWW-Authenticate')).toMatch(/Digest realm="sip-push\.test".*qop="auth"/);
     const contacts = getHeaderValues(final, 'Contact').map(parseNameAddr);
@@ -126,22 +139,22 @@ describe.skipIf(missing !== null)('Kamailio SIP/IP Core', { timeout: 30000 }, ()
 
   it('REGISTER with a wrong password: challenged again (401, 401), never 200', async () => {
     const intruder = await connect('bob', 'wrong-password');
-    const { final, finals } = await intruder.register();
+    const { final, finals } = await intruder.exchange(intruder.registration());
     expect(finals.map((r) => r.status)).toEqual([401, 401]);
     expect(final.status).toBe(401);
     // An unknown user gets the same treatment (no user enumeration).
-    const nobody = await WsSipClient.connect({ url: core.wsUrl, user: 'nobody', password: 'x', domain: core.domain });
+    const nobody = await SipUa.connect(core.wsUrl, { ...BROWSER_LIKE, aor: aor('nobody'), password: 'x' });
     clients.push(nobody);
-    expect((await nobody.register()).finals.map((r) => r.status)).toEqual([401, 401]);
+    expect((await nobody.exchange(nobody.registration())).finals.map((r) => r.status)).toEqual([401, 401]);
   });
 
   it('MESSAGE from the allowed push sender (407 then authenticated) reaches the receiver; its 200 reaches the sender', async () => {
     const bob = await connect('bob');
-    expect((await bob.register({ contactParams: APPS_PARAMS })).final.status).toBe(200);
+    expect((await bob.exchange(bob.registration({ contactParams: APPS_PARAMS }))).final.status).toBe(200);
     const psa = await connect('psa');
     const body = 'news: héllo wörld ✓';
     const sent = pushMessage(psa, aor('bob'), body);
-    const incoming = await bob.waitForRequest(isMessageWith(body), 'the push MESSAGE');
+    const incoming = await bob.waitForRequest(isMessageWith(body), { what: 'the push MESSAGE' });
     expect(getHeader(incoming, 'Content-Type')).toBe('text/plain;charset=utf-8');
     expect(getHeader(incoming, 'Accept-Contact')).toBe(PUSH_ACCEPT_CONTACT);
     expect(incoming.uri).toContain(bob.contactUser);
@@ -158,35 +171,35 @@ describe.skipIf(missing !== null)('Kamailio SIP/IP Core', { timeout: 30000 }, ()
     const { finals } = await pushMessage(mallory, aor('bob'), 'not allowed');
     expect(finals.map((r) => r.status)).toEqual([407, 403]);
     // A foreign, unauthenticated identity is refused as well.
-    const foreign = await WsSipClient.connect({ url: core.wsUrl, user: 'evil', password: '', domain: 'elsewhere.test' });
+    const foreign = await SipUa.connect(core.wsUrl, { ...BROWSER_LIKE, aor: 'sip:evil@elsewhere.test', password: '' });
     clients.push(foreign);
     const res = await pushMessage(foreign, aor('bob'), 'not allowed either');
     expect(res.final.status).toBe(403);
     // INVITE is governed by the same list.
-    const invite = await mallory.request('INVITE', aor('bob'), { body: 'v=0\r\n', contentType: 'application/sdp', headers: [{ name: 'Contact', value: `<${mallory.contactUri()}>` }] });
+    const invite = await mallory.exchange(mallory.build('INVITE', aor('bob'), { body: 'v=0\r\n', contentType: 'application/sdp', headers: [{ name: 'Contact', value: `<${mallory.contactUri()}>` }] }));
     expect(invite.final.status).toBe(403);
-    expect(bob.received.filter((r) => r.method === 'MESSAGE' || r.method === 'INVITE')).toHaveLength(0);
+    expect(bob.requests.filter((r) => r.method === 'MESSAGE' || r.method === 'INVITE')).toHaveLength(0);
   });
 
   it('reg event (RFC 3680): SUBSCRIBE Event: reg gets application/reginfo+xml NOTIFYs describing the binding', async () => {
     const erin = await connect('erin');
     // UAProf URL as the agreed Contact header parameter (+g.oma.uaprof), as x-wap-profile,
     // and (to show where URI parameters end up) as a Contact URI parameter.
-    const reg = await erin.register({
+    const reg = await erin.exchange(erin.registration({
       contactParams: APPS_PARAMS,
       uriParams: `;uaprof=${encodeURIComponent(UAPROF)}`,
       headers: [{ name: 'x-wap-profile', value: `"${UAPROF}"` }, { name: 'User-Agent', value: 'SIP Push Web test' }],
-    });
+    }));
     expect(reg.final.status).toBe(200);
     const psa = await connect('psa');
-    const sub = await psa.request('SUBSCRIBE', aor('erin'), {
+    const sub = await psa.exchange(psa.build('SUBSCRIBE', aor('erin'), {
       headers: [
         { name: 'Event', value: 'reg' },
         { name: 'Accept', value: 'application/reginfo+xml' },
         { name: 'Expires', value: '600' },
         { name: 'Contact', value: `<${psa.contactUri()}>` },
       ],
-    });
+    }));
     expect(sub.finals.map((r) => r.status)).toEqual([407, 200]);
     const notify = await reginfoNotify(psa, aor('erin'), 0, (xml) => xml.includes(erin.contactUser), 'a reginfo NOTIFY naming erin\'s contact');
     expect(getHeader(notify, 'Event')).toBe('reg');
@@ -201,7 +214,7 @@ describe.skipIf(missing !== null)('Kamailio SIP/IP Core', { timeout: 30000 }, ()
     // non-standard callid/cseq/received/path/user_agent attributes, but no
     // <unknown-param> elements: Contact header parameters (feature tags, +sip.instance,
     // a uaprof header parameter) do not reach subscribers.
-    expect(xml).toContain(`<uri>${erin.contactUri(`;uaprof=${encodeURIComponent(UAPROF)}`)}</uri>`);
+    expect(xml).toContain(`<uri>${erin.contactUri({ params: `;uaprof=${encodeURIComponent(UAPROF)}` })}</uri>`);
     expect(xml).not.toContain('unknown-param');
     expect(xml).not.toContain('pusheventapp');
     expect(xml).not.toContain('g.oma.uaprof');
@@ -227,7 +240,7 @@ describe.skipIf(missing !== null)('Kamailio SIP/IP Core', { timeout: 30000 }, ()
     await carol.register({ contactParams: APPS_PARAMS });
     for (const m of [json, cpim, plain]) {
       // msilo sends all stored messages at once: no ordering guarantee.
-      const delivered = await carol.waitForRequest(isMessageWith(m.body), `the stored ${m.type} MESSAGE`);
+      const delivered = await carol.waitForRequest(isMessageWith(m.body), { what: `the stored ${m.type} MESSAGE` });
       expect(Buffer.from(delivered.body).equals(Buffer.from(encodeUtf8(m.body)))).toBe(true);
       expect(getHeader(delivered, 'Content-Type')).toBe(m.type);
       expect(getHeaders(delivered, 'Content-Type')).toHaveLength(1);
@@ -269,23 +282,23 @@ describe.skipIf(missing !== null)('Kamailio SIP/IP Core', { timeout: 30000 }, ()
     tab2.autoAnswer.set('MESSAGE', 200);
     const psa = await connect('psa');
     const push = (app: string, body: string) =>
-      psa.request('MESSAGE', aor('dave'), { body, contentType: 'text/plain', headers: [{ name: 'Accept-Contact', value: `*;+g.oma.pusheventapp="${app}";require;explicit` }] });
+      psa.exchange(psa.build('MESSAGE', aor('dave'), { body, contentType: 'text/plain', headers: [{ name: 'Accept-Contact', value: `*;+g.oma.pusheventapp="${app}";require;explicit` }] }));
     expect((await push('news.ua', 'for news')).final.status).toBe(200);
     expect((await push('mms.ua', 'for mms')).final.status).toBe(200);
     const nope = await push('nope.ua', 'for nobody');
     expect([nope.final.status, nope.final.reason]).toEqual([480, 'No contact matches Accept-Contact']);
-    const bodies = (tab: WsSipClient) => tab.received.filter((r) => r.method === 'MESSAGE').map(bodyText);
+    const bodies = (tab: SipUa) => tab.requests.filter((r) => r.method === 'MESSAGE').map(bodyText);
     expect(bodies(tab1)).toEqual(['for news']);
     expect(bodies(tab2)).toEqual(['for mms']);
 
     // A third instance without push apps: excluded by `explicit`, an implicit match without it.
     const tab3 = await connect('dave');
-    const reg3 = await tab3.register({ contactParams: ';+sip.instance="<urn:uuid:00000000-0000-4000-8000-00000000d003>";reg-id=1' });
+    const reg3 = await tab3.exchange(tab3.registration({ contactParams: ';+sip.instance="<urn:uuid:00000000-0000-4000-8000-00000000d003>";reg-id=1' }));
     tab3.autoAnswer.set('MESSAGE', 200);
     expect((await push('news.ua', 'explicit news')).final.status).toBe(200);
-    const implicit = await psa.request('MESSAGE', aor('dave'), { body: 'implicit news', contentType: 'text/plain', headers: [{ name: 'Accept-Contact', value: '*;+g.oma.pusheventapp="news.ua";require' }] });
+    const implicit = await psa.exchange(psa.build('MESSAGE', aor('dave'), { body: 'implicit news', contentType: 'text/plain', headers: [{ name: 'Accept-Contact', value: '*;+g.oma.pusheventapp="news.ua";require' }] }));
     expect(implicit.final.status).toBe(200);
-    await tab3.waitForRequest(isMessageWith('implicit news'), 'the implicitly matching MESSAGE');
+    await tab3.waitForRequest(isMessageWith('implicit news'), { what: 'the implicitly matching MESSAGE' });
     expect(bodies(tab3)).toEqual(['implicit news']);
     expect(bodies(tab1)).toEqual(['for news', 'explicit news', 'implicit news']);
     expect(bodies(tab2)).toEqual(['for mms']);
@@ -301,10 +314,10 @@ describe.skipIf(missing !== null)('Kamailio SIP/IP Core', { timeout: 30000 }, ()
     await tab2.register({ contactParams: ';+g.oma.pusheventapp="mms.ua";+sip.instance="<urn:uuid:00000000-0000-4000-8000-00000000a002>";reg-id=1' });
     const psa = await connect('psa');
     const body = 'forked news';
-    const sent = psa.request('MESSAGE', aor('frank'), { body, contentType: 'text/plain', headers: [{ name: 'Accept-Contact', value: '*;+g.oma.pusheventapp="news.ua"' }] });
+    const sent = psa.exchange(psa.build('MESSAGE', aor('frank'), { body, contentType: 'text/plain', headers: [{ name: 'Accept-Contact', value: '*;+g.oma.pusheventapp="news.ua"' }] }));
     const [m1, m2] = await Promise.all([
-      tab1.waitForRequest(isMessageWith(body), 'the forked MESSAGE on tab 1'),
-      tab2.waitForRequest(isMessageWith(body), 'the forked MESSAGE on tab 2'),
+      tab1.waitForRequest(isMessageWith(body), { what: 'the forked MESSAGE on tab 1' }),
+      tab2.waitForRequest(isMessageWith(body), { what: 'the forked MESSAGE on tab 2' }),
     ]);
     // Not required: every binding is a target and the tab without news.ua says 404.
     tab2.respond(m2, 404);
@@ -315,28 +328,28 @@ describe.skipIf(missing !== null)('Kamailio SIP/IP Core', { timeout: 30000 }, ()
   it('a MESSAGE to a GRUU reaches only that instance (RFC 5627 section 7)', async () => {
     const tab1 = await connect('dave');
     const tab2 = await connect('dave');
-    const r1 = await tab1.register({ contactParams: ';+sip.instance="<urn:uuid:00000000-0000-4000-8000-00000000e001>";reg-id=1' });
+    const r1 = await tab1.exchange(tab1.registration({ contactParams: ';+sip.instance="<urn:uuid:00000000-0000-4000-8000-00000000e001>";reg-id=1' }));
     await tab2.register({ contactParams: ';+sip.instance="<urn:uuid:00000000-0000-4000-8000-00000000e002>";reg-id=1' });
     const mine = getHeaderValues(r1.final, 'Contact').map(parseNameAddr).find((c) => c.uri.startsWith(tab1.contactUri()));
     const gruu = (mine?.params.get('pub-gruu') ?? '').replace(/"/g, '');
     expect(gruu).toContain(';gr=urn:uuid:00000000-0000-4000-8000-00000000e001');
     const psa = await connect('psa');
     const sent = pushMessage(psa, gruu, 'to one tab');
-    const m = await tab1.waitForRequest(isMessageWith('to one tab'), 'the MESSAGE sent to the GRUU');
+    const m = await tab1.waitForRequest(isMessageWith('to one tab'), { what: 'the MESSAGE sent to the GRUU' });
     tab1.respond(m, 200);
     expect((await sent).final.status).toBe(200);
-    expect(tab2.received.some(isMessageWith('to one tab'))).toBe(false);
+    expect(tab2.requests.some(isMessageWith('to one tab'))).toBe(false);
   });
 
   it('closing the WebSocket removes the binding (reg event says so; the next MESSAGE is stored, 202)', async () => {
     const psa = await connect('psa');
-    const sub = await psa.request('SUBSCRIBE', aor('alice'), {
+    const sub = await psa.exchange(psa.build('SUBSCRIBE', aor('alice'), {
       headers: [
         { name: 'Event', value: 'reg' },
         { name: 'Accept', value: 'application/reginfo+xml' },
         { name: 'Contact', value: `<${psa.contactUri()}>` },
       ],
-    });
+    }));
     expect(sub.final.status).toBe(200);
     const alice = await connect('alice');
     await alice.register({ contactParams: APPS_PARAMS });
@@ -360,12 +373,12 @@ describe.skipIf(missing !== null)('Kamailio SIP/IP Core', { timeout: 30000 }, ()
 
   it('a user may watch only its own registrations; other non-senders get 403', async () => {
     const mallory = await connect('mallory');
-    const res = await mallory.request('SUBSCRIBE', aor('bob'), {
+    const res = await mallory.exchange(mallory.build('SUBSCRIBE', aor('bob'), {
       headers: [
         { name: 'Event', value: 'reg' },
         { name: 'Contact', value: `<${mallory.contactUri()}>` },
       ],
-    });
+    }));
     expect(res.final.status).toBe(403);
   });
 
@@ -395,7 +408,7 @@ describe.skipIf(missing !== null)('Kamailio SIP/IP Core', { timeout: 30000 }, ()
     await receiver.register({ contactParams: APPS_PARAMS });
     receiver.autoAnswer.set('MESSAGE', 200);
     const result = await runSipp(join(import.meta.dirname, 'sipp', 'push-message.xml'), core, 'bob');
-    const msg = await receiver.waitForRequest((r) => r.method === 'MESSAGE' && bodyText(r).includes('sipp push'), 'the sipp MESSAGE');
+    const msg = await receiver.waitForRequest((r) => r.method === 'MESSAGE' && bodyText(r).includes('sipp push'), { what: 'the sipp MESSAGE' });
     expect(getHeader(msg, 'Accept-Contact')).toBe(PUSH_ACCEPT_CONTACT);
     expect(getHeader(msg, 'Content-Type')).toBe('text/plain');
     expect(result.code).toBe(0);
@@ -406,10 +419,10 @@ describe.skipIf(missing !== null)('Kamailio SIP/IP Core with a certificate: SIP 
   let core: KamailioHandle;
   let certDir: string;
   let ca: Buffer;
-  const clients: WsSipClient[] = [];
+  const clients: SipUa[] = [];
   const aor = (user: string) => `sip:${user}@${core.domain}`;
-  const connect = async (user: keyof typeof USERS, url: string): Promise<WsSipClient> => {
-    const client = await WsSipClient.connect({ url, user, password: USERS[user], domain: core.domain, ca });
+  const connect = async (user: keyof typeof USERS, url: string): Promise<SipUa> => {
+    const client = await SipUa.connect(url, { ...BROWSER_LIKE, aor: aor(user), password: USERS[user], ca });
     clients.push(client);
     return client;
   };
@@ -453,7 +466,7 @@ describe.skipIf(missing !== null)('Kamailio SIP/IP Core with a certificate: SIP 
   it('REGISTER over wss (Via SIP/2.0/WSS): 401, 200 with the binding, which lives on the wss connection', async () => {
     const bob = await connect('bob', core.wssUrl!);
     expect(bob.isClosed).toBe(false);
-    const { final, finals } = await bob.register({ contactParams: APPS_PARAMS });
+    const { final, finals } = await bob.exchange(bob.registration({ contactParams: APPS_PARAMS }));
     expect(finals.map((r) => r.status)).toEqual([401, 200]);
     const mine = getHeaderValues(final, 'Contact').map(parseNameAddr).find((c) => c.uri.startsWith(bob.contactUri()));
     expect(mine).toBeDefined();
@@ -470,24 +483,24 @@ describe.skipIf(missing !== null)('Kamailio SIP/IP Core with a certificate: SIP 
 
   it('SIP both ways between wss and ws: a push from psa (ws) reaches bob (wss), bob\'s MESSAGE reaches psa', async () => {
     const bob = await connect('bob', core.wssUrl!);
-    expect((await bob.register({ contactParams: APPS_PARAMS })).final.status).toBe(200);
+    expect((await bob.exchange(bob.registration({ contactParams: APPS_PARAMS }))).final.status).toBe(200);
     const psa = await connect('psa', core.wsUrl);
-    expect((await psa.register()).final.status).toBe(200);
-    const sent = psa.request('MESSAGE', aor('bob'), {
+    expect((await psa.exchange(psa.registration())).final.status).toBe(200);
+    const sent = psa.exchange(psa.build('MESSAGE', aor('bob'), {
       body: 'over wss ✓',
       contentType: 'text/plain;charset=utf-8',
       headers: [{ name: 'Accept-Contact', value: PUSH_ACCEPT_CONTACT }],
-    });
-    const incoming = await bob.waitForRequest((r) => r.method === 'MESSAGE' && bodyText(r) === 'over wss ✓', 'the push over wss');
+    }));
+    const incoming = await bob.waitForRequest((r) => r.method === 'MESSAGE' && bodyText(r) === 'over wss ✓', { what: 'the push over wss' });
     expect(getHeader(incoming, 'Via')).toMatch(/^SIP\/2\.0\/WSS /);
     expect(incoming.uri).toContain(bob.contactUser);
     bob.respond(incoming, 200);
     expect((await sent).finals.map((r) => r.status)).toEqual([407, 200]);
 
     psa.autoAnswer.set('MESSAGE', 200);
-    const reply = await bob.request('MESSAGE', aor('psa'), { body: 'delivered', contentType: 'text/plain' });
+    const reply = await bob.exchange(bob.build('MESSAGE', aor('psa'), { body: 'delivered', contentType: 'text/plain' }));
     expect(reply.finals.map((r) => r.status)).toEqual([407, 200]);
-    const atPsa = await psa.waitForRequest((r) => r.method === 'MESSAGE' && bodyText(r) === 'delivered', 'bob\'s MESSAGE from wss');
+    const atPsa = await psa.waitForRequest((r) => r.method === 'MESSAGE' && bodyText(r) === 'delivered', { what: 'bob\'s MESSAGE from wss' });
     expect(parseNameAddr(getHeader(atPsa, 'From') ?? '').uri).toBe(aor('bob'));
   });
 
