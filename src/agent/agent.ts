@@ -190,6 +190,8 @@ class PushReceiverAgent implements PushAgent {
       store: transfers,
       createHash: hashes.create,
       contact: () => endpoint.contactHeader(),
+      sendRequest: (request) => void endpoint.sendRequest(request),
+      via: () => endpoint.via(),
       limits: this.options.msrpLimits ?? {},
       onComplete: async (transfer) => {
         const outcome = await committer.enqueue(transferToPush(transfer));

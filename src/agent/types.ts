@@ -201,6 +201,12 @@ export interface MsrpInviteLimits {
   maxSessions: number;
   /** How long a 200 waits for its ACK (64*T1, RFC 3261 section 13.3.1.4). */
   ackTimeoutMs: number;
+  /**
+   * A dialog whose MSRP session ended without a BYE (the sender closed the socket, the agent
+   * ended it) stops counting against maxSessions at once, and waits this long for the
+   * sender's BYE before the agent sends its own (RFC 3261 section 15.1.1).
+   */
+  byeAfterSessionEndMs: number;
 }
 
 export interface MsrpReceiverLimits extends MsrpInviteLimits {

@@ -177,7 +177,8 @@ describe('MsrpReceiver: complete transfers', () => {
     const s = await setup();
     const file = makeContent(5000, 11);
     const other = makeContent(3000, 12);
-    const { socket } = await session(s, { selector: selectorFor(file) });
+    // Both types offered (and so answered): every message of a session is held to them.
+    const { socket } = await session(s, { selector: selectorFor(file), acceptTypes: ['application/octet-stream', 'image/png'] });
     for (let i = 0; i < 5; i++) {
       sendChunk(socket, { messageId: 'fileMsg1', byteRange: { start: i * 1000 + 1, end: (i + 1) * 1000, total: 5000 }, contentType: 'application/octet-stream', body: file.subarray(i * 1000, (i + 1) * 1000), flag: i === 4 ? '$' : '+' });
       if (i < 3) sendChunk(socket, { messageId: 'otherMsg', byteRange: { start: i * 1000 + 1, end: (i + 1) * 1000, total: 3000 }, contentType: 'image/png', body: other.subarray(i * 1000, (i + 1) * 1000), flag: i === 2 ? '$' : '+' });

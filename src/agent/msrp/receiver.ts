@@ -31,7 +31,7 @@ import { DEFAULT_INVITE_LIMITS } from '../sip/inviteOffer.ts';
 import { ProgressTracker, type ProgressTrackerOptions } from './progress.ts';
 import { planSession, type SessionPlan } from './resumePlan.ts';
 import { MsrpSession, type ChunkResult, type IncomingChunk, type MsrpSessionState, type WebSocketFactory } from './session.ts';
-import { failMessage, isBareEmptySend, isSettledAfterBye, transferForChunk, type ActiveSession } from './sessionMessages.ts';
+import { failMessage, isBareEmptySend, isSettledAfterBye, messageTypeRefusal, transferForChunk, type ActiveSession } from './sessionMessages.ts';
 import { fileTransferRecord, messageTransferRecord } from './transferRecords.ts';
 import type { TransferRecord } from '../store/transferSchema.ts';
 import type { TransferStore } from '../store/transferStore.ts';
@@ -77,6 +77,9 @@ export interface MsrpReceiverOptions {
   progress?: ProgressTrackerOptions;
   toTag?: () => string;
   randomId?: () => string;
+  /** How the agent sends its own BYE for a dialog whose session ended (InviteHandlerOptions). */
+  sendRequest?: (request: SipRequest) => void;
+  via?: () => string;
 }
 
 export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
@@ -105,6 +108,8 @@ export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
       onRejected: (rejection) => this.emit('rejected', rejection),
       ...(options.toTag ? { toTag: options.toTag } : {}),
       ...(options.randomId ? { randomId: options.randomId } : {}),
+      ...(options.sendRequest ? { sendRequest: options.sendRequest } : {}),
+      ...(options.via ? { via: options.via } : {}),
     });
   }
 
@@ -174,6 +179,7 @@ export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
       file: undefined as unknown as Promise<IncomingTransfer>,
       messages: new Map(),
       transfers: new Set(),
+      refused: new Set(),
       bye: false,
     };
     entry.file = this.createFileTransfer(dialog);
@@ -240,6 +246,10 @@ export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
   private async onChunk(entry: ActiveSession, chunk: IncomingChunk): Promise<ChunkResult> {
     // An empty SEND before any content (a keep-alive or the peer's own bind) is only answered.
     if (isBareEmptySend(entry, chunk)) return { code: 200 };
+    // Every message, not only the offered file, is held to the answer's types and the app's policy.
+    const refusal = messageTypeRefusal(entry, chunk, this.options.apps);
+    // A refused message never binds as the session's file: the file waits for a message it may take.
+    if (refusal !== undefined) return { code: 415, comment: refusal };
     const pending = transferForChunk(entry, chunk, this.limits.maxMessagesPerSession, () => this.createExtraTransfer(entry, chunk));
     if (!pending) return { code: 413, comment: `More than ${this.limits.maxMessagesPerSession} messages in this session` };
     let transfer: IncomingTransfer;
@@ -320,6 +330,8 @@ export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
     this.sessions.delete(entry.dialog.id);
     clearTimeout(entry.byeTimer);
     entry.session.close(reason);
+    // Whatever ended the session, its slot is free now; a dialog with no BYE yet is closed.
+    this.invites.sessionEnded(entry.dialog.id);
     const file = await entry.file.catch(() => undefined);
     const all = new Set(entry.transfers);
     if (file) all.add(file);

@@ -5,6 +5,8 @@
  * bookkeeping of one session lives here: creating and storing records, delivering and ending
  * sessions are the receiver's.
  */
+import { decidePush, mediaTypeMatches, type AppLookup } from '../policy/pushPolicy.ts';
+import type { PushAppSpec } from '../types.ts';
 import type { IncomingTransfer } from './incomingTransfer.ts';
 import type { MsrpDialog } from '../sip/inviteHandler.ts';
 import type { SessionPlan } from './resumePlan.ts';
@@ -19,6 +21,8 @@ export interface ActiveSession {
   /** Transfers by Message-ID (promises: creation is asynchronous, chunks wait in order). */
   messages: Map<string, Promise<IncomingTransfer>>;
   transfers: Set<IncomingTransfer>;
+  /** Message-IDs refused for their content type: every chunk of them is answered 415. */
+  refused: Set<string>;
   bye: boolean;
   byeTimer?: ReturnType<typeof setTimeout>;
 }
@@ -32,6 +36,28 @@ export function isBareEmptySend(entry: ActiveSession, chunk: IncomingChunk): boo
   const size = entry.dialog.offer.fileSelector?.size;
   const empty = chunk.byteRange?.total === 0 || (size === 0 && entry.fileMessageId === undefined);
   return !empty;
+}
+
+/**
+ * Why the message a chunk starts may not be received, or undefined when it may: its
+ * Content-Type (the offered file type when the SEND has none) must be among the accept-types
+ * of our answer and pass the app's policy (accept, allowFrom), like the INVITE did. Checked
+ * once per Message-ID, on its first chunk; a refused Message-ID stays refused.
+ */
+export function messageTypeRefusal(entry: ActiveSession, chunk: IncomingChunk, apps: AppLookup<PushAppSpec>): string | undefined {
+  if (entry.refused.has(chunk.messageId)) return `Message ${chunk.messageId} was refused`;
+  if (entry.messages.has(chunk.messageId)) return undefined;
+  const { dialog } = entry;
+  const type = chunk.contentType ?? dialog.contentType;
+  let reason: string | undefined;
+  if (!dialog.acceptTypes.some((range) => mediaTypeMatches(range, type))) {
+    reason = `Content type ${type} is not among the session's accept-types (${dialog.acceptTypes.join(' ')})`;
+  } else {
+    const decision = decidePush({ appIds: [dialog.appId], fromAor: dialog.fromAor, contentType: type, size: 0 }, apps, { maxMessageBytes: Infinity });
+    if (!decision.accept) reason = decision.reason;
+  }
+  if (reason !== undefined) entry.refused.add(chunk.messageId);
+  return reason;
 }
 
 /**

@@ -23,17 +23,27 @@
  * ```
  *   INVITE --> proceeding --200--> accepted --ACK--> confirmed --BYE--> terminated
  *                  |                   |  '--BYE / no ACK in ackTimeoutMs--> terminated
+ *                  |                   |
+ *                  |        sessionEnded() (socket closed, no BYE)
+ *                  |                   v
+ *                  |                closing --BYE from the sender: 200--> terminated
+ *                  |                   '--byeAfterSessionEndMs: our BYE--> terminated
  *                  '--CANCEL: 200, and 487 to the INVITE--> terminated
  * ```
+ *
+ * A closing dialog no longer counts against maxSessions: a session that ended by any path
+ * frees its slot at once, whether or not the sender ever sends its BYE.
  */
 import { SdpError, type FileRange } from '../../protocol/sdp/index.ts';
 import { randomIdent } from '../../protocol/msrp/index.ts';
-import { createResponse, randomToken, safeReasonPhrase, type SipRequest, type SipResponse } from '../../protocol/sip/index.ts';
+import { createResponse, newBranch, randomToken, safeReasonPhrase, type SipRequest, type SipResponse } from '../../protocol/sip/index.ts';
 import type { AppLookup } from '../policy/pushPolicy.ts';
 import type { AgentEvents, PushAppSpec } from '../types.ts';
 import {
   acceptOffer,
+  answerTypes,
   buildAnswerSdp,
+  buildBye,
   buildResponse,
   DEFAULT_INVITE_LIMITS,
   okHeaders,
@@ -45,16 +55,17 @@ import {
 } from './inviteOffer.ts';
 import type { MsrpInviteLimits } from '../types.ts';
 
-export type DialogState = 'proceeding' | 'accepted' | 'confirmed' | 'terminated';
+export type DialogState = 'proceeding' | 'accepted' | 'confirmed' | 'closing' | 'terminated';
 
 const TRANSITIONS: Readonly<Record<DialogState, readonly DialogState[]>> = {
   proceeding: ['accepted', 'terminated'],
   accepted: ['confirmed', 'terminated'],
-  confirmed: ['terminated'],
+  confirmed: ['closing', 'terminated'],
+  closing: ['terminated'],
   terminated: [],
 };
 
-export type TerminationCause = 'bye' | 'cancel' | 'ack-timeout' | 'shutdown';
+export type TerminationCause = 'bye' | 'cancel' | 'ack-timeout' | 'shutdown' | 'session-ended';
 
 export type PrepareResult<P> = { plan: P; fileRange?: FileRange } | { reject: { status: number; reason: string } };
 
@@ -70,6 +81,8 @@ export interface MsrpDialog<P = unknown> extends AcceptedOffer {
   remotePath: string[];
   /** a=file-range of the answer, when resuming. */
   fileRange?: FileRange;
+  /** a=accept-types of our answer: every message of the session must be of one of them (`*`: any). */
+  acceptTypes: string[];
   /** What prepare() returned for this dialog. */
   plan: P;
 }
@@ -89,6 +102,13 @@ export interface InviteHandlerOptions<P> {
   toTag?: () => string;
   /** Random host and session-id of our path (tests inject fixed ones). */
   randomId?: () => string;
+  /**
+   * Sends a request of ours (the BYE of a dialog whose session ended) on the SIP connection;
+   * `via` is our Via without its branch (`SIP/2.0/WSS abc.invalid`). Without it no BYE is
+   * sent and a closing dialog just ends after byeAfterSessionEndMs.
+   */
+  sendRequest?: (request: SipRequest) => void;
+  via?: () => string;
 }
 
 interface Pending<P> {
@@ -119,9 +139,25 @@ export class InviteHandler<P = unknown> {
     this.randomId = options.randomId ?? (() => randomIdent(16));
   }
 
-  /** Dialogs not terminated. */
+  /** Dialogs that hold a session slot: neither terminated nor closing. */
   get active(): MsrpDialog<P>[] {
-    return [...this.invites.values()].filter((p) => p.dialog.state !== 'terminated').map((p) => p.dialog);
+    return [...this.invites.values()].filter((p) => p.dialog.state !== 'terminated' && p.dialog.state !== 'closing').map((p) => p.dialog);
+  }
+
+  /**
+   * The MSRP session of a confirmed dialog ended without a BYE (the sender closed the socket,
+   * or the agent ended the session): the slot is freed now, and unless the sender's BYE comes
+   * within byeAfterSessionEndMs the agent sends its own. No-op for any other state.
+   */
+  sessionEnded(dialogId: string): void {
+    const pending = this.dialogs.get(dialogId);
+    if (!pending || pending.dialog.state !== 'confirmed') return;
+    this.transition(pending.dialog, 'closing');
+    pending.timer = setTimeout(() => {
+      if (pending.dialog.state !== 'closing') return;
+      this.sendBye(pending);
+      this.terminate(pending, 'session-ended');
+    }, this.limits.byeAfterSessionEndMs);
   }
 
   /** The response to INVITE, BYE, CANCEL (null for ACK). Never rejects. */
@@ -192,6 +228,7 @@ export class InviteHandler<P = unknown> {
       state: 'proceeding',
       localUri: `msrp://${id.toLowerCase()}.invalid:2855/${this.randomId()};ws`,
       remotePath: accepted.offer.path,
+      acceptTypes: [],
       plan: undefined as P,
     };
     const pending: Pending<P> = { dialog, cseq: read.cseq, invite: request, cancelled: false };
@@ -221,7 +258,9 @@ export class InviteHandler<P = unknown> {
     if (prepared.fileRange) dialog.fileRange = prepared.fileRange;
     let answer: string;
     try {
-      answer = buildAnswerSdp(this.options.apps, accepted, dialog.localUri, prepared.fileRange);
+      const types = answerTypes(this.options.apps, accepted);
+      dialog.acceptTypes = types.acceptTypes;
+      answer = buildAnswerSdp(types, accepted, dialog.localUri, prepared.fileRange);
     } catch (error) {
       this.forget(pending);
       const status = error instanceof SdpError ? error.status : 488;
@@ -282,6 +321,16 @@ export class InviteHandler<P = unknown> {
       return this.dialogs.get(`${read.callId};${read.remoteTag};${localTag}`);
     } catch {
       return undefined;
+    }
+  }
+
+  private sendBye(pending: Pending<P>): void {
+    const { sendRequest, via } = this.options;
+    if (!sendRequest || !via) return;
+    try {
+      sendRequest(buildBye(pending.invite, pending.dialog.localTag, via(), newBranch()));
+    } catch {
+      // The INVITE had no usable Contact: the dialog still ends here; the sender's own timers end it there.
     }
   }
 

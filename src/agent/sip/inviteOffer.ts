@@ -37,6 +37,7 @@ export const DEFAULT_INVITE_LIMITS: MsrpInviteLimits = {
   maxTransferBytes: 2 * 1024 ** 3,
   maxSessions: 16,
   ackTimeoutMs: 32_000,
+  byeAfterSessionEndMs: 2_000,
 };
 
 /** A check that failed: the response status, its reason and headers, and who it concerned. */
@@ -151,7 +152,13 @@ export function acceptOffer(request: SipRequest, callId: string, context: OfferC
 }
 
 /** chooseAcceptTypes with the app's ranges (`*\/*` is SDP's `*`, RFC 4975 section 8.6). */
-export function answerTypes(apps: AppLookup<PushAppSpec>, accepted: AcceptedOffer): { acceptTypes: string[]; acceptWrappedTypes: string[] } {
+/** The accept-types and accept-wrapped-types of our answer: what every message of the session may carry. */
+export interface AnswerTypes {
+  acceptTypes: string[];
+  acceptWrappedTypes: string[];
+}
+
+export function answerTypes(apps: AppLookup<PushAppSpec>, accepted: AcceptedOffer): AnswerTypes {
   const app = apps.get(accepted.appId)!;
   const ranges = app.accept.map((r) => (bareMediaType(r) === '*/*' ? '*' : r));
   if (ranges.includes('*') && accepted.offer.acceptTypes.includes('*')) {
@@ -161,8 +168,7 @@ export function answerTypes(apps: AppLookup<PushAppSpec>, accepted: AcceptedOffe
 }
 
 /** The SDP answer of the 200: our path, the accepted types, setup active, the resume range. */
-export function buildAnswerSdp(apps: AppLookup<PushAppSpec>, accepted: AcceptedOffer, localUri: string, fileRange?: FileRange): string {
-  const types = answerTypes(apps, accepted);
+export function buildAnswerSdp(types: AnswerTypes, accepted: AcceptedOffer, localUri: string, fileRange?: FileRange): string {
   return buildMsrpAnswer(accepted.offer, {
     path: localUri,
     acceptTypes: types.acceptTypes,
@@ -170,6 +176,30 @@ export function buildAnswerSdp(apps: AppLookup<PushAppSpec>, accepted: AcceptedO
     setup: 'active',
     ...(fileRange ? { fileRange } : {}),
   });
+}
+
+/**
+ * The BYE that ends a dialog from our side (UAS), built from its INVITE (RFC 3261 sections
+ * 12.1.1 and 15.1.1): Request-URI the sender's Contact, Route the INVITE's Record-Route in
+ * order, From the INVITE's To with our tag, To the INVITE's From, the same Call-ID, and a
+ * CSeq of our own (we sent no request in this dialog before). `via` is the sent-by and
+ * transport of our Via (the WebSocket's, e.g. `SIP/2.0/WSS abc.invalid`).
+ */
+export function buildBye(invite: SipRequest, localTag: string, via: string, branch: string): SipRequest {
+  const contact = getHeader(invite, 'Contact');
+  const from = getHeader(invite, 'From');
+  const to = getHeader(invite, 'To');
+  const callId = getHeader(invite, 'Call-ID');
+  if (!contact || !from || !to || !callId) throw new Error('The INVITE lacks Contact, From, To or Call-ID: no BYE can be built');
+  const headers: SipHeader[] = [{ name: 'Via', value: `${via};branch=${branch}` }, { name: 'Max-Forwards', value: '70' }];
+  for (const value of getHeaders(invite, 'record-route')) headers.push({ name: 'Route', value });
+  headers.push(
+    { name: 'From', value: `${to};tag=${localTag}` },
+    { name: 'To', value: from },
+    { name: 'Call-ID', value: callId },
+    { name: 'CSeq', value: '1 BYE' },
+  );
+  return { kind: 'request', method: 'BYE', uri: parseNameAddr(contact).uri, headers, body: new Uint8Array(0) };
 }
 
 /** Headers of the 200: the INVITE's Record-Route, our Contact, the SDP content type. */

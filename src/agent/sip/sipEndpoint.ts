@@ -13,6 +13,7 @@
 import { UA, debug as jssipDebug, C as JsSIPConstants } from 'jssip';
 import type { Socket } from 'jssip';
 import { PUSH_EVENT_APP_TAG, pushEventAppParam } from '../../protocol/sip/featureTags.ts';
+import type { SipRequest } from '../../protocol/sip/message.ts';
 import type { AgentConfig, AgentState } from '../types.ts';
 import { InterceptingSocket, type InterceptedRequestHandler } from './interceptingSocket.ts';
 import { initialState, transition, type RegistrationEvent } from './registrationState.ts';
@@ -77,6 +78,16 @@ export class SipEndpoint {
     let value = `<${this.contactUri}>${this.featureParamsText()}`;
     value += `;+sip.instance="<urn:uuid:${this.options.instanceId}>"`;
     return value;
+  }
+
+  /** Send a request of the agent's own (outside JsSIP) on the SIP connection; false when it is down. */
+  sendRequest(request: SipRequest): boolean {
+    return this.socket?.sendSip(request) ?? false;
+  }
+
+  /** Our Via for such a request, without its branch: the connection's transport, our `.invalid` host. */
+  via(): string {
+    return `SIP/2.0/${this.socket?.via_transport ?? 'WS'} ${new URL(this.contactUri.replace(/^sip:/, 'http://')).hostname}`;
   }
 
   /** Connect and register; resolves when the first registration attempt settles. */
