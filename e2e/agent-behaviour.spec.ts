@@ -3,16 +3,16 @@
  * data, never as HTML). Digest auth and reconnection need a core of their own per test:
  * embedded-core.spec.ts and kamailio.spec.ts.
  */
-import { RawSipClient } from './fixtures/rawSipClient.ts';
+import { connectHandWriter } from './fixtures/handWrittenSip.ts';
 import { test, expect } from './fixtures/test.ts';
 
 test.describe('receiver agent', () => {
   test('answers OPTIONS with its feature tags, Accept and Allow', async ({ receiver, core }) => {
     await receiver.open();
     await receiver.expectRegistered();
-    const raw = await RawSipClient.connect(core.wsUrl, core.credentials);
+    const raw = await connectHandWriter(core);
     try {
-      const response = await raw.send(
+      const response = await raw.request(
         `OPTIONS ${receiver.aor} SIP/2.0\r\nMax-Forwards: 70\r\nFrom: <${core.sender.aor}>;tag=o1\r\nTo: <${receiver.aor}>\r\nCall-ID: options-1\r\nCSeq: 1 OPTIONS\r\nAccept: application/sdp\r\nContent-Length: 0\r\n\r\n`,
       );
       const header = (name: string) => response.headers.find((h) => h.name.toLowerCase() === name)?.value ?? '';
@@ -21,7 +21,7 @@ test.describe('receiver agent', () => {
       expect(header('accept').split(/\s*,\s*/)).toEqual(expect.arrayContaining(['message/cpim', 'text/plain', 'application/json', 'image/*', '*/*']));
       expect(header('allow').split(/\s*,\s*/)).toEqual(expect.arrayContaining(['MESSAGE', 'OPTIONS', 'INVITE', 'BYE']));
     } finally {
-      raw.close();
+      await raw.close();
     }
   });
 

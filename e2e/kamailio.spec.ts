@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { liveContactCount, readBindings } from '../deploy/kamailio/bindings.ts';
 import { startKamailio } from '../deploy/kamailio/launch.ts';
 import { asKamailio } from './fixtures/kamailioCore.ts';
-import { RawSipClient, messageText } from './fixtures/rawSipClient.ts';
+import { connectHandWriter, messageText } from './fixtures/handWrittenSip.ts';
 import { ReceiverPage } from './fixtures/receiverPage.ts';
 import { RegEventWatcher, reginfoContacts } from './fixtures/regEvent.ts';
 import { connectSender } from './fixtures/senders.ts';
@@ -58,12 +58,12 @@ test.describe('Kamailio as the SIP/IP Core', () => {
       await malloryPsa.close();
     }
     // A foreign identity, unauthenticated.
-    const raw = await RawSipClient.connect(core.wsUrl, core.credentials);
+    const raw = await connectHandWriter(core);
     try {
-      const spoofed = await raw.send(messageText({ to: receiver.aor, from: 'sip:evil@elsewhere.test', callId: 'evil-1', cseq: 1, app: 'news.ua', contentType: 'text/plain', body: 'spoofed' }));
+      const spoofed = await raw.request(messageText({ to: receiver.aor, from: 'sip:evil@elsewhere.test', callId: 'evil-1', cseq: 1, app: 'news.ua', contentType: 'text/plain', body: 'spoofed' }));
       expect(spoofed.status).toBe(403);
     } finally {
-      raw.close();
+      await raw.close();
     }
     // The allowed sender gets through the same path, so what is missing was refused by the core.
     expect((await sender.sendPush({ to: receiver.aor, app: 'news.ua', contentType: 'text/plain', body: 'from psa' })).status).toBe(200);
