@@ -3,7 +3,8 @@
  * development and tests (ARCHITECTURE.md section 1). Kamailio is the production core.
  */
 import { addressOfRecord } from '../../src/protocol/sip/index.ts';
-import { resolveOptions, type CoreOptions } from './options.ts';
+import { resolveOptions, type CoreLimits, type CoreOptions } from './options.ts';
+import { ConnectionGuard } from './transports/connectionGuard.ts';
 import type { BindingInfo } from './registrar.ts';
 import { SipCore, type CoreMessageListener } from './sipCore.ts';
 import { inspectionHandler } from './http.ts';
@@ -17,6 +18,12 @@ export type { BindingInfo } from './registrar.ts';
 export type { CoreMessageEvent, CoreMessageListener } from './sipCore.ts';
 export type { TransportName } from './flows.ts';
 
+export interface CoreStats {
+  connections: number;
+  udpFlows: number;
+  flows: number;
+}
+
 export interface RunningCore {
   /** `ws://host:port` to give a SIP-over-WebSocket client. */
   readonly wsUrl: string;
@@ -29,6 +36,8 @@ export interface RunningCore {
   bindings(aor?: string): BindingInfo[];
   /** Observe every SIP message the core receives ('in') or sends ('out'); returns an unsubscribe function. */
   onMessage(listener: CoreMessageListener): () => void;
+  /** What the core holds now: WS and TCP connections, UDP flows, flows of every kind. */
+  stats(): CoreStats;
   close(): Promise<void>;
 }
 
@@ -36,6 +45,9 @@ export async function startCore(options: CoreOptions = {}): Promise<RunningCore>
   const resolved = resolveOptions(options);
   const core = new SipCore(resolved);
   const started: RunningTransport[] = [];
+  // One guard for WS and TCP: connections per source are counted across both.
+  const guard = new ConnectionGuard(resolved.limits, () => core.heldFlows());
+  let udpTransport: UdpTransport | undefined;
   const canonicalAor = (aor: string): string => {
     const key = addressOfRecord(aor.includes(':') ? aor : `sip:${aor}`);
     const at = key.indexOf('@');
@@ -53,17 +65,21 @@ export async function startCore(options: CoreOptions = {}): Promise<RunningCore>
       sink: core,
       maxPayload: Math.max(4 * resolved.limits.maxMessageBytes, 1024 * 1024),
       http: inspectionHandler(bindings),
+      guard,
+      messageTimeoutMs: resolved.limits.messageTimeoutMs,
     });
     started.push(ws);
     core.ports.ws = ws.port;
     if (resolved.sipPort !== null) {
-      const { tcp, udp } = await startSipPorts(resolved.host, resolved.sipPort, core, resolved.limits.maxMessageBytes, resolved.limits.maxHeaderBytes);
+      const { tcp, udp } = await startSipPorts(resolved.host, resolved.sipPort, core, resolved.limits, guard);
       started.push(tcp, udp);
+      udpTransport = udp;
       core.ports.tcp = tcp.port;
       core.ports.udp = udp.port;
       core.udpFlowTo = udp.flowTo;
     }
   } catch (error) {
+    guard.close();
     await Promise.all(started.map((t) => t.close()));
     throw error;
   }
@@ -78,8 +94,10 @@ export async function startCore(options: CoreOptions = {}): Promise<RunningCore>
     domain: resolved.domain,
     bindings,
     onMessage: (listener) => core.onMessage(listener),
+    stats: () => ({ connections: guard.size, udpFlows: udpTransport?.flowCount ?? 0, flows: [...core.flows.all()].length }),
     close: () => {
       closed ??= (async () => {
+        guard.close();
         core.shutdown();
         await Promise.all(started.map((t) => t.close()));
         core.shutdown();
@@ -90,11 +108,11 @@ export async function startCore(options: CoreOptions = {}): Promise<RunningCore>
 }
 
 /** TCP and UDP on the same port number; with port 0, retry until both get the same free port. */
-async function startSipPorts(host: string, port: number, core: SipCore, maxMessageBytes: number, maxHeaderBytes: number): Promise<{ tcp: RunningTransport; udp: UdpTransport }> {
+async function startSipPorts(host: string, port: number, core: SipCore, limits: CoreLimits, guard: ConnectionGuard): Promise<{ tcp: RunningTransport; udp: UdpTransport }> {
   for (let attempt = 0; ; attempt++) {
-    const tcp = await startTcpTransport({ host, port, sink: core, maxMessageBytes, maxHeaderBytes });
+    const tcp = await startTcpTransport({ host, port, sink: core, maxMessageBytes: limits.maxMessageBytes, maxHeaderBytes: limits.maxHeaderBytes, guard });
     try {
-      const udp = await startUdpTransport({ host, port: tcp.port, sink: core });
+      const udp = await startUdpTransport({ host, port: tcp.port, sink: core, idleMs: limits.udpFlowIdleMs, maxFlows: limits.maxUdpFlows });
       return { tcp, udp };
     } catch (error) {
       await tcp.close();

@@ -18,6 +18,16 @@ export interface CoreLimits {
   defaultExpires: number;
   /** Timer F / Timer C: a forwarded request with no final response by then is answered 408. */
   transactionTimeoutMs: number;
+  /** WS and TCP connections one source address may hold; the next is closed at once. */
+  maxConnectionsPerSource: number;
+  /** A SIP message (TCP) or WebSocket upgrade request (WS) must be complete this long after its first byte, else the connection closes. */
+  messageTimeoutMs: number;
+  /** A WS or TCP connection with no complete message either way for this long closes, unless a live registration holds it. */
+  idleTimeoutMs: number;
+  /** A UDP flow (source address and port) unused for this long is forgotten, unless a live registration holds it. */
+  udpFlowIdleMs: number;
+  /** UDP flows remembered at most; past it the least recently used unheld ones are forgotten. */
+  maxUdpFlows: number;
 }
 
 export interface CoreOptions {
@@ -54,6 +64,11 @@ export const DEFAULT_LIMITS: CoreLimits = {
   maxExpires: 7200,
   defaultExpires: 3600,
   transactionTimeoutMs: 32_000,
+  maxConnectionsPerSource: 256,
+  messageTimeoutMs: 10_000,
+  idleTimeoutMs: 60_000,
+  udpFlowIdleMs: 120_000,
+  maxUdpFlows: 10_000,
 };
 
 export function resolveOptions(options: CoreOptions = {}): ResolvedOptions {

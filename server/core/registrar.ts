@@ -187,6 +187,14 @@ export class Registrar {
     return undefined;
   }
 
+  /** The flows of live bindings: the only way to reach those contacts, so never idle-closed. */
+  heldFlows(): Set<Flow> {
+    const now = this.now();
+    const held = new Set<Flow>();
+    for (const bindings of this.byAor.values()) for (const b of bindings.values()) if (b.expiresAt > now && b.flow.open) held.add(b.flow);
+    return held;
+  }
+
   /** Drop the bindings that came over a flow that closed (RFC 5626 section 5.3). */
   removeFlow(flow: Flow): void {
     for (const [aor, bindings] of this.byAor) {

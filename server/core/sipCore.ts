@@ -115,6 +115,10 @@ export class SipCore implements TransportSink {
 
   // ---- TransportSink -------------------------------------------------------------------
 
+  heldFlows(): ReadonlySet<Flow> {
+    return this.registrar.heldFlows();
+  }
+
   receiveBytes(bytes: Uint8Array, flow: Flow): void {
     let message: SipMessage;
     try {

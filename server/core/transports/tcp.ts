@@ -1,12 +1,14 @@
 /**
  * SIP over TCP (RFC 3261 section 18.3): each connection is a flow with its own incremental
  * framer. A framing error leaves the stream without a known message boundary, so after
- * answering (when a response can be built) the connection is closed.
+ * answering (when a response can be built) the connection is closed. Connections per source,
+ * message completion time and idle time are the ConnectionGuard's (connectionGuard.ts).
  */
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { SipStreamFramer, type SipMessage } from '../../../src/protocol/sip/index.ts';
 import { newFlowId, type Flow } from '../flows.ts';
+import type { ConnectionGuard } from './connectionGuard.ts';
 import type { RunningTransport, TransportSink } from './types.ts';
 
 class TcpFlow implements Flow {
@@ -14,11 +16,15 @@ class TcpFlow implements Flow {
   readonly transport = 'TCP' as const;
   readonly reliable = true;
   open = true;
+  /** Last complete message either way (ms), for the guard's idle limit. */
+  lastActivity = Date.now();
 
   constructor(private readonly socket: net.Socket, readonly remoteAddress: string, readonly remotePort: number) {}
 
   send(bytes: Uint8Array): void {
-    if (this.open) this.socket.write(bytes);
+    if (!this.open) return;
+    this.lastActivity = Date.now();
+    this.socket.write(bytes);
   }
 
   close(): void {
@@ -32,16 +38,31 @@ export interface TcpTransportOptions {
   sink: TransportSink;
   maxMessageBytes: number;
   maxHeaderBytes: number;
+  guard: ConnectionGuard;
 }
 
 export async function startTcpTransport(options: TcpTransportOptions): Promise<RunningTransport> {
-  const { sink } = options;
+  const { sink, guard } = options;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
+    const source = socket.remoteAddress ?? '';
+    if (!guard.admit(source)) {
+      socket.destroy();
+      return;
+    }
     sockets.add(socket);
     socket.setNoDelay(true);
-    const flow = new TcpFlow(socket, socket.remoteAddress ?? '', socket.remotePort ?? 0);
+    const flow = new TcpFlow(socket, source, socket.remotePort ?? 0);
     sink.flows.add(flow);
+    const watched = {
+      flow,
+      get lastActivity() {
+        return flow.lastActivity;
+      },
+      partialSince: undefined as number | undefined,
+      terminate: () => socket.destroy(),
+    };
+    const untrack = guard.track(watched);
     const framer = new SipStreamFramer({ maxMessageBytes: options.maxMessageBytes, maxHeaderBytes: options.maxHeaderBytes });
     // The bytes the framer has not consumed yet, kept only so a framing error can be answered
     // with a response built from whatever headers arrived.
@@ -59,9 +80,17 @@ export async function startTcpTransport(options: TcpTransportOptions): Promise<R
         return;
       }
       tail = framer.pending === 0 ? new Uint8Array(0) : seen.subarray(seen.length - framer.pending);
+      // A message in progress must complete within messageTimeoutMs of its first byte.
+      if (messages.length > 0) {
+        flow.lastActivity = guard.now();
+        watched.partialSince = undefined;
+      }
+      if (framer.pending > 0) watched.partialSince ??= guard.now();
       for (const message of messages) sink.receiveMessage(message, flow);
     });
     socket.on('close', () => {
+      untrack();
+      guard.release(source);
       sockets.delete(socket);
       flow.open = false;
       sink.flows.closed(flow);

@@ -10,6 +10,8 @@ export interface TransportSink {
   receiveMessage(message: SipMessage, flow: Flow): void;
   /** Bytes that could not be framed; the sink answers 400/513 when it can build a response. */
   rejectBytes(bytes: Uint8Array, error: unknown, flow: Flow): void;
+  /** Flows a live registration holds: never closed or forgotten for being idle. */
+  heldFlows(): ReadonlySet<Flow>;
 }
 
 export interface RunningTransport {
