@@ -12,8 +12,9 @@ import {
   parseUri,
   parseVia,
   randomToken,
+  safeReasonPhrase,
+  salvageRequest,
   SipError,
-  type SipHeader,
   type SipRequest,
   type SipResponse,
 } from '../../src/protocol/sip/index.ts';
@@ -27,7 +28,9 @@ export function validateRequest(request: SipRequest): void {
   }
   parseVia(getHeaderValues(request, 'via')[0] ?? '');
   const cseq = parseCSeq(getHeader(request, 'cseq')!);
-  if (cseq.method !== request.method.toUpperCase()) {
+  // Methods are case-sensitive (RFC 3261 section 7.1): `message` is not MESSAGE, and a CSeq
+  // naming another method than the request line is a 400 (section 8.1.1.5).
+  if (cseq.method !== request.method) {
     throw new SipError('SIP_ERR_HEADER', 400, `CSeq method ${cseq.method} does not match ${request.method}`);
   }
   if (!/^sips?:/i.test(request.uri)) throw new SipError('SIP_ERR_URI', 416, `Unsupported URI scheme in ${truncate(request.uri)}`);
@@ -52,37 +55,20 @@ export function validateResponse(response: SipResponse): void {
 }
 
 /**
- * Build the error response for bytes that failed to parse, from the header lines that can be
- * read. Null when the bytes are not a request, or lack what a response needs (Via).
+ * The error response for bytes that failed to parse, addressed from what can be read of them
+ * (salvageRequest: LF line ends and stray white space included). Null when nothing can be
+ * answered (not a request, an ACK, no Via).
  */
 export function salvageErrorResponse(bytes: Uint8Array, error: unknown, maxHeaderBytes: number): SipResponse | null {
-  const text = Buffer.from(bytes.subarray(0, Math.min(bytes.length, maxHeaderBytes + 4))).toString('utf8');
-  const end = text.indexOf('\r\n\r\n');
-  const lines = (end >= 0 ? text.slice(0, end) : text).replace(/^(\r\n)+/, '').split('\r\n');
-  const start = /^([A-Za-z0-9.!%*_+`'~-]+) (\S+) SIP\/2\.0$/.exec(lines[0] ?? '');
-  if (!start || start[1]!.toUpperCase() === 'ACK') return null; // never answer a response or an ACK
-  const headers: SipHeader[] = [];
-  for (const line of lines.slice(1)) {
-    const m = /^([A-Za-z0-9.!%*_+`'~-]+)[ \t]*:[ \t]*(.*)$/.exec(line);
-    if (m) headers.push({ name: m[1]!, value: m[2]!.trim() });
-  }
-  const request: SipRequest = { kind: 'request', method: start[1]!, uri: start[2]!, headers, body: new Uint8Array(0) };
-  if (getHeader(request, 'via') === undefined) return null;
-  return errorResponse(request, error);
+  const request = salvageRequest(bytes, maxHeaderBytes);
+  return request ? errorResponse(request, error) : null;
 }
 
 /** The response for a request that failed validation, its reason phrase taken from the error. */
 export function errorResponse(request: SipRequest, error: unknown): SipResponse {
   const status = error instanceof SipError ? error.status : 400;
-  const reason = error instanceof Error ? sanitizeReason(error.message) : 'Bad Request';
+  const reason = (error instanceof Error ? safeReasonPhrase(error.message) : '') || 'Bad Request';
   return createResponse(request, status, { reason, toTag: randomToken(10) });
-}
-
-/** Reason-Phrase may not hold CR, LF or other controls (RFC 3261 section 25.1). */
-function sanitizeReason(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
-  return clean.length > 160 ? `${clean.slice(0, 160)}...` : clean || 'Bad Request';
 }
 
 function displayName(name: string): string {

@@ -14,6 +14,10 @@ type MsrpRequest = Extract<MsrpMessage, { kind: 'request' }>;
 export interface WsMsrpPeer {
   /** Send a SEND or REPORT as the sender (To-Path and From-Path filled in). */
   send(init: Omit<MsrpRequestInit, 'toPath' | 'fromPath'>): void;
+  /** Send bytes as they are, one WebSocket message (malformed MSRP on purpose). */
+  sendRaw(text: string): void;
+  /** The receiver's To-Path for hand-written messages (its URI from the bind). */
+  readonly receiverUri: string;
   /** Responses the receiver sent, in order. */
   readonly responses: MsrpResponse[];
   /** REPORTs the receiver sent, in order. */
@@ -66,6 +70,10 @@ export async function startWsMsrpSender(session = 'wsSenderSess1'): Promise<WsMs
         return known ? Promise.resolve(known) : new Promise((resolve) => watchers.set(transactionId, resolve));
       },
       drop: () => ws.terminate(),
+      sendRaw: (text) => ws.send(Buffer.from(text, 'utf8')),
+      get receiverUri() {
+        return receiverPath[receiverPath.length - 1] ?? '';
+      },
     };
     ws.on('message', (data: Buffer) => {
       const m = parseMsrpMessage(new Uint8Array(data));

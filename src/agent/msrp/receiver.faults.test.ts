@@ -160,3 +160,27 @@ describe('issue 9 item 4: every message of a session is held to the answer and t
     expect(r.completed).toEqual([]);
   });
 });
+
+describe('issue 9 item 7: an MSRP SEND without its end-line is answered, or the session closed', () => {
+  const raw = (peer: WsMsrpPeer, path: string, tid: string, endLine: string) =>
+    `MSRP ${tid} SEND\r\nTo-Path: ${peer.receiverUri}\r\nFrom-Path: ${path}\r\nMessage-ID: rawMsg01\r\nByte-Range: 1-5/5\r\nContent-Type: application/octet-stream\r\n\r\nhello${endLine}`;
+
+  it.each([
+    ['no end-line at all', ''],
+    ['an end-line naming another transaction', '\r\n-------otherTx9$\r\n'],
+    ['an end-line without its flag', '\r\n-------rawTx001\r\n'],
+  ])('%s: 400 to that transaction', async (_name, endLine) => {
+    const r = await rig(FILES);
+    const { peer } = await openSession(r, { selector: { type: 'application/octet-stream', size: 5, hashes: [] } });
+    peer.sendRaw(raw(peer, r.sender.path, 'rawTx001', endLine));
+    expect((await peer.response('rawTx001')).code).toBe(400);
+  });
+
+  it('bytes with no readable transaction ID: the receiver closes the session', async () => {
+    const r = await rig(FILES);
+    const { peer } = await openSession(r, { selector: { type: 'application/octet-stream', size: 5, hashes: [] } });
+    peer.sendRaw('MSRP\r\ngarbage with no transaction\r\n');
+    await peer.closed;
+    await vi.waitFor(() => expect(r.receiver.sessionCount).toBe(0));
+  });
+});

@@ -250,8 +250,17 @@ export class MsrpSession {
     this.onRequest(message);
   }
 
+  /**
+   * A message that does not parse is answered when its transaction ID is known (along its own
+   * paths when its headers were read, else along the session's); when not even that is known
+   * nothing can be answered, the stream cannot be trusted, and the session is closed so the
+   * sender learns at once instead of waiting for a response that never comes.
+   */
   private onParseError(error: unknown): void {
-    if (!(error instanceof MsrpError)) return;
+    if (!(error instanceof MsrpError)) {
+      this.finish(false, `Unreadable MSRP message: ${String((error as Error)?.message ?? error)}`);
+      return;
+    }
     const head = error.head;
     if (head && head.kind === 'request' && head.toPath.length > 0 && head.fromPath.length > 0) {
       if (head.method === 'SEND' && head.messageId !== undefined) {
@@ -272,7 +281,9 @@ export class MsrpSession {
           fromPath: [this.options.localUri],
         }),
       );
+      return;
     }
+    this.finish(false, `Unintelligible MSRP message, no transaction to answer: ${error.message}`);
   }
 
   private onRequest(request: MsrpRequest): void {

@@ -152,7 +152,7 @@ export function readMessageFacts(request: SipRequest): MessageFacts {
   let cseq: number;
   try {
     const parsed = parseCSeq(cseqValue);
-    if (parsed.method !== request.method.toUpperCase()) throw new MalformedPushRequest(`CSeq method ${parsed.method} does not match ${request.method}`);
+    if (parsed.method !== request.method) throw new MalformedPushRequest(`CSeq method ${parsed.method} does not match ${request.method}`);
     cseq = parsed.seq;
   } catch (error) {
     throw error instanceof MalformedPushRequest ? error : new MalformedPushRequest(`Malformed CSeq header`);

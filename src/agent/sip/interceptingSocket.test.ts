@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { isRegisterSuccess, requestMethod } from './interceptingSocket.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { InterceptingSocket, isRegisterSuccess, requestMethod } from './interceptingSocket.ts';
 
 const ascii = (text: string) => new TextEncoder().encode(text).buffer as ArrayBuffer;
 
@@ -28,5 +28,66 @@ describe('isRegisterSuccess', () => {
     ['SIP/2.0 200 OK\r\nCSeq: 2 MESSAGE\r\n\r\nCSeq: 1 REGISTER\r\n', false],
   ])('%j -> %s', (text, expected) => {
     expect(isRegisterSuccess(text)).toBe(expected);
+  });
+});
+
+/** An open InterceptingSocket over a fake WebSocket: what the agent sends, and what reaches JsSIP. */
+afterEach(() => vi.unstubAllGlobals());
+
+function openSocket() {
+  // Node 20 has no global WebSocket; the socket reads only its readyState constants.
+  vi.stubGlobal('WebSocket', { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  const sent: string[] = [];
+  const toJsSip: (string | ArrayBuffer)[] = [];
+  const handled: string[] = [];
+  let fake!: { onmessage: ((e: { data: unknown }) => void) | null; onopen: (() => void) | null; readyState: number };
+  const socket = new InterceptingSocket({
+    url: 'ws://core.test:8066',
+    interceptMethods: new Set(['MESSAGE', 'OPTIONS']),
+    onRequest: (request) => {
+      handled.push(request.method);
+      return null;
+    },
+    createWebSocket: () => {
+      fake = { onmessage: null, onopen: null, readyState: 1, send: (d: string) => sent.push(d), close: () => undefined } as never;
+      return fake as unknown as WebSocket;
+    },
+  });
+  socket.ondata = (d) => toJsSip.push(d);
+  socket.connect();
+  const receive = (text: string) => fake.onmessage!({ data: text });
+  return { sent: () => sent.map((s) => (typeof s === 'string' ? s : new TextDecoder().decode(s as unknown as Uint8Array)).split('\r\n')[0]), toJsSip, handled, receive };
+}
+
+const MESSAGE_HEAD = (start: string, cseq: string, eol = '\r\n') =>
+  [start, 'Via: SIP/2.0/WSS core.test;branch=z9hG4bKx1', 'From: <sip:psa@x>;tag=1', 'To: <sip:alice@x>', 'Call-ID: c1', `CSeq: ${cseq}`, 'Content-Length: 0', '', ''].join(eol);
+
+// Issue 9 item 7: JsSIP never answered these, so the sender waited 32 s for its 408.
+describe('InterceptingSocket answers what JsSIP would leave unanswered', () => {
+  it.each([
+    ['a method in the wrong case (message, CSeq MESSAGE)', MESSAGE_HEAD('message sip:alice@x SIP/2.0', '1 MESSAGE'), /^SIP\/2\.0 400 CSeq method MESSAGE does not match message$/],
+    ['an unknown method whose CSeq names another', MESSAGE_HEAD('FOO sip:alice@x SIP/2.0', '1 BAR'), /^SIP\/2\.0 400 /],
+    ['a double space in the start line', MESSAGE_HEAD('message  sip:alice@x SIP/2.0', '1 message'), /^SIP\/2\.0 400 /],
+    ['SIP/3.0', MESSAGE_HEAD('NOTIFY sip:alice@x SIP/3.0', '1 NOTIFY'), /^SIP\/2\.0 505 /],
+  ])('%s: answered here, never handed to JsSIP', (_name, text, want) => {
+    const s = openSocket();
+    s.receive(text);
+    expect(s.sent()).toEqual([expect.stringMatching(want)]);
+    expect(s.toJsSip).toEqual([]);
+  });
+
+  it('an intercepted MESSAGE with bare LF line ends is answered 400', () => {
+    const s = openSocket();
+    s.receive(MESSAGE_HEAD('MESSAGE sip:alice@x SIP/2.0', '1 MESSAGE', '\n'));
+    expect(s.sent()).toEqual([expect.stringMatching(/^SIP\/2\.0 400 /)]);
+    expect(s.handled).toEqual([]);
+  });
+
+  it('a well-formed NOTIFY still goes to JsSIP untouched', () => {
+    const s = openSocket();
+    const text = MESSAGE_HEAD('NOTIFY sip:alice@x SIP/2.0', '1 NOTIFY');
+    s.receive(text);
+    expect(s.sent()).toEqual([]);
+    expect(s.toJsSip).toEqual([text]);
   });
 });

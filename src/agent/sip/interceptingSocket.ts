@@ -12,6 +12,9 @@
 import {
   createResponse,
   decodeUtf8,
+  getHeader,
+  safeReasonPhrase,
+  salvageRequest,
   isUtf8,
   parseSipMessage,
   serializeHead,
@@ -126,6 +129,9 @@ export class InterceptingSocket {
 
   private receive(data: string | ArrayBuffer): void {
     const method = requestMethod(data);
+    // A request JsSIP would leave unanswered (its CSeq names another method, `message` for
+    // MESSAGE, a malformed start line): the agent answers it, so no sender waits for Timer F.
+    if (method !== null && !this.options.interceptMethods.has(method) && this.answeredHere(data, method)) return;
     if (method === null || !this.options.interceptMethods.has(method)) {
       this.ondata(data);
       if (method === null && this.options.onRegisterSuccess && isRegisterSuccess(data)) this.options.onRegisterSuccess();
@@ -155,25 +161,40 @@ export class InterceptingSocket {
     );
   }
 
+  /** Answers, and returns true for, a request that is malformed or whose CSeq method differs from its method. */
+  private answeredHere(data: string | ArrayBuffer, method: string): boolean {
+    let request: SipMessage;
+    try {
+      request = parseSipMessage(typeof data === 'string' ? encoder.encode(data) : new Uint8Array(data), this.options.limits ?? DEFAULT_SIP_LIMITS);
+    } catch (error) {
+      this.rejectMalformed(data, error);
+      return true;
+    }
+    const cseq = /^\s*\d+\s+(\S+)\s*$/.exec(getHeader(request, 'cseq') ?? '');
+    if (request.kind !== 'request' || (cseq && cseq[1] === method)) return false;
+    if (method !== 'ACK') this.sendSip(createResponse(request, 400, { reason: cseq ? `CSeq method ${cseq[1]} does not match ${method}` : 'Missing or malformed CSeq header' }));
+    return true;
+  }
+
   private sipInternalError(request: SipRequest, error: unknown): void {
     console.error('push request handler failed', error);
     if (request.method !== 'ACK') this.sendSip(createResponse(request, 500, { reason: 'Push Receiver Internal Error' }));
   }
 
-  /** Answer 400 (or 513) when enough of the request survives to address a response. */
+  /**
+   * Answer 400 (505, 513) when enough of the request survives to address a response, read
+   * leniently (salvageRequest); otherwise drop it, as RFC 3261 section 16.3 lets a UA do.
+   */
   private rejectMalformed(data: string | ArrayBuffer, error: unknown): void {
     const status = error instanceof SipError ? error.status : 400;
     const detail = error instanceof Error ? error.message : String(error);
-    const text = typeof data === 'string' ? data : decodeUtf8(new Uint8Array(data));
-    const headEnd = text.indexOf('\r\n\r\n');
+    const request = salvageRequest(typeof data === 'string' ? data : new Uint8Array(data), (this.options.limits ?? DEFAULT_SIP_LIMITS).maxHeaderBytes);
+    if (!request) return;
+    const phrase = status === 513 ? 'Message Too Large' : status === 505 ? 'Version Not Supported' : 'Bad Request';
     try {
-      // Re-parse only the header section, without the body that broke the parse.
-      const headOnly = parseSipMessage(`${(headEnd >= 0 ? text.slice(0, headEnd) : text).replace(/\r\n(content-length|l)\s*:[^\r\n]*/gi, '')}\r\n\r\n`);
-      if (headOnly.kind === 'request' && headOnly.method !== 'ACK') {
-        this.sendSip(createResponse(headOnly, status, { reason: `${status === 513 ? 'Message Too Large' : 'Bad Request'} (${detail.slice(0, 100).replace(/[\r\n]/g, ' ')})` }));
-      }
+      this.sendSip(createResponse(request, status, { reason: safeReasonPhrase(`${phrase} (${detail.slice(0, 100)})`) }));
     } catch {
-      // Nothing to address a response to: drop it, as RFC 3261 section 16.3 lets a UA do.
+      // Headers too broken to copy into a response: dropped.
     }
   }
 }

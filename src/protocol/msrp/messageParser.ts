@@ -60,6 +60,11 @@ export class MsrpParser {
     return this.stream.idle;
   }
 
+  /** The error for a message cut off here, with what was read of it (MsrpStreamParser.incomplete). */
+  incomplete(message: string): MsrpError {
+    return this.stream.incomplete(message);
+  }
+
   reset(): void {
     this.stream.reset();
     this.head = undefined;
@@ -75,7 +80,9 @@ export class MsrpParser {
 export function parseMsrpMessage(bytes: Uint8Array, limits: Partial<MsrpParserLimits> = {}): MsrpMessage {
   const parser = new MsrpParser(limits);
   const messages = parser.push(bytes);
-  if (messages.length === 0) throw new MsrpError('MSRP_ERR_INCOMPLETE', 400, 'Incomplete MSRP message');
+  // No end-line (missing, or naming another transaction): the transaction ID and head, when
+  // read, travel with the error so the receiver can answer 400 (RFC 4975 section 7.3).
+  if (messages.length === 0) throw parser.incomplete('Incomplete MSRP message: no end-line for this transaction');
   if (messages.length > 1 || !parser.idle) {
     throw new MsrpError('MSRP_ERR_TRAILING_DATA', 400, 'Bytes after the end of the MSRP message', {
       transactionId: messages[0]!.transactionId,

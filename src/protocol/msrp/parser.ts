@@ -108,6 +108,14 @@ export class MsrpStreamParser {
     return this.state === 'start-line' && this.lineLength === 0;
   }
 
+  /**
+   * An MsrpError for the message in progress ending here (its end-line never came): with its
+   * transaction ID and head when they were read, so the receiver can still answer it.
+   */
+  incomplete(message: string): MsrpError {
+    return this.error('MSRP_ERR_INCOMPLETE', 400, message);
+  }
+
   /** Feed bytes. Throws MsrpError on a protocol error; the parser then stays failed until reset(). */
   push(data: Uint8Array): void {
     if (this.state === 'failed') throw this.failure;

@@ -12,7 +12,8 @@ export type SipErrorCode =
   | 'SIP_ERR_HEADERS_TOO_LARGE'
   | 'SIP_ERR_MESSAGE_TOO_LARGE'
   | 'SIP_ERR_URI'
-  | 'SIP_ERR_ENCODING';
+  | 'SIP_ERR_ENCODING'
+  | 'SIP_ERR_VERSION';
 
 /** `status`: what a server answers with (400 Bad Request, 513 Message Too Large, ...). */
 export class SipError extends CodecError<SipErrorCode> {

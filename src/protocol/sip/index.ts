@@ -6,3 +6,4 @@ export * from './acceptContact.ts';
 export * from './response.ts';
 export * from './digest.ts';
 export * from './streamFramer.ts';
+export * from './salvage.ts';

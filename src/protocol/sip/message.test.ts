@@ -151,7 +151,17 @@ describe('parseSipMessage: errors carry a code and a status', () => {
   const cases: { name: string; input: string | Uint8Array; code: string; status: number; limits?: typeof DEFAULT_SIP_LIMITS }[] = [
     { name: 'empty start line', input: '\r\nVia: x\r\n\r\n', code: 'SIP_ERR_START_LINE', status: 400 },
     { name: 'request line without version', input: 'MESSAGE sip:a@b\r\n\r\n', code: 'SIP_ERR_START_LINE', status: 400 },
-    { name: 'request line with wrong version', input: 'MESSAGE sip:a@b SIP/3.0\r\n\r\n', code: 'SIP_ERR_START_LINE', status: 400 },
+    // Issue 9 item 7: another SIP version is 505 Version Not Supported (RFC 3261 section 21.5.16), not a silent drop or a 400.
+    { name: 'request line with another SIP version', input: 'MESSAGE sip:a@b SIP/3.0\r\n\r\n', code: 'SIP_ERR_VERSION', status: 505 },
+    { name: 'request line with a bare LF', input: 'MESSAGE sip:a@b SIP/2.0\nVia: x\r\n\r\n', code: 'SIP_ERR_START_LINE', status: 400 },
+    // Issue 9 item 7: single-valued headers twice, or From/To with two addresses (RFC 3261 sections 7.3.1, 20).
+    { name: 'two From headers', input: 'OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:x@b>;tag=1\r\nFrom: <sip:y@b>;tag=2\r\n\r\n', code: 'SIP_ERR_HEADER', status: 400 },
+    { name: 'From and its compact form f', input: 'OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:x@b>;tag=1\r\nf: <sip:y@b>;tag=2\r\n\r\n', code: 'SIP_ERR_HEADER', status: 400 },
+    { name: 'two different Content-Lengths', input: 'OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nContent-Length: 0\r\nl: 2\r\n\r\nhi', code: 'SIP_ERR_HEADER', status: 400 },
+    { name: 'two Call-IDs', input: 'OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCall-ID: a\r\ni: b\r\n\r\n', code: 'SIP_ERR_HEADER', status: 400 },
+    { name: 'two CSeqs', input: 'OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCSeq: 1 OPTIONS\r\nCSeq: 2 OPTIONS\r\n\r\n', code: 'SIP_ERR_HEADER', status: 400 },
+    { name: 'From with two URIs', input: 'OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:x@b>;tag=1, <sip:y@b>\r\n\r\n', code: 'SIP_ERR_HEADER', status: 400 },
+    { name: 'To with two URIs', input: 'OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nTo: sip:x@b, sip:y@b\r\n\r\n', code: 'SIP_ERR_HEADER', status: 400 },
     { name: 'request line with extra spaces', input: 'MESSAGE  sip:a@b SIP/2.0\r\n\r\n', code: 'SIP_ERR_START_LINE', status: 400 },
     { name: 'status line with a two-digit code', input: 'SIP/2.0 20 OK\r\n\r\n', code: 'SIP_ERR_START_LINE', status: 400 },
     { name: 'status line without code', input: 'SIP/2.0 OK\r\n\r\n', code: 'SIP_ERR_START_LINE', status: 400 },
@@ -169,6 +179,12 @@ describe('parseSipMessage: errors carry a code and a status', () => {
   ];
   it.each(cases)('$name -> $code $status', ({ input, code, status, limits }) => {
     expectSipError(() => parseSipMessage(input, limits), code, status);
+  });
+
+  it('accepts the same Content-Length twice, a comma inside a quoted display name or a URI, and repeated list headers', () => {
+    const m = parseSipMessage('OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nVia: SIP/2.0/UDP g;branch=z9hG4bK2\r\nFrom: "Doe, John" <sip:x@b;p=a,b>;tag=1\r\nRoute: <sip:r1>\r\nRoute: <sip:r2>\r\nContent-Length: 2\r\nl: 2\r\n\r\nhi');
+    expect(bodyText(m)).toBe('hi');
+    expect(getHeaders(m, 'route')).toHaveLength(2);
   });
 
   it('accepts a Content-Length equal to the UTF-8 byte count', () => {

@@ -116,8 +116,11 @@ export function parseHead(head: string): { start: Omit<SipRequest, 'headers' | '
     if (!m) throw new SipError('SIP_ERR_START_LINE', 400, `Malformed status line: ${truncate(startLine)}`);
     start = { kind: 'response', status: Number(m[1]), reason: m[2] ?? '' };
   } else {
-    const m = /^([A-Za-z0-9.!%*_+`'~-]+) (\S+) SIP\/2\.0$/.exec(startLine);
+    // Request-Line = Method SP Request-URI SP SIP-Version CRLF: single spaces, nothing else
+    // (RFC 3261 section 7.1). Another version is a 505 (section 21.5.16), not a 400.
+    const m = /^([A-Za-z0-9.!%*_+`'~-]+) (\S+) (SIP\/\d+\.\d+)$/.exec(startLine);
     if (!m) throw new SipError('SIP_ERR_START_LINE', 400, `Malformed request line: ${truncate(startLine)}`);
+    if (m[3] !== SIP_VERSION) throw new SipError('SIP_ERR_VERSION', 505, `${truncate(m[3]!)} not supported (only ${SIP_VERSION})`);
     start = { kind: 'request', method: m[1]!, uri: m[2]! };
   }
   const headers: SipHeader[] = [];
@@ -138,7 +141,49 @@ export function parseHead(head: string): { start: Omit<SipRequest, 'headers' | '
     }
     headers.push({ name, value: line.slice(colon + 1).trim() });
   }
+  checkSingletons(headers);
   return { start, headers };
+}
+
+/**
+ * Headers a message carries once (RFC 3261 section 7.3.1: only comma-list headers may repeat):
+ * a second one is a 400, since which one a proxy or a UA would believe is a guess. From and
+ * To hold one address each (section 20.20, 20.39). A repeated Content-Length with the same
+ * value is tolerated; with another value the message has no known length.
+ */
+const SINGLETONS = new Set(['from', 'to', 'call-id', 'cseq', 'max-forwards', 'content-type', 'content-length', 'expires']);
+
+function checkSingletons(headers: SipHeader[]): void {
+  const seen = new Map<string, string>();
+  for (const h of headers) {
+    const name = canonicalHeaderName(h.name);
+    if (!SINGLETONS.has(name)) continue;
+    const earlier = seen.get(name);
+    if (earlier !== undefined && !(name === 'content-length' && earlier === h.value)) {
+      throw new SipError('SIP_ERR_HEADER', 400, name === 'content-length' ? 'Two different Content-Length headers' : `More than one ${h.name} header`);
+    }
+    seen.set(name, h.value);
+    if ((name === 'from' || name === 'to') && hasTopLevelComma(h.value)) {
+      throw new SipError('SIP_ERR_HEADER', 400, `${h.name} header holds more than one address`);
+    }
+  }
+}
+
+/** A comma outside quotes and angle brackets: a second value in the header. */
+function hasTopLevelComma(value: string): boolean {
+  let quoted = false;
+  let angle = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (quoted) {
+      if (c === '\\') i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === '<') angle = true;
+    else if (c === '>') angle = false;
+    else if (c === ',' && !angle) return true;
+  }
+  return false;
 }
 
 /**
