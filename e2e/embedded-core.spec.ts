@@ -37,7 +37,7 @@ test.describe('receiver agent on an embedded core of its own', () => {
   });
 
   test('reconnects and registers again after the core goes away and comes back', async ({ page }) => {
-    const first = await startCore({ wsPort: 0, sipPort: null });
+    const first = await startCore({ wsPort: 0, sipPort: null, noAuth: true });
     const port = Number(new URL(first.wsUrl).port);
     const receiver = new ReceiverPage(page, first.wsUrl, { aor: 'sip:carol@localhost' });
     await receiver.open();
@@ -45,7 +45,7 @@ test.describe('receiver agent on an embedded core of its own', () => {
     await first.close();
     await receiver.expectPhase('reconnecting');
     await expect(page.getByTestId('agent-reason')).toContainText('lost');
-    const second = await startCore({ wsPort: port, sipPort: null });
+    const second = await startCore({ wsPort: port, sipPort: null, noAuth: true });
     try {
       await receiver.expectRegistered();
       await expect.poll(() => second.bindings('sip:carol@localhost').map((b) => b.pushApps)).toEqual([['news.ua', 'mms.ua']]);

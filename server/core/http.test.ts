@@ -27,7 +27,7 @@ function rawRequest(port: number, requestLine: string): Promise<string> {
 
 describe('inspection API: bad request targets', () => {
   it.each(['GET //[ HTTP/1.1', 'GET //a:99999 HTTP/1.1', 'GET //user@[::1 HTTP/1.1'])('%s is answered 400 and the core keeps serving', async (line) => {
-    core = await startCore({ wsPort: 0, sipPort: null });
+    core = await startCore({ wsPort: 0, sipPort: null, noAuth: true });
     const port = Number(new URL(core.httpUrl).port);
     expect(await rawRequest(port, line)).toMatch(/^HTTP\/1\.1 400 /);
     const health = await fetch(`${core.httpUrl}/health`);

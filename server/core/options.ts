@@ -39,8 +39,15 @@ export interface CoreOptions {
   sipPort?: number | null;
   /** The domain the core is registrar and proxy for. */
   domain?: string;
-  /** user -> password; when given, REGISTER and requests from local users need digest auth. */
+  /**
+   * user -> password: REGISTER and requests from local users need digest auth, and the core
+   * asserts who sent a request (P-Asserted-Identity). The core authenticates by default: a
+   * core with no users must be asked for with `noAuth: true` (tests, trials), else startCore
+   * refuses to start.
+   */
   users?: Record<string, string>;
+  /** An open core: anyone may register as anyone and no identity is asserted. Never the default. */
+  noAuth?: boolean;
   /** Digest realm; the domain by default. */
   realm?: string;
   limits?: Partial<CoreLimits>;
@@ -74,13 +81,18 @@ export const DEFAULT_LIMITS: CoreLimits = {
 export function resolveOptions(options: CoreOptions = {}): ResolvedOptions {
   const domain = (options.domain ?? 'localhost').toLowerCase();
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const users = options.users && Object.keys(options.users).length > 0 ? new Map(Object.entries(options.users)) : null;
+  if (users && options.noAuth) throw new Error('Give either users (digest auth) or noAuth: true, not both');
+  if (!users && !options.noAuth) {
+    throw new Error('The embedded core authenticates by default: give users ({ alice: "password" }), or noAuth: true for a core open to anyone (tests only)');
+  }
   if (limits.minExpires > limits.maxExpires) throw new Error('limits.minExpires exceeds limits.maxExpires');
   return {
     host: options.host ?? '127.0.0.1',
     wsPort: options.wsPort ?? 8066,
     sipPort: options.sipPort === undefined ? 5060 : options.sipPort,
     domain,
-    users: options.users ? new Map(Object.entries(options.users)) : null,
+    users,
     realm: options.realm ?? domain,
     limits,
   };

@@ -224,11 +224,16 @@ export class SipCore implements TransportSink {
       if (!this.local.isOurUri(ruri)) return void reply(403, `Not the registrar for ${ruri.host}`);
       return register(tx, this.registrar, this.auth, this.local, this.options.domain);
     }
+    // Who sent it, as far as the core can vouch (RFC 3325): the digest user it authenticated
+    // (the From must be that user), else nobody. Whatever a client wrote itself is removed in fork().
+    let asserted: string | null = null;
     if (!inDialog && this.auth && fromLocalUser !== null) {
       const result = this.auth.authenticate(request, 'proxy');
       if (!result.ok) return void tx.respond(result.response);
       if (result.username !== fromLocalUser) return void reply(403, 'Authenticated user does not match From');
+      asserted = `<sip:${result.username}@${this.options.domain}>`;
     }
+    tx.assertedIdentity = asserted;
 
     const known = this.registrar.findByUri(request.uri);
     if (known) return this.fork(tx, [{ uri: request.uri, flow: known.flow }], popped.length, !inDialog);
@@ -268,6 +273,10 @@ export class SipCore implements TransportSink {
       setHeader(out, 'Max-Forwards', String(maxForwards));
       if (poppedRoutes > 0) dropRoutes(out, poppedRoutes);
       if (this.auth) removeHeader(out, 'proxy-authorization'); // credentials for our realm end here
+      // No client is a trusted peer (RFC 3325 section 5): an identity it wrote is dropped, and
+      // only the one the core authenticated is asserted.
+      removeHeader(out, 'p-asserted-identity');
+      if (tx.assertedIdentity) setHeader(out, 'P-Asserted-Identity', tx.assertedIdentity);
       if (rr) this.router.addRecordRoute(out, tx.flow, target.flow);
       const branch = newBranch();
       prependHeader(out, 'Via', `SIP/2.0/${target.flow.transport} ${this.local.sentBy(target.flow.transport)};branch=${branch}`);

@@ -9,7 +9,7 @@ import { startCore, type RunningCore } from './index.ts';
 
 let core: RunningCore;
 beforeAll(async () => {
-  core = await startCore({ wsPort: 0, sipPort: 0 });
+  core = await startCore({ wsPort: 0, sipPort: 0, noAuth: true });
 });
 afterAll(() => core.close());
 

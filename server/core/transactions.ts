@@ -70,6 +70,8 @@ const SERVER_INVITE: Record<ServerState, readonly ServerState[]> = {
 export class ServerTransaction {
   state: ServerState;
   readonly isInvite: boolean;
+  /** The identity the core authenticated for this request (`<sip:user@domain>`), asserted downstream. */
+  assertedIdentity: string | null = null;
   /** Final status sent, 0 until then. */
   finalStatus = 0;
   private lastResponse: Uint8Array | null = null;

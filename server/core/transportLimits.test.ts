@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 async function core(limits: Partial<CoreLimits>): Promise<RunningCore> {
-  const c = await startCore({ wsPort: 0, sipPort: 0, limits });
+  const c = await startCore({ wsPort: 0, sipPort: 0, noAuth: true, limits });
   cores.push(c);
   return c;
 }

@@ -23,7 +23,8 @@ export interface TestCore extends RunningCore {
 }
 
 export async function startTestCore(options: CoreOptions = {}): Promise<TestCore> {
-  const core = await startCore({ wsPort: 0, sipPort: null, ...options });
+  // Tests that exercise routing rather than auth ask for an open core; give `users` for digest.
+  const core = await startCore({ wsPort: 0, sipPort: null, ...(options.users ? {} : { noAuth: true }), ...options });
   const uas: SipUa[] = [];
   const track = <U extends SipUa>(ua: U): U => {
     uas.push(ua);

@@ -181,6 +181,7 @@ class PushReceiverAgent implements PushAgent {
       apps: lookup,
       committer,
       limits: this.limits,
+      trustAssertedIdentity: this.config.trustAssertedIdentity ?? false,
       onRejected: (rejection) => this.events.emit('rejected', rejection),
     });
     // File hashes off the main thread when the page may start a worker (see workerHash.ts).
@@ -192,6 +193,7 @@ class PushReceiverAgent implements PushAgent {
       contact: () => endpoint.contactHeader(),
       sendRequest: (request) => void endpoint.sendRequest(request),
       via: () => endpoint.via(),
+      trustAssertedIdentity: this.config.trustAssertedIdentity ?? false,
       limits: this.options.msrpLimits ?? {},
       onComplete: async (transfer) => {
         const outcome = await committer.enqueue(transferToPush(transfer));

@@ -71,6 +71,14 @@ export interface AgentConfig {
   uaprofUrl?: string;
   /** Apps that configuration declares (the full-page client gives each the generic viewer). */
   apps?: PushAppSpec[];
+  /**
+   * The core authenticates senders and asserts who they are (P-Asserted-Identity, RFC 3325),
+   * removing what clients write themselves: the embedded core with users, or Kamailio as
+   * configured here. Then `allowFrom` and the duplicate key use the asserted identity, and a
+   * push without one is refused by an app that has an allowFrom list. Without it (default)
+   * they use From, which any sender can write.
+   */
+  trustAssertedIdentity?: boolean;
 }
 
 /** Every limit of the agent is a named option (brief: "Every limit is a named option"). */

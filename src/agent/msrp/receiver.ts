@@ -80,6 +80,8 @@ export interface MsrpReceiverOptions {
   /** How the agent sends its own BYE for a dialog whose session ended (InviteHandlerOptions). */
   sendRequest?: (request: SipRequest) => void;
   via?: () => string;
+  /** The sender is the core's P-Asserted-Identity (AgentConfig.trustAssertedIdentity). */
+  trustAssertedIdentity?: boolean;
 }
 
 export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
@@ -110,6 +112,7 @@ export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
       ...(options.randomId ? { randomId: options.randomId } : {}),
       ...(options.sendRequest ? { sendRequest: options.sendRequest } : {}),
       ...(options.via ? { via: options.via } : {}),
+      ...(options.trustAssertedIdentity ? { trustAssertedIdentity: true } : {}),
     });
   }
 

@@ -53,7 +53,7 @@ export function messageTypeRefusal(entry: ActiveSession, chunk: IncomingChunk, a
   if (!dialog.acceptTypes.some((range) => mediaTypeMatches(range, type))) {
     reason = `Content type ${type} is not among the session's accept-types (${dialog.acceptTypes.join(' ')})`;
   } else {
-    const decision = decidePush({ appIds: [dialog.appId], fromAor: dialog.fromAor, contentType: type, size: 0 }, apps, { maxMessageBytes: Infinity });
+    const decision = decidePush({ appIds: [dialog.appId], fromAor: dialog.fromAor, senderUnverified: dialog.senderUnverified ?? false, contentType: type, size: 0 }, apps, { maxMessageBytes: Infinity });
     if (!decision.accept) reason = decision.reason;
   }
   if (reason !== undefined) entry.refused.add(chunk.messageId);

@@ -5,6 +5,8 @@
  * judged on different readings of the same request.
  *
  *   From, To         name-addr -> AoR (RFC 3261 section 19.1.4) and display name
+ *   P-Asserted-Identity  the sender as the core vouches for it (RFC 3325), read instead of
+ *                    From when the agent trusts its core (AgentConfig.trustAssertedIdentity)
  *   Accept-Contact   +g.oma.pusheventapp values, in order (RFC 3841 section 9.2)
  *
  * Anything missing or unreadable throws MalformedPushRequest, which both intakes answer 400.
@@ -39,6 +41,35 @@ export function readParty(request: SipRequest, name: 'From' | 'To'): PushParty {
     return party;
   } catch {
     throw new MalformedPushRequest(`Malformed ${name} header`);
+  }
+}
+
+/** The sender of a push, and whether the core vouched for it. */
+export interface PushSender extends PushParty {
+  /**
+   * `asserted`: the AoR is the core's P-Asserted-Identity. `unverified`: the agent trusts its
+   * core and the core asserted nobody (an unauthenticated sender), so From is only what the
+   * sender wrote: an app with allowFrom must refuse it.
+   */
+  identity: 'from' | 'asserted' | 'unverified';
+}
+
+/**
+ * Who sent a push. Trusting the core, its P-Asserted-Identity (the first, a SIP URI) is the
+ * sender and the display name comes from From; with none, From is kept for display but marked
+ * unverified. Not trusting it, From, as any sender may write it.
+ */
+export function readSender(request: SipRequest, trustAssertedIdentity: boolean): PushSender {
+  const from = readParty(request, 'From');
+  if (!trustAssertedIdentity) return { ...from, identity: 'from' };
+  const asserted = getHeader(request, 'P-Asserted-Identity');
+  if (asserted === undefined) return { ...from, identity: 'unverified' };
+  try {
+    const sender: PushSender = { aor: addressOfRecord(parseNameAddr(asserted).uri), identity: 'asserted' };
+    if (from.displayName !== undefined) sender.displayName = from.displayName;
+    return sender;
+  } catch {
+    throw new MalformedPushRequest('Malformed P-Asserted-Identity header');
   }
 }
 

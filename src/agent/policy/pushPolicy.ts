@@ -3,7 +3,8 @@
  *
  * Checks, in this order (the first that fails answers):
  *   1. an app is addressed and registered          else 404 Not Found
- *   2. the sender's AoR is in the app's allowFrom  else 403 Forbidden
+ *   2. the sender's AoR is in the app's allowFrom  else 403 Forbidden (trusting the core: the
+ *      asserted identity, and an unverified sender never passes)
  *   3. the content type is in the app's accept     else 415 Unsupported Media Type + Accept
  *   4. size <= app.maxBytes ?? limits.maxMessageBytes  else 413 Request Entity Too Large
  * When a request names several app IDs (Accept-Contact), the first registered one is taken.
@@ -17,6 +18,8 @@ export interface PushFacts {
   appIds: readonly string[];
   /** Sender AoR, `sip:user@host`. */
   fromAor: string;
+  /** True when the agent trusts its core and the core asserted no identity: allowFrom cannot be met. */
+  senderUnverified?: boolean;
   /** Content type of the push content (inside CPIM when wrapped), parameters allowed. */
   contentType: string;
   /** Content size in bytes. */
@@ -44,6 +47,9 @@ export function decidePush<T extends PushAppSpec>(facts: PushFacts, apps: AppLoo
   if (!app) {
     const named = facts.appIds.join(', ');
     return { accept: false, status: 404, reason: `Push application ${named} not registered`, headers: [], appId: facts.appIds[0]! };
+  }
+  if (app.allowFrom && app.allowFrom.length > 0 && facts.senderUnverified) {
+    return { accept: false, status: 403, reason: `Sender not authenticated by the core (no P-Asserted-Identity); ${app.id} takes pushes only from its allowed senders`, headers: [], appId: app.id };
   }
   if (app.allowFrom && app.allowFrom.length > 0 && !app.allowFrom.some((allowed) => sameAor(allowed, facts.fromAor))) {
     return { accept: false, status: 403, reason: `Sender ${facts.fromAor} not allowed for ${app.id}`, headers: [], appId: app.id };

@@ -52,7 +52,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function setup(options: { limits?: Partial<typeof DEFAULT_AGENT_LIMITS>; beforeCommit?: GroupCommitterOptions['beforeCommit'] } = {}) {
+async function setup(options: { limits?: Partial<typeof DEFAULT_AGENT_LIMITS>; beforeCommit?: GroupCommitterOptions['beforeCommit']; trustAssertedIdentity?: boolean } = {}) {
   const limits = { ...DEFAULT_AGENT_LIMITS, ...options.limits };
   const store = await PushStore.open(uniqueDbName());
   stores.push(store);
@@ -70,6 +70,7 @@ async function setup(options: { limits?: Partial<typeof DEFAULT_AGENT_LIMITS>; b
     limits,
     now: () => 1_700_000_000_000,
     toTag: () => 'totag1',
+    ...(options.trustAssertedIdentity ? { trustAssertedIdentity: true } : {}),
     onStored: (pushes) => stored.push(pushes),
     onRejected: (r) => rejected.push(r),
   });
@@ -287,6 +288,47 @@ describe('MESSAGE intake', () => {
     await other;
     expect(response.status).toBe(200);
     expect(stored.flat().map((p) => p.via)).toEqual(['message']);
+  });
+
+  // Issue 9 item 8: allowFrom was decided on From, which any sender can write.
+  describe('trusting the core (trustAssertedIdentity): the sender is its P-Asserted-Identity', () => {
+    const PAI = (aor: string) => [`P-Asserted-Identity: <${aor}>`];
+
+    it('allowFrom is met by the asserted identity; the push is stored as from it', async () => {
+      const { intake, store } = await setup({ trustAssertedIdentity: true });
+      const response = await intake.handle(message({ from: '"News" <sip:someone@example.com>;tag=x', extra: PAI('sip:psa@example.com') }));
+      expect(response.status).toBe(200);
+      expect((await store.list('news.ua'))[0]).toMatchObject({ from: 'sip:psa@example.com', fromDisplayName: 'News' });
+    });
+
+    it.each([
+      ['a From naming the allowed sender, with no asserted identity', [] as string[], /not authenticated by the core/],
+      ['a From naming the allowed sender, asserted as someone else', PAI('sip:mallory@example.com'), /Sender sip:mallory@example.com not allowed/],
+    ])('%s: 403, nothing stored', async (_name, extra, reason) => {
+      const { intake, store, rejected } = await setup({ trustAssertedIdentity: true });
+      const response = await intake.handle(message({ from: '<sip:psa@example.com>;tag=x', extra }));
+      expect(response.status).toBe(403);
+      expect(response.reason).toMatch(reason);
+      expect(await store.count()).toBe(0);
+      expect(rejected).toHaveLength(1);
+    });
+
+    it('an app without allowFrom takes an unverified sender, keyed by its From', async () => {
+      const { intake, store } = await setup({ trustAssertedIdentity: true });
+      expect((await intake.handle(message({ app: 'img.ua', type: 'image/png', from: '<sip:anyone@example.com>;tag=x' }))).status).toBe(200);
+      expect((await store.list('img.ua'))[0]!.from).toBe('sip:anyone@example.com');
+    });
+
+    it('not trusting the core, P-Asserted-Identity is ignored: From decides', async () => {
+      const { intake } = await setup();
+      expect((await intake.handle(message({ from: '<sip:mallory@example.com>;tag=x', extra: PAI('sip:psa@example.com') }))).status).toBe(403);
+      expect((await intake.handle(message({ from: '<sip:psa@example.com>;tag=y' }))).status).toBe(200);
+    });
+
+    it('a malformed P-Asserted-Identity is a 400', async () => {
+      const { intake } = await setup({ trustAssertedIdentity: true });
+      expect((await intake.handle(message({ extra: ['P-Asserted-Identity: <sip:broken'] }))).status).toBe(400);
+    });
   });
 
   it('a method other than MESSAGE -> 405 with Allow', async () => {

@@ -19,7 +19,7 @@ import type { EnqueueOutcome, GroupCommitter } from '../store/groupCommit.ts';
 import type { NewPush } from '../store/pushStore.ts';
 import type { AgentEvents, AgentLimits, PushAppSpec, StoredPush } from '../types.ts';
 import { dedupKey } from './dedupKey.ts';
-import { MalformedPushRequest, readAppIds, readParty, requiredHeader } from '../policy/pushAddressing.ts';
+import { MalformedPushRequest, readAppIds, readParty, readSender, requiredHeader } from '../policy/pushAddressing.ts';
 import { bareMediaType, decidePush, type AppLookup } from '../policy/pushPolicy.ts';
 
 export type PushRejection = AgentEvents['rejected'];
@@ -28,6 +28,8 @@ export interface MessageIntakeOptions {
   apps: AppLookup<PushAppSpec>;
   committer: Pick<GroupCommitter, 'enqueue' | 'on'>;
   limits: Pick<AgentLimits, 'maxMessageBytes' | 'retryAfterSeconds'>;
+  /** The sender is the core's P-Asserted-Identity (AgentConfig.trustAssertedIdentity). */
+  trustAssertedIdentity?: boolean;
   /** Clock for receivedAt (ms since the epoch). */
   now?: () => number;
   /** To tag of the responses (RFC 3261 section 8.2.6.2). */
@@ -47,7 +49,10 @@ export interface MessageIntake {
 
 /** Facts read from a MESSAGE before policy: what the push path needs, nothing more. */
 export interface MessageFacts {
+  /** The sender: the asserted identity when the core is trusted, else From. */
   fromAor: string;
+  /** Trusting the core, it asserted nobody (see readSender). */
+  senderUnverified?: boolean;
   fromDisplayName?: string;
   toAor: string;
   callId: string;
@@ -94,12 +99,16 @@ export function createMessageIntake(options: MessageIntakeOptions): MessageIntak
     }
     let facts: MessageFacts;
     try {
-      facts = readMessageFacts(request);
+      facts = readMessageFacts(request, options.trustAssertedIdentity ?? false);
     } catch (error) {
       const reason = error instanceof MalformedPushRequest || error instanceof CpimError ? error.message : `Malformed request: ${String((error as Error).message ?? error)}`;
       return reject(request, 400, reason);
     }
-    const decision = decidePush({ appIds: facts.appIds, fromAor: facts.fromAor, contentType: facts.contentType, size: facts.content.length }, options.apps, options.limits);
+    const decision = decidePush(
+      { appIds: facts.appIds, fromAor: facts.fromAor, senderUnverified: facts.senderUnverified ?? false, contentType: facts.contentType, size: facts.content.length },
+      options.apps,
+      options.limits,
+    );
     if (!decision.accept) {
       const extra: { appId?: string; from: string } = { from: facts.fromAor };
       if (decision.appId !== undefined) extra.appId = decision.appId;
@@ -142,7 +151,7 @@ export function createMessageIntake(options: MessageIntakeOptions): MessageIntak
 }
 
 /** Read and check the headers and body of a MESSAGE. Throws MalformedPushRequest or CpimError (400). */
-export function readMessageFacts(request: SipRequest): MessageFacts {
+export function readMessageFacts(request: SipRequest, trustAssertedIdentity = false): MessageFacts {
   requiredHeader(request, 'From');
   requiredHeader(request, 'To');
   const callId = requiredHeader(request, 'Call-ID');
@@ -157,7 +166,7 @@ export function readMessageFacts(request: SipRequest): MessageFacts {
   } catch (error) {
     throw error instanceof MalformedPushRequest ? error : new MalformedPushRequest(`Malformed CSeq header`);
   }
-  const from = readParty(request, 'From');
+  const from = readSender(request, trustAssertedIdentity);
   const to = readParty(request, 'To');
   const appIds = readAppIds(request);
 
@@ -176,6 +185,7 @@ export function readMessageFacts(request: SipRequest): MessageFacts {
 
   const facts: MessageFacts = { fromAor: from.aor, toAor: to.aor, callId, cseq, appIds, contentType, content };
   if (from.displayName !== undefined) facts.fromDisplayName = from.displayName;
+  if (from.identity === 'unverified') facts.senderUnverified = true;
   if (messageId !== undefined) facts.messageId = messageId;
   return facts;
 }

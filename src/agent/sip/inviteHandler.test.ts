@@ -40,6 +40,20 @@ async function answer(handler: InviteHandler<string>, request = invite()): Promi
   return (await handler.handle(request))!;
 }
 
+// Issue 9 item 8: the MSRP path reads the sender the same way as MESSAGE (pushAddressing.readSender).
+describe('InviteHandler: trusting the core, the sender is its P-Asserted-Identity', () => {
+  const file = { name: 'a.bin', type: 'application/octet-stream', size: 10, hashes: [] };
+  it.each([
+    ['asserted as the allowed sender, whatever From says', ['P-Asserted-Identity: <sip:boss@example.com>'], 'sip:nobody@example.com', 200],
+    ['From the allowed sender, nothing asserted', [], 'sip:boss@example.com', 403],
+    ['From the allowed sender, asserted as someone else', ['P-Asserted-Identity: <sip:mallory@example.com>'], 'sip:boss@example.com', 403],
+  ])('%s -> %i', async (_name, extra, from, status) => {
+    const { handler } = setup({ trustAssertedIdentity: true });
+    const response = await answer(handler, invite({ app: 'private.ua', selector: file, from, extra }));
+    expect(response.status).toBe(status);
+  });
+});
+
 describe('InviteHandler: INVITE policy', () => {
   const file = { name: 'a.bin', type: 'application/octet-stream', size: 1000, hashes: [{ algorithm: 'sha-256', hex: SHA256 }] };
   const wssOnlyTcp = ['v=0', 'o=- 1 1 IN IP4 psa.example.com', 's=-', 'c=IN IP4 psa.example.com', 't=0 0', 'm=message 2855 TCP/MSRP *', 'a=path:msrp://psa.example.com:2855/x;tcp', 'a=accept-types:*', ''].join('\r\n');

@@ -109,6 +109,8 @@ export interface InviteHandlerOptions<P> {
    */
   sendRequest?: (request: SipRequest) => void;
   via?: () => string;
+  /** The sender is the core's P-Asserted-Identity (AgentConfig.trustAssertedIdentity). */
+  trustAssertedIdentity?: boolean;
 }
 
 interface Pending<P> {
@@ -214,7 +216,7 @@ export class InviteHandler<P = unknown> {
 
     let accepted: AcceptedOffer;
     try {
-      accepted = acceptOffer(request, read.callId, { apps: this.options.apps, limits: this.limits, activeSessions: this.active.length });
+      accepted = acceptOffer(request, read.callId, { apps: this.options.apps, limits: this.limits, activeSessions: this.active.length, trustAssertedIdentity: this.options.trustAssertedIdentity ?? false });
     } catch (error) {
       return this.reject(request, error instanceof Refusal ? error : new Refusal(400, String((error as Error).message ?? error)));
     }

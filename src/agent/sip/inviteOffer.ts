@@ -17,7 +17,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../../protocol/sip/index.ts';
-import { MalformedPushRequest, readAppIds, readParty, type PushParty } from '../policy/pushAddressing.ts';
+import { MalformedPushRequest, readAppIds, readParty, readSender, type PushParty, type PushSender } from '../policy/pushAddressing.ts';
 import { bareMediaType, decidePush, mediaTypeMatches, type AppLookup } from '../policy/pushPolicy.ts';
 import type { MsrpInviteLimits, PushAppSpec } from '../types.ts';
 
@@ -25,7 +25,10 @@ import type { MsrpInviteLimits, PushAppSpec } from '../types.ts';
 export interface AcceptedOffer {
   callId: string;
   appId: string;
+  /** The sender: the asserted identity when the core is trusted, else From. */
   fromAor: string;
+  /** Trusting the core, it asserted nobody: every message is held to that too (allowFrom). */
+  senderUnverified?: boolean;
   fromDisplayName?: string;
   toAor: string;
   offer: MsrpOffer;
@@ -102,19 +105,22 @@ export interface OfferContext {
   limits: Pick<MsrpInviteLimits, 'maxTransferBytes' | 'maxSessions'>;
   /** Dialogs not terminated now (for maxSessions). */
   activeSessions: number;
+  /** The sender is the core's P-Asserted-Identity (AgentConfig.trustAssertedIdentity). */
+  trustAssertedIdentity?: boolean;
 }
 
 /** Headers, app policy and offer of an INVITE (throws Refusal). */
 export function acceptOffer(request: SipRequest, callId: string, context: OfferContext): AcceptedOffer {
   const { apps, limits } = context;
-  const { from, to, appIds } = readAddressing(request);
+  const { from, to, appIds } = readAddressing(request, context.trustAssertedIdentity ?? false);
+  const senderUnverified = from.identity === 'unverified';
   const contentType = getHeader(request, 'Content-Type');
   if (request.body.length === 0) throw new Refusal(488, 'INVITE without an SDP offer (offers in ACK are not supported)');
   if (!contentType || bareMediaType(contentType) !== 'application/sdp') {
     throw new Refusal(415, `Content type ${contentType ?? '(none)'} is not application/sdp`, [{ name: 'Accept', value: 'application/sdp' }]);
   }
   // 404 / 403 first, whatever the offer says (size 0 and a type every app... is checked below).
-  const who = decidePush({ appIds, fromAor: from.aor, contentType: '*/*', size: 0 }, apps, { maxMessageBytes: Infinity });
+  const who = decidePush({ appIds, fromAor: from.aor, senderUnverified, contentType: '*/*', size: 0 }, apps, { maxMessageBytes: Infinity });
   if (!who.accept && (who.status === 404 || who.status === 403)) throw new Refusal(who.status, who.reason, who.headers, who.appId, from.aor);
   const app = who.accept ? who.app : apps.get(who.appId!)!;
   if (context.activeSessions >= limits.maxSessions) {
@@ -133,12 +139,13 @@ export function acceptOffer(request: SipRequest, callId: string, context: OfferC
   if (offer.direction === 'recvonly') throw new Refusal(488, 'The offer asks to receive; this endpoint only receives pushes', [], app.id, from.aor);
   const fileType = offer.fileSelector?.type;
   const type = fileType ?? offer.acceptTypes.find((t) => t !== '*' && app.accept.some((r) => mediaTypeMatches(r, t))) ?? offer.acceptTypes[0]!;
-  const decision = decidePush({ appIds: [app.id], fromAor: from.aor, contentType: type === '*' ? 'application/octet-stream' : type, size: 0 }, apps, {
+  const decision = decidePush({ appIds: [app.id], fromAor: from.aor, senderUnverified, contentType: type === '*' ? 'application/octet-stream' : type, size: 0 }, apps, {
     maxMessageBytes: Infinity,
   });
   if (!decision.accept) throw new Refusal(decision.status, decision.reason, decision.headers, app.id, from.aor);
   const accepted: AcceptedOffer = { callId, appId: app.id, fromAor: from.aor, toAor: to.aor, offer, contentType: type === '*' ? 'application/octet-stream' : type };
   if (from.displayName !== undefined) accepted.fromDisplayName = from.displayName;
+  if (senderUnverified) accepted.senderUnverified = true;
   try {
     answerTypes(apps, accepted);
   } catch (error) {
@@ -221,10 +228,10 @@ function acceptHeader(app: PushAppSpec): SipHeader[] {
   return [{ name: 'Accept', value: app.accept.join(', ') }];
 }
 
-/** From, To and the addressed app IDs (pushAddressing.ts), a malformed one refused 400. */
-function readAddressing(request: SipRequest): { from: PushParty; to: PushParty; appIds: string[] } {
+/** The sender, To and the addressed app IDs (pushAddressing.ts), a malformed one refused 400. */
+function readAddressing(request: SipRequest, trustAssertedIdentity: boolean): { from: PushSender; to: PushParty; appIds: string[] } {
   try {
-    return { from: readParty(request, 'From'), to: readParty(request, 'To'), appIds: readAppIds(request) };
+    return { from: readSender(request, trustAssertedIdentity), to: readParty(request, 'To'), appIds: readAppIds(request) };
   } catch (error) {
     if (error instanceof MalformedPushRequest) throw new Refusal(400, error.message);
     throw error;

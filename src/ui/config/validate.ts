@@ -2,7 +2,7 @@
  * Validation of the client configuration (issue 2, item 3). Pure: no DOM, no storage.
  *
  * Errors are keyed by field path, the same keys the settings form uses for its inputs:
- * `server`, `aor`, `authUser`, `password`, `displayName`, `uaprofUrl`, `apps`,
+ * `server`, `aor`, `authUser`, `password`, `displayName`, `uaprofUrl`, `trustAssertedIdentity`, `apps`,
  * `apps.<i>.id`, `apps.<i>.accept`, `apps.<i>.allowFrom`, `apps.<i>.maxBytes`, and `config`
  * for the document as a whole.
  */
@@ -177,6 +177,8 @@ export function validateConfig(raw: unknown, options: ValidateOptions = {}): Val
   if (displayName !== undefined && /[\r\n"]/.test(displayName)) errors.displayName = 'Must not contain quotes or line breaks';
   if (authUser !== undefined && /[\s"]/.test(authUser)) errors.authUser = 'Must not contain spaces or quotes';
   const uaprofUrl = resolveUaprof(optionalString(raw, 'uaprofUrl', errors), options.origin, errors);
+  const trust = raw.trustAssertedIdentity;
+  if (trust !== undefined && trust !== null && typeof trust !== 'boolean') errors.trustAssertedIdentity = 'Must be true or false';
 
   const apps: PushAppSpec[] = [];
   if (raw.apps !== undefined && raw.apps !== null) {
@@ -196,5 +198,6 @@ export function validateConfig(raw: unknown, options: ValidateOptions = {}): Val
   if (password !== undefined) config.password = password;
   if (displayName !== undefined) config.displayName = displayName;
   if (uaprofUrl !== undefined) config.uaprofUrl = uaprofUrl;
+  if (trust === true) config.trustAssertedIdentity = true;
   return { ok: true, config };
 }
