@@ -4,12 +4,19 @@
  * Ports come from the environment:
  *   SIP_PUSH_WS_PORT (8066), SIP_PUSH_SIP_PORT (5060, or "off"), SIP_PUSH_CLIENT_PORT (5173).
  *
+ * The embedded core authenticates (digest): credentials for the receiver (alice) and the push
+ * sender (psa) are generated at every start and printed. The client's URL carries the
+ * receiver's in its fragment (`#config=`, never the query string: a fragment is not sent to
+ * any server), which the page moves into its settings and removes from the address bar and
+ * history; the sender command carries the sender's. `npm start -- --no-auth` runs the core
+ * open to anyone (trials only: anyone can then register or push as anyone).
+ *
  * `npm start -- --core kamailio`: the web client only, against the Kamailio core started with
  * `npm run core:kamailio` in another terminal (same KAMAILIO_* environment; see
  * scripts/kamailioStack.ts). The printed URL carries the receiver's credentials, the printed
  * sender command the push sender's.
  */
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createServer } from 'vite';
@@ -32,10 +39,18 @@ function explain(error: unknown, what: string, envName: string): never {
   process.exit(1);
 }
 
-/** The web client's URL with its configuration (public/config.json with `overrides`) in it. */
-function configuredUrl(clientUrl: string, overrides: Record<string, string>): string {
-  const defaults = JSON.parse(readFileSync(new URL('../public/config.json', import.meta.url), 'utf8')) as Record<string, unknown>;
-  return `${clientUrl}?config=${encodeURIComponent(JSON.stringify({ ...defaults, ...overrides }))}`;
+/**
+ * The web client's URL with the fields to set over its /config.json in the fragment
+ * (`#config=`, see src/ui/config/load.ts): credentials never travel in a query string, which
+ * servers log and Referer headers carry.
+ */
+function configuredUrl(clientUrl: string, overrides: Record<string, string | boolean>): string {
+  return Object.keys(overrides).length === 0 ? clientUrl : `${clientUrl}#config=${encodeURIComponent(JSON.stringify(overrides))}`;
+}
+
+/** A password for this run: 12 random bytes, URL-safe. */
+function generatedPassword(): string {
+  return randomBytes(12).toString('base64url');
 }
 
 function reachable(url: string): Promise<boolean> {
@@ -54,7 +69,7 @@ function reachable(url: string): Promise<boolean> {
   });
 }
 
-const { values } = parseArgs({ options: { core: { type: 'string', default: 'embedded' } } });
+const { values } = parseArgs({ options: { core: { type: 'string', default: 'embedded' }, 'no-auth': { type: 'boolean', default: false } } });
 if (values.core !== 'embedded' && values.core !== 'kamailio') {
   console.error(`start: --core must be embedded or kamailio, not ${values.core}`);
   process.exit(2);
@@ -88,18 +103,27 @@ Before the browser registers, Kamailio keeps the push (msilo, 202 Accepted) and 
 } else {
   const wsPort = portFromEnv('SIP_PUSH_WS_PORT', 8066);
   const sipPort = process.env.SIP_PUSH_SIP_PORT === 'off' ? null : portFromEnv('SIP_PUSH_SIP_PORT', 5060);
-  const core = await startCore({ wsPort, sipPort }).catch((error: unknown) => explain(error, 'the SIP/IP Core (WebSocket or SIP)', 'SIP_PUSH_WS_PORT / SIP_PUSH_SIP_PORT'));
+  const open = values['no-auth'];
+  const users = open ? undefined : { alice: generatedPassword(), psa: generatedPassword() };
+  const core = await startCore({ wsPort, sipPort, ...(users ? { users } : { noAuth: true }) }).catch((error: unknown) =>
+    explain(error, 'the SIP/IP Core (WebSocket or SIP)', 'SIP_PUSH_WS_PORT / SIP_PUSH_SIP_PORT'),
+  );
   closeCore = () => core.close();
-  // public/config.json points at ws://127.0.0.1:8066; on another port the client gets its config in the URL.
-  const openUrl = wsPort === 8066 ? clientUrl : configuredUrl(clientUrl, { server: core.wsUrl });
-  const serverFlag = wsPort === 8066 ? '' : ` --server ${core.wsUrl}`;
+  // public/config.json points at ws://127.0.0.1:8066; the link sets only what differs from it.
+  const overrides: Record<string, string | boolean> = wsPort === 8066 ? {} : { server: core.wsUrl };
+  if (users) Object.assign(overrides, { authUser: 'alice', password: users.alice, trustAssertedIdentity: true });
+  const openUrl = configuredUrl(clientUrl, overrides);
+  const serverFlag = (wsPort === 8066 ? '' : ` --server ${core.wsUrl}`) + (users ? ` --from sip:psa@localhost --password ${users.psa}` : '');
+  const authLine = users
+    ? `  Digest users (generated for this run): alice / ${users.alice} (the web client), psa / ${users.psa} (the sender)\n`
+    : '  Authentication OFF (--no-auth): anyone can register or push as anyone\n';
   banner = `
 SIP Push Web is running (embedded defaults)
 
   Web client (Push Receiver Agent):  ${openUrl}
   SIP/IP Core, SIP over WebSocket:   ${core.wsUrl}
 ${core.tcpPort !== null ? `  SIP/IP Core, SIP over TCP/UDP:     127.0.0.1:${core.tcpPort}\n` : ''}  Registrations at the core:         ${core.httpUrl}/bindings
-
+${authLine}
 Open the web client; it registers as sip:alice@localhost with apps news.ua and mms.ua.
 Then push to it from another terminal (the Push Sender Agent CLI):
 

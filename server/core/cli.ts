@@ -1,11 +1,17 @@
 /**
  * `npm run core -- --host 127.0.0.1 --ws-port 8066 --sip-port 5060 --domain localhost --user alice:secret`
  * Starts the embedded core, prints where it listens, stops cleanly on SIGINT/SIGTERM.
+ * Authenticated by default: with no --user, users alice and psa get passwords generated for
+ * this run (printed); `--no-auth` runs it open to anyone.
  */
+import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { startCore, type CoreOptions } from './index.ts';
 
-const USAGE = `Usage: npm run core -- [--host 127.0.0.1] [--ws-port 8066] [--sip-port 5060|off] [--domain localhost] [--realm R] [--user name:password]...`;
+const USAGE = `Usage: npm run core -- [--host 127.0.0.1] [--ws-port 8066] [--sip-port 5060|off] [--domain localhost] [--realm R] [--user name:password]... [--no-auth]`;
+
+/** Users when none are given: the receiver and the push sender of the quick start. */
+export const GENERATED_USERS = ['alice', 'psa'] as const;
 
 export function parseArgs(argv: readonly string[]): CoreOptions {
   const options: CoreOptions = {};
@@ -36,11 +42,14 @@ export function parseArgs(argv: readonly string[]): CoreOptions {
         users[v.slice(0, colon)] = v.slice(colon + 1);
         break;
       }
+      case '--no-auth': options.noAuth = true; break;
       case '--help': case '-h': console.log(USAGE); process.exit(0);
       default: throw new Error(`Unknown option ${flag}\n${USAGE}`);
     }
   }
+  if (Object.keys(users).length > 0 && options.noAuth) throw new Error(`--user and --no-auth contradict each other\n${USAGE}`);
   if (Object.keys(users).length > 0) options.users = users;
+  else if (!options.noAuth) options.users = Object.fromEntries(GENERATED_USERS.map((user) => [user, randomBytes(12).toString('base64url')]));
   return options;
 }
 
@@ -57,7 +66,8 @@ async function main(): Promise<void> {
   console.log(`  SIP over WebSocket: ${core.wsUrl}`);
   if (core.tcpPort !== null) console.log(`  SIP over TCP/UDP:   ${options.host ?? '127.0.0.1'}:${core.tcpPort}`);
   console.log(`  Bindings:           ${core.httpUrl}/bindings`);
-  if (options.users) console.log(`  Digest auth on for: ${Object.keys(options.users).join(', ')}`);
+  if (options.users) console.log(`  Digest users:       ${Object.entries(options.users).map(([user, password]) => `${user} / ${password}`).join(', ')}`);
+  else console.log('  Authentication OFF (--no-auth): anyone can register or push as anyone');
   const stop = (signal: string) => {
     console.log(`${signal}: stopping`);
     core.close().then(

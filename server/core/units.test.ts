@@ -167,4 +167,16 @@ describe('cli', () => {
     expect(() => parseArgs(['--user', 'nopassword'])).toThrow(/name:password/);
     expect(() => parseArgs(['--what'])).toThrow(/Unknown option/);
   });
+
+  // Issue 9 item 8: authenticated unless told not to.
+  it('with no --user generates passwords for alice and psa; --no-auth opens it; both together are refused', () => {
+    const first = parseArgs([]);
+    const second = parseArgs([]);
+    expect(Object.keys(first.users ?? {})).toEqual(['alice', 'psa']);
+    expect(first.users!.alice).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(first.users!.alice).not.toBe(second.users!.alice);
+    expect(first.noAuth).toBeUndefined();
+    expect(parseArgs(['--no-auth'])).toEqual({ noAuth: true });
+    expect(() => parseArgs(['--no-auth', '--user', 'a:b'])).toThrow(/contradict/);
+  });
 });

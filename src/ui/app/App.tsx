@@ -10,7 +10,7 @@ import { TransfersPanel } from '../features/transfers/TransfersPanel.tsx';
 import { AgentProvider } from '../store/context.tsx';
 import type { Shell } from './shell.ts';
 
-const SOURCE_NAME = { query: 'the config query parameter', saved: 'the saved settings', default: '/config.json' } as const;
+const SOURCE_NAME = { link: 'the link you opened', query: 'the config query parameter', saved: 'the saved settings', default: '/config.json' } as const;
 
 function ConfigProblem({ load }: { load: Exclude<ConfigLoad, { status: 'ok' }> }) {
   return (

@@ -24,6 +24,19 @@ function harness(sources: Partial<ConfigSources> = {}) {
 }
 
 describe('shell', () => {
+  it('a #config= link starts with its credentials and saves them, so a reload without the fragment starts the same', async () => {
+    const { shell, agents, saved } = harness({ linkConfig: () => JSON.stringify({ authUser: 'alice', password: 'generated', trustAssertedIdentity: true }) });
+    await shell.boot();
+    expect(agents[0]!.config).toMatchObject({ aor: 'sip:alice@localhost', authUser: 'alice', password: 'generated', trustAssertedIdentity: true });
+    expect(saved).toEqual([agents[0]!.config]);
+  });
+
+  it('a plain boot saves nothing', async () => {
+    const { shell, saved } = harness();
+    await shell.boot();
+    expect(saved).toEqual([]);
+  });
+
   it('boots: the agent gets the configuration (configured apps declared, no handler) and is started', async () => {
     const { shell, agents } = harness();
     await shell.boot();

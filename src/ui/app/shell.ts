@@ -51,7 +51,17 @@ export function createShell(deps: ShellDeps): Shell {
     async boot() {
       const load = await loadConfig(deps.sources, deps.origin);
       store.setState({ load, settingsOpen: load.status !== 'ok' });
-      if (load.status === 'ok') run(load.config);
+      if (load.status !== 'ok') return;
+      // A link's configuration (credentials from `npm start`) becomes the saved settings, so a
+      // reload, which no longer has the fragment, starts the same way.
+      if (load.source === 'link') {
+        try {
+          deps.saveSettings(load.config);
+        } catch (error) {
+          store.setState({ saveError: `The configuration in the link could not be saved: ${error instanceof Error ? error.message : String(error)}` });
+        }
+      }
+      run(load.config);
     },
     openSettings(open) {
       store.setState({ settingsOpen: open, saveError: undefined });

@@ -1,5 +1,5 @@
 /**
- * The browser side of configuration: query string, localStorage and `/config.json`.
+ * The browser side of configuration: link fragment, query string, localStorage and `/config.json`.
  * Side effects live here, outside components (ARCHITECTURE.md section 6).
  */
 import type { AgentConfig } from '../../agent/types.ts';
@@ -19,6 +19,14 @@ function storage(): Storage | undefined {
 export function browserConfigSources(): ConfigSources {
   return {
     // URLSearchParams decodes the percent-encoding.
+    linkConfig: () => {
+      const fragment = window.location.hash.replace(/^#/, '');
+      const value = new URLSearchParams(fragment).get(QUERY_PARAM);
+      if (value === null) return null;
+      // Out of the address bar and out of this history entry before anything else runs.
+      window.history.replaceState(window.history.state, '', `${window.location.pathname}${window.location.search}`);
+      return value;
+    },
     queryParam: () => new URLSearchParams(window.location.search).get(QUERY_PARAM),
     saved: () => storage()?.getItem(SETTINGS_KEY) ?? null,
     fetchDefault: async () => {

@@ -71,3 +71,37 @@ describe('loadConfig precedence', () => {
     expect(load.status === 'invalid' && load.source).toBe('query');
   });
 });
+
+// Issue 9 item 8: `npm start` prints a link with generated credentials in its fragment.
+describe('loadConfig: a #config= link fragment', () => {
+  const linkSources = (link: string | null, over: Parameters<typeof sources>[0] = {}) => {
+    const base = sources(over);
+    return { ...base, s: { ...base.s, linkConfig: () => link } };
+  };
+
+  it('takes precedence, its fields merged over /config.json when nothing is saved', async () => {
+    const { s } = linkSources(JSON.stringify({ authUser: 'alice', password: 'pw', trustAssertedIdentity: true }), { query: JSON.stringify(doc('sip:q@h')), fetched: doc('sip:d@h') });
+    const load = await loadConfig(s, ORIGIN);
+    expect(load.status === 'ok' && [load.source, load.config.aor, load.config.authUser, load.config.password, load.config.trustAssertedIdentity]).toEqual(['link', 'sip:d@h', 'alice', 'pw', true]);
+  });
+
+  it('merges over the saved settings when there are some', async () => {
+    const { s, fetchDefault } = linkSources(JSON.stringify({ password: 'new' }), { saved: JSON.stringify({ ...doc('sip:s@h'), authUser: 'sam', password: 'old' }), fetched: doc('sip:d@h') });
+    const load = await loadConfig(s, ORIGIN);
+    expect(load.status === 'ok' && [load.source, load.config.aor, load.config.authUser, load.config.password]).toEqual(['link', 'sip:s@h', 'sam', 'new']);
+    expect(fetchDefault).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['not JSON', '{oops', /link is not valid JSON/],
+    ['not an object', '[1,2]', /link must be a JSON object/],
+  ])('reports a fragment that is %s', async (_name, link, message) => {
+    const load = await loadConfig(linkSources(link, { fetched: doc('sip:d@h') }).s, ORIGIN);
+    expect(load.status === 'invalid' && [load.source, load.errors.config]).toEqual(['link', expect.stringMatching(message)]);
+  });
+
+  it('reports a field of the link that is wrong', async () => {
+    const load = await loadConfig(linkSources(JSON.stringify({ trustAssertedIdentity: 'yes' }), { fetched: doc('sip:d@h') }).s, ORIGIN);
+    expect(load.status === 'invalid' && load.errors).toEqual({ trustAssertedIdentity: 'Must be true or false' });
+  });
+});

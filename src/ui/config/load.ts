@@ -1,6 +1,8 @@
 /**
- * Where the configuration comes from, in order: the `config` query parameter (URL-encoded
- * JSON), else the saved settings, else `/config.json`. The sources are injected so the
+ * Where the configuration comes from, in order: a `#config=` link fragment (URL-encoded JSON
+ * of the fields to set, merged over the saved settings or `/config.json`; `npm start` prints
+ * such a link with the generated credentials, which the shell then saves as settings), else
+ * the `config` query parameter (URL-encoded JSON), else the saved settings, else `/config.json`. The sources are injected so the
  * precedence is testable; src/ui/config/browserSources.ts provides the real ones.
  *
  * A source that is present but bad is reported, never skipped: a broken `config` parameter
@@ -9,9 +11,15 @@
 import type { AgentConfig } from '../../agent/types.ts';
 import { validateConfig, type ConfigErrors } from './validate.ts';
 
-export type ConfigSourceName = 'query' | 'saved' | 'default';
+export type ConfigSourceName = 'link' | 'query' | 'saved' | 'default';
 
 export interface ConfigSources {
+  /**
+   * The `config` value of the link's fragment (URL-decoded), or null. Reading it removes it
+   * from the address bar and the history entry: a fragment never reaches a server, and a
+   * password in it must not stay where it can be copied or seen.
+   */
+  linkConfig?(): string | null;
   /** The raw (already URL-decoded) `config` query parameter, or null when absent. */
   queryParam(): string | null;
   /** The saved settings as stored (JSON text), or null when nothing is saved. */
@@ -36,6 +44,7 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; me
 }
 
 const SOURCE_LABEL: Record<ConfigSourceName, string> = {
+  link: 'The configuration in the link',
   query: 'The config query parameter',
   saved: 'The saved settings',
   default: '/config.json',
@@ -55,6 +64,9 @@ function fromText(source: ConfigSourceName, text: string, origin: string | undef
 }
 
 export async function loadConfig(sources: ConfigSources, origin?: string): Promise<ConfigLoad> {
+  const link = sources.linkConfig?.() ?? null;
+  if (link !== null) return fromLink(link, sources, origin);
+
   const query = sources.queryParam();
   if (query !== null) return fromText('query', query, origin);
 
@@ -72,4 +84,23 @@ export async function loadConfig(sources: ConfigSources, origin?: string): Promi
     return { status: 'missing', errors: { config: 'No configuration: fill in the settings below, or pass ?config=<URL-encoded JSON>' } };
   }
   return fromValue('default', fetched, origin);
+}
+
+/** The link's fields over the saved settings, or over /config.json when nothing is saved. */
+async function fromLink(text: string, sources: ConfigSources, origin: string | undefined): Promise<ConfigLoad> {
+  const parsed = parseJson(text);
+  if (!parsed.ok) return { status: 'invalid', source: 'link', errors: { config: `${SOURCE_LABEL.link} is not valid JSON: ${parsed.message}` }, raw: undefined };
+  if (!isObject(parsed.value)) return { status: 'invalid', source: 'link', errors: { config: `${SOURCE_LABEL.link} must be a JSON object` }, raw: parsed.value };
+  let base: unknown = null;
+  const saved = sources.saved();
+  if (saved !== null) {
+    const savedParsed = parseJson(saved);
+    if (savedParsed.ok) base = savedParsed.value;
+  }
+  if (!isObject(base)) base = await sources.fetchDefault().catch(() => null);
+  return fromValue('link', { ...(isObject(base) ? base : {}), ...parsed.value }, origin);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
