@@ -86,7 +86,8 @@ if (values.core === 'kamailio') {
     process.exit(1);
   }
   const { receiver, sender } = stack;
-  const openUrl = configuredUrl(clientUrl, { server: stack.wsUrl, aor: receiver.aor, authUser: receiver.authUser, password: receiver.password });
+  // Kamailio asserts the sender it authenticated (P-Asserted-Identity): the client trusts it.
+  const openUrl = configuredUrl(clientUrl, { server: stack.wsUrl, aor: receiver.aor, authUser: receiver.authUser, password: receiver.password, trustAssertedIdentity: true });
   banner = `
 SIP Push Web is running on Kamailio
 

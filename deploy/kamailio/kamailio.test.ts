@@ -222,6 +222,29 @@ describe.skipIf(missing !== null)('Kamailio SIP/IP Core', { timeout: 30000 }, ()
     expect(xml).toMatch(/received="sip:127\.0\.0\.1:\d+;transport=ws"/);
   });
 
+  // Issue 9 item 8: the identity a client writes is removed, the one Kamailio authenticated asserted (RFC 3325).
+  it('P-Asserted-Identity: the authenticated sender is asserted, a forged one removed, live and through msilo', async () => {
+    const bob = await connect('bob');
+    expect((await bob.exchange(bob.registration({ contactParams: APPS_PARAMS }))).final.status).toBe(200);
+    const psa = await connect('psa');
+    const forged = (to: string, body: string) =>
+      psa.exchange(psa.build('MESSAGE', to, { body, contentType: 'text/plain', headers: [{ name: 'Accept-Contact', value: PUSH_ACCEPT_CONTACT }, { name: 'P-Asserted-Identity', value: `<${aor('boss')}>` }] }));
+    const sent = forged(aor('bob'), 'asserted live');
+    const live = await bob.waitForRequest(isMessageWith('asserted live'), { what: 'the live push' });
+    expect(getHeaders(live, 'P-Asserted-Identity')).toEqual([`<${aor('psa')}>`]);
+    bob.respond(live, 200);
+    expect((await sent).final.status).toBe(200);
+
+    expect((await forged(aor('dave'), 'asserted stored')).final.status).toBe(202);
+    const dave = await connect('dave');
+    await dave.register({ contactParams: APPS_PARAMS });
+    const stored = await dave.waitForRequest(isMessageWith('asserted stored'), { what: 'the stored push' });
+    expect(getHeaders(stored, 'P-Asserted-Identity')).toEqual([`<${aor('psa')}>`]);
+    dave.respond(stored, 200);
+    // Acknowledged: msilo deletes it on its timer; the offline test below counts the store from empty.
+    await expect.poll(() => sqliteCount(core.dbPath, 'silo'), { timeout: 15000, interval: 200 }).toBe(0);
+  });
+
   it('MESSAGE to an offline user is stored (202) and delivered unchanged when the user registers', async () => {
     const psa = await connect('psa');
     // Parameters in the Content-Type, CRLFs and non-ASCII in the body; and a message/cpim
