@@ -163,27 +163,10 @@ function checkSingletons(headers: SipHeader[]): void {
       throw new SipError('SIP_ERR_HEADER', 400, name === 'content-length' ? 'Two different Content-Length headers' : `More than one ${h.name} header`);
     }
     seen.set(name, h.value);
-    if ((name === 'from' || name === 'to') && hasTopLevelComma(h.value)) {
+    if ((name === 'from' || name === 'to') && splitHeaderValues(h.value).length > 1) {
       throw new SipError('SIP_ERR_HEADER', 400, `${h.name} header holds more than one address`);
     }
   }
-}
-
-/** A comma outside quotes and angle brackets: a second value in the header. */
-function hasTopLevelComma(value: string): boolean {
-  let quoted = false;
-  let angle = false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (quoted) {
-      if (c === '\\') i++;
-      else if (c === '"') quoted = false;
-    } else if (c === '"') quoted = true;
-    else if (c === '<') angle = true;
-    else if (c === '>') angle = false;
-    else if (c === ',' && !angle) return true;
-  }
-  return false;
 }
 
 /**
