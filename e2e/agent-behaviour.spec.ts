@@ -5,6 +5,7 @@
  */
 import { connectHandWriter } from './fixtures/handWrittenSip.ts';
 import { test, expect } from './fixtures/test.ts';
+import { settled } from '../server/testing/settled.ts';
 
 test.describe('receiver agent', () => {
   test('answers OPTIONS with its feature tags, Accept and Allow', async ({ receiver, core }) => {
@@ -43,6 +44,7 @@ test.describe('receiver agent', () => {
     await expect(items).toHaveCount(3);
     const byType = (type: string) => items.filter({ has: receiver.page.getByTestId('push-type').getByText(type, { exact: true }) }).getByTestId('push-content');
     await expect(byType('text/plain')).toHaveText(html);
+    await settled(); // an injected <img onerror> would have fired by now
     await expect(receiver.page.locator('#injected')).toHaveCount(0);
     expect(await receiver.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     await expect(byType('application/json')).toHaveText(JSON.stringify({ title: 'hi', n: [1, 2] }, null, 2));

@@ -7,6 +7,7 @@ import { startEmbeddedCore } from './fixtures/cores.ts';
 import { ReceiverPage } from './fixtures/receiverPage.ts';
 import { test, expect } from './fixtures/test.ts';
 import { startCore } from '../server/core/index.ts';
+import { settled } from '../server/testing/settled.ts';
 
 test.describe('receiver agent on an embedded core of its own', () => {
   test('registers through a digest challenge, and a wrong password ends in "authentication failed" without retrying', async ({ page, browser }) => {
@@ -27,6 +28,7 @@ test.describe('receiver agent on an embedded core of its own', () => {
       await bad.expectPhase('failed');
       await expect(bad.page.getByTestId('agent-reason')).toContainText('Authentication failed');
       // One REGISTER challenged, one with the wrong credentials, and no more.
+      await settled();
       expect(registers.length - before).toBe(2);
       expect(await core.bindings(`sip:bob@${core.domain}`)).toEqual([]);
       await badContext.close();

@@ -10,10 +10,11 @@ import { startKamailio } from '../deploy/kamailio/launch.ts';
 import { asKamailio } from './fixtures/kamailioCore.ts';
 import { connectHandWriter, messageText } from './fixtures/handWrittenSip.ts';
 import { ReceiverPage } from './fixtures/receiverPage.ts';
-import { RegEventWatcher, reginfoContacts } from './fixtures/regEvent.ts';
 import { connectSender } from './fixtures/senders.ts';
 import { runSippOnce } from './fixtures/sipp.ts';
 import { test, expect } from './fixtures/test.ts';
+import { RegEventWatcher, reginfoContacts } from '../server/testing/regEventWatcher.ts';
+import { settled } from '../server/testing/settled.ts';
 
 const PUSH_SCENARIO = fileURLToPath(new URL('../deploy/kamailio/sipp/push-message.xml', import.meta.url));
 
@@ -37,6 +38,7 @@ test.describe('Kamailio as the SIP/IP Core', () => {
       await expect.poll(challenged).toBe(2);
       expect(liveContactCount(kamailio.kamailio.runtimeDir, victim.aor)).toBe(0);
       await bad.expectPhase('failed');
+      await settled(); // a third REGISTER would have come by now
       expect(challenged()).toBe(2);
     } finally {
       await context.close();
@@ -67,6 +69,7 @@ test.describe('Kamailio as the SIP/IP Core', () => {
     }
     // The allowed sender gets through the same path, so what is missing was refused by the core.
     expect((await sender.sendPush({ to: receiver.aor, app: 'news.ua', contentType: 'text/plain', body: 'from psa' })).status).toBe(200);
+    await settled();
     expect((await receiver.storedPushes()).map((p) => p.text)).toEqual(['from psa']);
     await expect(receiver.page.getByTestId('rejected-item')).toHaveCount(0);
   });
@@ -79,7 +82,8 @@ test.describe('Kamailio as the SIP/IP Core', () => {
     const [binding] = await core.bindings(receiver.aor);
     const contactUri = /^<([^>]*)>/.exec(binding!.contact)![1]!;
 
-    const watcher = await RegEventWatcher.subscribe({ wsUrl: core.wsUrl, domain: core.domain, watcher: kamailio.identity('psa'), target: receiver.aor });
+    const psa = kamailio.identity('psa');
+    const watcher = await RegEventWatcher.connect({ wsUrl: core.wsUrl, aor: psa.aor, password: psa.password, target: receiver.aor });
     try {
       const notify = await watcher.waitFor((xml) => reginfoContacts(xml).some((c) => c.uri === contactUri && c.state === 'active'), `a reginfo NOTIFY with ${contactUri} active`);
       expect(notify.event).toBe('reg');
@@ -96,6 +100,8 @@ test.describe('Kamailio as the SIP/IP Core', () => {
       // so the feature tags and the UAProf URL reach a watcher only through OPTIONS.
       expect(notify.xml).not.toContain('unknown-param');
       expect(notify.xml).not.toContain('pusheventapp');
+      // The subscription ends with the NOTIFY that says so (RFC 6665 section 4.1.2.3).
+      expect((await watcher.unsubscribe()).subscriptionState).toMatch(/^terminated/);
     } finally {
       await watcher.close();
     }
@@ -119,6 +125,7 @@ test.describe('Kamailio as the SIP/IP Core', () => {
     // ...so the next REGISTER (a reload) has nothing to deliver again.
     await receiver.page.reload();
     await receiver.expectRegistered();
+    await settled();
     await expect(receiver.inboxItems('news.ua')).toHaveCount(1);
     expect(await receiver.storedPushes()).toHaveLength(1);
   });
@@ -137,9 +144,10 @@ test.describe('Kamailio as the SIP/IP Core', () => {
       const bindings = await core.bindings(identity.aor);
       expect(new Set(bindings.map((b) => b.instanceId)).size).toBe(2);
 
-      const watcher = await RegEventWatcher.subscribe({ wsUrl: core.wsUrl, domain: core.domain, watcher: identity, target: identity.aor });
+      const watcher = await RegEventWatcher.connect({ wsUrl: core.wsUrl, aor: identity.aor, password: identity.password, target: identity.aor });
       try {
         await watcher.waitFor((xml) => reginfoContacts(xml).filter((c) => c.state === 'active').length === 2, 'a reginfo NOTIFY with both tabs active');
+        expect((await watcher.unsubscribe()).subscriptionState).toMatch(/^terminated/);
       } finally {
         await watcher.close();
       }
@@ -150,6 +158,7 @@ test.describe('Kamailio as the SIP/IP Core', () => {
       expect(result.status).toBe(200);
       await expect.poll(async () => (await tabA!.deliveries('only-a.ua')).map((d) => d.text)).toEqual(['for tab A']);
       // Kamailio's Accept-Contact filter never sent it to tab B: nothing stored, nothing refused.
+      await settled();
       expect(await tabB!.storedPushes()).toEqual([]);
       await expect(tabB!.page.getByTestId('rejected-item')).toHaveCount(0);
     } finally {

@@ -10,6 +10,7 @@ import { expect, test } from './fixtures/test.ts';
 import type { ReceiverPage } from './fixtures/receiverPage.ts';
 import { MB, TestFiles, type TestFile } from './msrp/files.ts';
 import { contentSha256, cutMsrpSockets, storedTransfers, trackMsrpSockets, transferItems } from './msrp/transfers.ts';
+import { settled } from '../server/testing/settled.ts';
 
 const APP = 'mms.ua';
 const TYPE = 'application/octet-stream';
@@ -143,6 +144,7 @@ test.describe('large content over MSRP', () => {
     const [partial] = await storedTransfers(receiver);
     expect(partial!.receivedBytes).toBeGreaterThanOrEqual(4 * MB);
     expect(partial!.chunkBytes).toBe(partial!.receivedBytes);
+    await settled();
     expect(await msrpPushes(receiver)).toEqual([]);
     await expect(transferItems(receiver, file.name)).toHaveAttribute('data-state', 'failed');
     // Which the page sees first, its socket closing or the sender's BYE that follows, is a race.
@@ -171,6 +173,7 @@ test.describe('large content over MSRP', () => {
     expect(result).toMatchObject({ ok: false, reason: 'Aborted by the sender: operator stop' });
 
     await expect.poll(async () => (await storedTransfers(receiver)).map((t) => [t.state, t.reason, t.chunks])).toEqual([['failed', 'Aborted by the sender (#)', 0]]);
+    await settled();
     expect(await msrpPushes(receiver)).toEqual([]);
     const row = transferItems(receiver, file.name);
     await expect(row).toHaveAttribute('data-state', 'failed');
@@ -189,6 +192,7 @@ test.describe('large content over MSRP', () => {
 
     // After the reload: the transfer is failed (interrupted), never complete; no push stored.
     await expect.poll(async () => (await storedTransfers(receiver)).map((t) => t.state)).toEqual(['failed']);
+    await settled();
     expect(await msrpPushes(receiver)).toEqual([]);
     await expect(transferItems(receiver, file.name)).toHaveAttribute('data-state', 'failed');
     await expect(receiver.inboxItems(APP)).toHaveCount(0);

@@ -4,6 +4,7 @@
  */
 import { connectHandWriter, messageText } from './fixtures/handWrittenSip.ts';
 import { test, expect } from './fixtures/test.ts';
+import { settled } from '../server/testing/settled.ts';
 
 test.describe('small-content push (flow 5.4.1)', () => {
   test('a push is answered 200 only after its IndexedDB commit, then shown and dispatched', async ({ receiver, sender }) => {
@@ -19,6 +20,7 @@ test.describe('small-content push (flow 5.4.1)', () => {
     });
     // The push reached the agent and waits at the commit gate: nothing stored, nothing answered.
     await expect.poll(() => receiver.heldCommits()).toBe(1);
+    await settled();
     expect(await receiver.storedPushes()).toEqual([]);
     expect(answered).toBe(false);
 
@@ -107,6 +109,7 @@ test.describe('small-content push (flow 5.4.1)', () => {
     await receiver.registerRecordingApp({ id: 'news.ua', accept: ['text/plain'] });
     // The stored pushes were already dispatched before the reload: the new handler gets none.
     expect((await receiver.storedPushes()).every((p) => p.dispatched)).toBe(true);
+    await settled();
     expect(await receiver.deliveries('news.ua')).toEqual([]);
   });
 

@@ -18,10 +18,32 @@ function sqlQuote(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
-function runSql(dbPath: string, sql: string): void {
-  const result = spawnSync('sqlite3', [dbPath], { input: sql, encoding: 'utf8' });
+/**
+ * Run SQL with the sqlite3 command and return what it printed. Throws when sqlite3 fails
+ * (exit status not 0, e.g. "database is locked" once `busyTimeoutMs` has passed), with its
+ * stderr: a failed read is never taken for an empty result.
+ */
+function sqlite(dbPath: string, sql: string, busyTimeoutMs?: number): string {
+  const args = busyTimeoutMs === undefined ? [dbPath] : ['-cmd', `.timeout ${busyTimeoutMs}`, dbPath];
+  const result = spawnSync('sqlite3', args, { input: sql, encoding: 'utf8' });
   if (result.error) throw new KamailioNotInstalledError(`sqlite3: ${result.error.message}`);
-  if (result.status !== 0) throw new Error(`creating ${dbPath} failed: ${result.stderr}`);
+  if (result.status !== 0) throw new Error(`sqlite3 on ${dbPath} exited ${result.status}: ${result.stderr.trim()} (SQL: ${sql.slice(0, 200).trim()})`);
+  return result.stdout;
+}
+
+function runSql(dbPath: string, sql: string): void {
+  sqlite(dbPath, sql);
+}
+
+/**
+ * `SELECT COUNT(*) FROM <table>` on one of Kamailio's databases (e.g. msilo's `silo`), waiting
+ * up to `busyTimeoutMs` for a lock Kamailio holds. Throws when sqlite3 fails (a locked
+ * database included): pollers retry on a throw and never read a failure as 0.
+ */
+export function countRows(dbPath: string, table: string, options: { busyTimeoutMs?: number } = {}): number {
+  const out = sqlite(dbPath, `SELECT COUNT(*) FROM ${table};`, options.busyTimeoutMs ?? 2000).trim();
+  if (!/^\d+$/.test(out)) throw new Error(`sqlite3 on ${dbPath}: COUNT(*) of ${table} printed ${JSON.stringify(out)}`);
+  return Number(out);
 }
 
 function schemaSql(schemaDir: string, files: string[]): string {

@@ -1,5 +1,6 @@
 /** Helpers shared by the agent's storage, intake and dispatch tests (not part of the bundle). */
 import type { NewPush } from '../agent/store/pushStore.ts';
+import { watchTransactions, type WatchedTransaction } from './idbTransactions.ts';
 
 let dbCounter = 0;
 
@@ -40,18 +41,16 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
 
 /** Count readwrite transactions opened on any IndexedDB connection until restore() is called. */
 export function countReadwriteTransactions(): { readonly count: number; restore: () => void } {
-  const original = IDBDatabase.prototype.transaction;
-  let count = 0;
-  IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<typeof original>) {
-    if (args[1] === 'readwrite') count++;
-    return original.apply(this, args);
-  } as typeof original;
+  const watch = watchTransactions();
   return {
     get count() {
-      return count;
+      return watch.transactions.filter((t) => t.mode === 'readwrite').length;
     },
-    restore: () => {
-      IDBDatabase.prototype.transaction = original;
-    },
+    restore: () => watch.restore(),
   };
+}
+
+/** A readwrite transaction on the pushes store: what commitBatch (and markDispatched) open. */
+export function isPushWrite(transaction: WatchedTransaction): boolean {
+  return transaction.mode === 'readwrite' && transaction.storeNames.includes('pushes');
 }

@@ -6,7 +6,8 @@ import { parseNameAddr } from '../../protocol/sip/headers.ts';
 import { AppRegistry } from '../apps/registry.ts';
 import { GroupCommitter, type GroupCommitterOptions } from '../store/groupCommit.ts';
 import { PushStore } from '../store/pushStore.ts';
-import { deferred, uniqueDbName } from '../../testing/pushFixtures.ts';
+import { letTasksRun, watchTransactions } from '../../testing/idbTransactions.ts';
+import { deferred, isPushWrite, uniqueDbName } from '../../testing/pushFixtures.ts';
 import { DEFAULT_AGENT_LIMITS, type StoredPush } from '../types.ts';
 import { createMessageIntake, type PushRejection } from './messageIntake.ts';
 
@@ -119,6 +120,29 @@ describe('MESSAGE intake', () => {
     await pending;
     expect(answered!.status).toBe(200);
     expect(await store.count()).toBe(1);
+  });
+
+  // Issue 9 item 9: the gate holds a batch before its transaction starts; the 200 must also
+  // wait for the transaction's `complete` (strict durability), held here after its writes.
+  it('the 200 waits for the strict push transaction to fire complete, not only for its writes', async () => {
+    const { intake, store, stored } = await setup();
+    const watch = watchTransactions({ holdComplete: isPushWrite });
+    try {
+      let answered: SipResponse | undefined;
+      const pending = intake.handle(message()).then((r) => (answered = r));
+      await watch.held(1);
+      expect(watch.transactions.filter(isPushWrite).map((t) => t.durability)).toEqual(['strict']);
+      expect(await store.count()).toBe(1);
+      await letTasksRun();
+      expect(answered).toBeUndefined();
+      expect(stored).toEqual([]);
+      watch.release();
+      await pending;
+      expect(answered!.status).toBe(200);
+      expect(stored.flat()).toHaveLength(1);
+    } finally {
+      watch.restore();
+    }
   });
 
   it('a burst in one tick is one transaction, reported as one stored batch', async () => {

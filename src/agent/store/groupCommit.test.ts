@@ -2,7 +2,8 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GroupCommitter, type EnqueueOutcome, type GroupCommitterOptions } from './groupCommit.ts';
 import { PushStore, type NewPush } from './pushStore.ts';
-import { countReadwriteTransactions, deferred, newPush, uniqueDbName } from '../../testing/pushFixtures.ts';
+import { letTasksRun, watchTransactions } from '../../testing/idbTransactions.ts';
+import { countReadwriteTransactions, deferred, isPushWrite, newPush, uniqueDbName } from '../../testing/pushFixtures.ts';
 import type { StoredPush } from '../types.ts';
 
 const stores: PushStore[] = [];
@@ -79,6 +80,33 @@ describe('GroupCommitter', () => {
     const other = await PushStore.open(name);
     stores.push(other);
     expect(await other.count()).toBe(1);
+  });
+
+  // Issue 9 item 9: the gate above holds a batch before its transaction starts; this holds
+  // the transaction itself, after its writes, at the `complete` event.
+  it('settles only after its strict transaction fires complete, not when the writes are done', async () => {
+    const { store, committer, batches } = await setup();
+    const watch = watchTransactions({ holdComplete: isPushWrite });
+    try {
+      let settled = false;
+      const outcome = committer.enqueue(newPush({ dedupKey: 'held-at-complete' })).then((o) => {
+        settled = true;
+        return o;
+      });
+      await watch.held(1);
+      const [commit] = watch.transactions.filter(isPushWrite);
+      expect(commit!.durability).toBe('strict');
+      expect(await store.count()).toBe(1); // written...
+      await letTasksRun();
+      expect(settled).toBe(false); // ...but not complete: no outcome, no 'committed' event
+      expect(batches).toEqual([]);
+      watch.release();
+      expect(await outcome).toBe('stored');
+      expect(commit!.completed).toBe(true);
+      expect(batches.flat().map((p) => p.dedupKey)).toEqual(['held-at-complete']);
+    } finally {
+      watch.restore();
+    }
   });
 
   it('stores a duplicate once within one batch; the later copy resolves duplicate', async () => {

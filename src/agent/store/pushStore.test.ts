@@ -1,10 +1,11 @@
 import 'fake-indexeddb/auto';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { openDB } from 'idb';
 import { createIdGenerator } from './ids.ts';
 import { PushStore } from './pushStore.ts';
 import { openPushDb, PUSH_DB_VERSION } from './schema.ts';
-import { countReadwriteTransactions, newPush, uniqueDbName } from '../../testing/pushFixtures.ts';
+import { letTasksRun, watchTransactions, type TransactionWatch } from '../../testing/idbTransactions.ts';
+import { countReadwriteTransactions, isPushWrite, newPush, uniqueDbName } from '../../testing/pushFixtures.ts';
 
 describe('openPushDb (schema v1 and migrations)', () => {
   it('creates pushes and meta with the three indexes', async () => {
@@ -153,5 +154,54 @@ describe('PushStore', () => {
     expect(await store.ensureMeta('instanceId', make)).toBe('urn:uuid:1');
     expect(created).toBe(1);
     store.close();
+  });
+});
+
+// Issue 9 item 9: "200 only after a durable commit" is two claims of commitBatch, each with a
+// test that sees the transaction itself (the group commit's test gate holds a batch before
+// its transaction starts, so it cannot show either).
+describe('PushStore commits are durable before they resolve', () => {
+  let watch: TransactionWatch | undefined;
+  afterEach(() => {
+    watch?.restore();
+    watch = undefined;
+  });
+  const pushWrites = () => watch!.transactions.filter(isPushWrite);
+
+  it('commitBatch and markDispatched open their readwrite transaction with durability strict', async () => {
+    const store = await PushStore.open(uniqueDbName());
+    watch = watchTransactions();
+    const [result] = await store.commitBatch([newPush()]);
+    await store.markDispatched([result!.status === 'stored' ? result!.push.id : '']);
+    expect(pushWrites().map((t) => t.durability)).toEqual(['strict', 'strict']);
+    store.close();
+    // The spy sees what the store passes: a store configured otherwise shows up as such.
+    const relaxed = await PushStore.open(uniqueDbName(), { durability: 'relaxed' });
+    await relaxed.commitBatch([newPush()]);
+    expect(pushWrites().map((t) => t.durability)).toEqual(['strict', 'strict', 'relaxed']);
+    relaxed.close();
+  });
+
+  it('commitBatch resolves only after its transaction completes, not when its writes are done', async () => {
+    const name = uniqueDbName();
+    const store = await PushStore.open(name);
+    const other = await PushStore.open(name);
+    watch = watchTransactions({ holdComplete: isPushWrite });
+    let resolved = false;
+    const commit = store.commitBatch([newPush({ dedupKey: 'held' })]).then((results) => {
+      resolved = true;
+      return results;
+    });
+    await watch.held(1);
+    // Written (another connection reads the record), but not complete: commitBatch waits.
+    expect(await other.count()).toBe(1);
+    await letTasksRun();
+    expect(resolved).toBe(false);
+    expect(pushWrites()[0]).toMatchObject({ held: true, completed: false });
+    watch.release();
+    expect((await commit).map((r) => r.status)).toEqual(['stored']);
+    expect(pushWrites()[0]!.completed).toBe(true);
+    store.close();
+    other.close();
   });
 });
