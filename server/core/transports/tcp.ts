@@ -6,7 +6,7 @@
  */
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { SipStreamFramer, type SipMessage } from '../../../src/protocol/sip/index.ts';
+import { SipFramingError, SipStreamFramer, type SipMessage } from '../../../src/protocol/sip/index.ts';
 import { newFlowId, type Flow } from '../flows.ts';
 import type { ConnectionGuard } from './connectionGuard.ts';
 import type { RunningTransport, TransportSink } from './types.ts';
@@ -74,7 +74,10 @@ export async function startTcpTransport(options: TcpTransportOptions): Promise<R
       try {
         messages = framer.push(chunk);
       } catch (error) {
-        sink.rejectBytes(seen, error, flow);
+        // What the same read framed before the error is handled as usual; the error response
+        // is salvaged from the message that failed, not from the start of the read.
+        if (error instanceof SipFramingError) for (const message of error.framed) sink.receiveMessage(message, flow);
+        sink.rejectBytes(error instanceof SipFramingError ? error.rest : seen, error, flow);
         flow.open = false;
         socket.end();
         return;

@@ -90,5 +90,12 @@ export function formatStatusHeader(status: MsrpStatusHeader): string {
 
 /** Paths are space-separated URI lists (RFC 4975 section 9, `To-Path`, `From-Path`). */
 export function parsePath(value: string): string[] {
-  return value.trim().split(/[ \t]+/).filter((s) => s !== '');
+  const uris = value.trim().split(/[ \t]+/).filter((s) => s !== '');
+  // MSRP-URIs are visible ASCII (RFC 4975 section 9; RFC 3986): a URI holding another white
+  // space (a vertical tab, a no-break space) or a control character could be taken as one URI
+  // here and then not be written back in a response's To-Path.
+  for (const uri of uris) {
+    if (!/^[\x21-\x7e]+$/.test(uri)) throw new MsrpError('MSRP_ERR_URI', 400, `Invalid URI in path: ${JSON.stringify(uri.slice(0, 80))}`);
+  }
+  return uris;
 }

@@ -425,3 +425,23 @@ describe('MsrpParser syntax errors', () => {
     expect(m.method).toBe('NICKNAME');
   });
 });
+
+// Found by fuzzing: a path URI with another white space was taken as one URI, then could not
+// be written back in the response's To-Path.
+describe('path URIs are visible ASCII', () => {
+  it.each([
+    ['a vertical tab', 'm\vrp://127.0.0.1:9/txSess;ws'],
+    ['a no-break space', 'msrp://127.0.0.1:9/tx\u00a0Sess;ws'],
+    ['a control character', 'msrp://127.0.0.1:9/tx\u0001Sess;ws'],
+  ])('a From-Path URI with %s is a 400 that still knows its transaction', (_name, uri) => {
+    const bytes = new TextEncoder().encode(`MSRP tx1234 SEND\r\nTo-Path: msrp://rx.invalid:2855/rxSess;ws\r\nFrom-Path: ${uri}\r\nMessage-ID: msg1234\r\nByte-Range: 1-2/2\r\nContent-Type: text/plain\r\n\r\nhi\r\n-------tx1234$\r\n`);
+    let caught: unknown;
+    try {
+      parseMsrpMessage(bytes);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(MsrpError);
+    expect([(caught as MsrpError).code, (caught as MsrpError).status, (caught as MsrpError).transactionId]).toEqual(['MSRP_ERR_URI', 400, 'tx1234']);
+  });
+});

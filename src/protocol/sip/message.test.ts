@@ -164,6 +164,10 @@ describe('parseSipMessage: errors carry a code and a status', () => {
     { name: 'To with two URIs', input: 'OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nTo: sip:x@b, sip:y@b\r\n\r\n', code: 'SIP_ERR_HEADER', status: 400 },
     { name: 'request line with extra spaces', input: 'MESSAGE  sip:a@b SIP/2.0\r\n\r\n', code: 'SIP_ERR_START_LINE', status: 400 },
     { name: 'status line with a two-digit code', input: 'SIP/2.0 20 OK\r\n\r\n', code: 'SIP_ERR_START_LINE', status: 400 },
+    // Found by fuzzing: 000 parsed as status 0 and serialized as `SIP/2.0 0`.
+    { name: 'status line with code 000', input: 'SIP/2.0 000 OK\r\n\r\n', code: 'SIP_ERR_START_LINE', status: 400 },
+    { name: 'status line with code 099', input: 'SIP/2.0 099 OK\r\n\r\n', code: 'SIP_ERR_START_LINE', status: 400 },
+    { name: 'status line with code 700', input: 'SIP/2.0 700 Beyond\r\n\r\n', code: 'SIP_ERR_START_LINE', status: 400 },
     { name: 'status line without code', input: 'SIP/2.0 OK\r\n\r\n', code: 'SIP_ERR_START_LINE', status: 400 },
     { name: 'HTTP request', input: 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', code: 'SIP_ERR_START_LINE', status: 400 },
     { name: 'header line without colon', input: 'OPTIONS sip:a@b SIP/2.0\r\nVia SIP/2.0/UDP h\r\n\r\n', code: 'SIP_ERR_HEADER', status: 400 },

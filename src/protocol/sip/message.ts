@@ -112,7 +112,9 @@ export function parseHead(head: string): { start: Omit<SipRequest, 'headers' | '
   const startLine = lines[0] ?? '';
   let start: Omit<SipRequest, 'headers' | 'body'> | Omit<SipResponse, 'headers' | 'body'>;
   if (startLine.startsWith(SIP_VERSION + ' ')) {
-    const m = /^SIP\/2\.0 (\d{3}) ?([^\r\n]*)$/.exec(startLine);
+    // Status-Code is 3DIGIT and a response is 1xx to 6xx (RFC 3261 sections 7.2, 21): `000`
+    // would be read as 0 and written back as `SIP/2.0 0`, a status line nobody parses.
+    const m = /^SIP\/2\.0 ([1-6]\d{2}) ?([^\r\n]*)$/.exec(startLine);
     if (!m) throw new SipError('SIP_ERR_START_LINE', 400, `Malformed status line: ${truncate(startLine)}`);
     start = { kind: 'response', status: Number(m[1]), reason: m[2] ?? '' };
   } else {

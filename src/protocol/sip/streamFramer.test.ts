@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { SipStreamFramer } from './streamFramer.ts';
+import { SipFramingError, SipStreamFramer } from './streamFramer.ts';
 import { encodeUtf8, getHeader, serializeSipMessage, type SipMessage } from './message.ts';
 import { SipError } from './errors.ts';
 import { bytesOf, expectCodecError } from '../../testing/codecAssertions.ts';
@@ -187,5 +187,25 @@ describe('SipStreamFramer: errors and limits', () => {
     expect(framer.pending).toBe(message.length - 1);
     expect(framer.push(message.subarray(message.length - 1))).toHaveLength(1);
     expect(framer.pending).toBe(0);
+  });
+});
+
+// Found by the core's TCP fuzz property: a valid request and a malformed one in one read.
+describe('SipStreamFramer: a framing error keeps what was framed before it', () => {
+  it('throws SipFramingError with the valid message framed and the rest from the bad message', () => {
+    const good = serializeSipMessage(MESSAGES[0]!);
+    const bad = new TextEncoder().encode('OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bKbad\r\nContent-Length: x\r\n\r\n');
+    const framer = new SipStreamFramer();
+    let caught: unknown;
+    try {
+      framer.push(bytesOf(good, bad));
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(SipFramingError);
+    const error = caught as SipFramingError;
+    expect([error.code, error.status]).toEqual(['SIP_ERR_CONTENT_LENGTH', 400]);
+    expect(error.framed).toEqual([EXPECTED[0]]);
+    expect(new TextDecoder().decode(error.rest)).toBe(new TextDecoder().decode(bad));
   });
 });

@@ -8,6 +8,22 @@ import { concatBytes } from '../bytes.ts';
 import { SipError } from './errors.ts';
 import { DEFAULT_SIP_LIMITS, findHeaderEnd, parseSipMessage, type SipMessage, type SipParseLimits } from './message.ts';
 
+/**
+ * A framing error, with what the same push had framed before it (`framed`, complete and
+ * valid: to be handled as usual) and the bytes from the start of the message that failed
+ * (`rest`: what an error response is salvaged from). Without these, a valid request and a
+ * malformed one in one TCP read lost the valid one and answered it with the other's 400.
+ */
+export class SipFramingError extends SipError {
+  constructor(
+    cause: SipError,
+    readonly framed: SipMessage[],
+    readonly rest: Uint8Array,
+  ) {
+    super(cause.code, cause.status, cause.message);
+  }
+}
+
 export class SipStreamFramer {
   private buffer: Uint8Array = new Uint8Array(0);
   private readonly limits: SipParseLimits;
@@ -16,10 +32,20 @@ export class SipStreamFramer {
     this.limits = { ...DEFAULT_SIP_LIMITS, ...limits };
   }
 
-  /** Append bytes and return the messages they complete. Throws SipError on a framing error. */
+  /** Append bytes and return the messages they complete. Throws SipFramingError on a framing error. */
   push(chunk: Uint8Array): SipMessage[] {
     this.buffer = this.buffer.length === 0 ? chunk.slice() : concatBytes([this.buffer, chunk]);
     const out: SipMessage[] = [];
+    try {
+      this.frame(out);
+    } catch (error) {
+      if (error instanceof SipError) throw new SipFramingError(error, out, this.buffer);
+      throw error;
+    }
+    return out;
+  }
+
+  private frame(out: SipMessage[]): void {
     for (;;) {
       let start = 0;
       while (start + 1 < this.buffer.length && this.buffer[start] === 13 && this.buffer[start + 1] === 10) start += 2;
@@ -50,7 +76,6 @@ export class SipStreamFramer {
       out.push(parseSipMessage(this.buffer.subarray(0, total), this.limits));
       this.buffer = this.buffer.slice(total);
     }
-    return out;
   }
 
   /** Bytes received but not yet part of a complete message. */
