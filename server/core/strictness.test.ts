@@ -77,3 +77,9 @@ describe('the core answers what it once passed on or dropped', () => {
     ws.close();
   });
 });
+
+describe('the CSeq method is compared as written', () => {
+  it('MESSAGE with CSeq `1 message` is a 400 (found by fuzzing: the CSeq method was upper-cased)', async () => {
+    expect(await udpExchange(request('cseqcase', { cseq: '1 message' }))).toMatch(/^SIP\/2\.0 400 CSeq method message does not match MESSAGE/);
+  });
+});

@@ -130,6 +130,9 @@ describe('parseCSeq', () => {
     { value: '1 MESSAGE', want: { seq: 1, method: 'MESSAGE' } },
     { value: '  4711   INVITE ', want: { seq: 4711, method: 'INVITE' } },
     { value: '2147483647 REGISTER', want: { seq: 2147483647, method: 'REGISTER' } },
+    // Methods are case-sensitive (RFC 3261 section 7.1): kept as written, so `1 message` never matches MESSAGE.
+    { value: '1 message', want: { seq: 1, method: 'message' } },
+    { value: '3 X-Ext.1', want: { seq: 3, method: 'X-Ext.1' } },
   ])('parseCSeq($value)', ({ value, want }) => expect(parseCSeq(value)).toEqual(want));
 
   it.each(['', 'MESSAGE', '1', 'one MESSAGE', '1 MESSAGE extra', '-1 MESSAGE', '12345678901 MESSAGE'])('rejects %j', (value) => {

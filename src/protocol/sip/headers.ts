@@ -121,10 +121,11 @@ export interface CSeq {
   method: string;
 }
 
+/** CSeq = 1*DIGIT LWS Method (RFC 3261 section 20.16); the method as written: methods are case-sensitive (section 7.1). */
 export function parseCSeq(value: string): CSeq {
-  const m = /^\s*(\d{1,10})\s+([A-Za-z]+)\s*$/.exec(value);
+  const m = /^\s*(\d{1,10})\s+([A-Za-z0-9.!%*_+`'~-]+)\s*$/.exec(value);
   if (!m) throw new SipError('SIP_ERR_HEADER', 400, `Malformed CSeq: ${value}`);
-  return { seq: Number(m[1]), method: m[2]!.toUpperCase() };
+  return { seq: Number(m[1]), method: m[2]! };
 }
 
 export interface SipUri {
