@@ -34,7 +34,6 @@ import {
   type MsrpParserLimits,
   type MsrpRequest,
   type MsrpRequestHead,
-  type MsrpResponseInit,
 } from '../../protocol/msrp/index.ts';
 
 /** The part of the browser WebSocket this module uses (the `ws` package fits it too). */
@@ -219,13 +218,17 @@ export class MsrpSession {
   }
 
   private sendResponse(head: MsrpRequestHead, code: number, comment?: string): void {
-    let response: MsrpResponseInit | null;
+    let bytes: Uint8Array | null;
     try {
-      response = makeResponse(head, code, comment === undefined ? undefined : cleanComment(comment));
-    } catch {
+      const response = makeResponse(head, code, comment === undefined ? undefined : cleanComment(comment));
+      bytes = response ? serializeResponse(response) : null;
+    } catch (error) {
+      // A request we cannot answer (its paths cannot be written back) leaves the sender
+      // waiting: close the session so it learns at once.
+      this.finish(false, `Cannot answer an MSRP request: ${String((error as Error)?.message ?? error)}`);
       return;
     }
-    if (response) this.sendBytes(serializeResponse(response));
+    if (bytes) this.sendBytes(bytes);
   }
 
   private receive(data: unknown): void {
