@@ -3,12 +3,15 @@
  * Playwright page objects drive the agent through `window.__sipPushTest`.
  *
  * The commit gate lets a test hold group commits before their IndexedDB transaction starts,
- * so it can prove a push is answered only after it is durably stored. `storedPushes()` reads
- * IndexedDB directly with the raw API (not through the agent's store), as an independent
- * witness of what is on disk.
+ * so it can prove a push is answered only after it is durably stored, or fail the next one as
+ * a storage error would. `storedPushes()` reads IndexedDB directly with the raw API (not
+ * through the agent's store), as an independent witness of what is on disk.
+ *
+ * Limits reach a test page through `window.__sipPushTestLimits`, set by an init script before
+ * the page loads (see applyTestLimits).
  */
 import { transferDbName } from './store/transferSchema.ts';
-import type { AgentState, PushAgent, PushAppSpec } from './types.ts';
+import type { AgentLimits, AgentState, PushAgent, PushAppSpec } from './types.ts';
 
 export interface CommitGate {
   /** Awaited by the group committer before each batch's transaction. */
@@ -17,13 +20,24 @@ export interface CommitGate {
   release(): void;
   /** Batches waiting at the gate now. */
   waiting(): number;
+  /**
+   * The next batch to reach the gate fails with this error, as an aborted transaction would
+   * (GroupCommitter: a rejected beforeCommit fails the batch); later batches pass again.
+   */
+  failNext(error: Error): void;
 }
 
 export function createCommitGate(): CommitGate {
   let held = false;
   let waiters: Array<() => void> = [];
+  let failure: Error | undefined;
   return {
     wait() {
+      if (failure) {
+        const error = failure;
+        failure = undefined;
+        return Promise.reject(error);
+      }
       if (!held) return Promise.resolve();
       return new Promise<void>((resolve) => waiters.push(resolve));
     },
@@ -38,6 +52,9 @@ export function createCommitGate(): CommitGate {
     },
     waiting() {
       return waiters.length;
+    },
+    failNext(error) {
+      failure = error;
     },
   };
 }
@@ -89,6 +106,13 @@ export interface SipPushTestHooks {
   holdCommits(): void;
   releaseCommits(): void;
   heldCommits(): number;
+  /**
+   * The next group commit fails with a DOMException of this name, as its transaction would:
+   * `UnknownError` is a storage error (500), `QuotaExceededError` the browser's quota (503).
+   */
+  failNextCommit(errorName: string): void;
+  /** The limits the agent runs with (window.__sipPushTestLimits applied). */
+  limits(): AgentLimits;
   storedPushes(): Promise<StoredPushView[]>;
   /** Transfers and their chunks as stored, read with the raw IndexedDB API. */
   storedTransfers(): Promise<StoredTransferView[]>;
@@ -99,7 +123,21 @@ export interface SipPushTestHooks {
 declare global {
   interface Window {
     __sipPushTest?: SipPushTestHooks;
+    /** Limits a test sets before the page loads (Playwright addInitScript); see applyTestLimits. */
+    __sipPushTestLimits?: Partial<AgentLimits>;
   }
+}
+
+/**
+ * Apply window.__sipPushTestLimits to the agent. main.tsx gives the agent no limits of its
+ * own (AgentOptions.limits), so this is how a test page gets, e.g., a small maxStoredPushes.
+ * The agent builds its pipeline (the group committer reads maxStoredPushes, the intake reads
+ * retryAfterSeconds) from `agent.limits` when it starts, and the factory in main.tsx installs
+ * the hooks on an agent not yet started; a test reads limits() back to check they took.
+ */
+function applyTestLimits(agent: PushAgent): void {
+  const limits = window.__sipPushTestLimits;
+  if (limits) Object.assign(agent.limits, limits);
 }
 
 const text = new TextDecoder();
@@ -195,6 +233,7 @@ async function sha256Hex(blob: Blob): Promise<string> {
 }
 
 export function installTestHooks(agent: PushAgent, gate: CommitGate, dbName: string): void {
+  applyTestLimits(agent);
   const delivered = new Map<string, DeliveredPush[]>();
   const unregister = new Map<string, () => void>();
   window.__sipPushTest = {
@@ -223,6 +262,8 @@ export function installTestHooks(agent: PushAgent, gate: CommitGate, dbName: str
     holdCommits: () => gate.hold(),
     releaseCommits: () => gate.release(),
     heldCommits: () => gate.waiting(),
+    failNextCommit: (errorName) => gate.failNext(new DOMException(`e2e: injected ${errorName}`, errorName)),
+    limits: () => ({ ...agent.limits }),
     storedPushes: () => readAllPushes(dbName),
     storedTransfers: () => readAllTransfers(transferDbName(dbName)),
     async contentSha256(pushId) {
