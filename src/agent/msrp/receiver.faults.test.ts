@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getHeader, getHeaders, parseNameAddr, type SipRequest } from '../../protocol/sip/index.ts';
 import { inDialog, invite, makeContent, type InviteInit } from '../../testing/msrpPeer.ts';
 import { uniqueDbName } from '../../testing/pushFixtures.ts';
+import { settled } from '../../../server/testing/settled.ts';
 import { startWsMsrpSender, type WsMsrpPeer, type WsMsrpSender } from '../../testing/wsMsrpSender.ts';
 import { transferDbName, type TransferRecord } from '../store/transferSchema.ts';
 import { TransferStore } from '../store/transferStore.ts';
@@ -120,7 +121,7 @@ describe('issue 9 item 3: a session that ends by any path frees its slot', () =>
     peer.drop();
     await vi.waitFor(() => expect(r.receiver.sessionCount).toBe(0));
     expect(await r.receiver.handle(inDialog('BYE', inv, ok, 2))).toMatchObject({ status: 200 });
-    await new Promise((resolve) => setTimeout(resolve, 300)); // past the grace period: a bounded wait for an absence
+    await settled(300); // past the 200 ms grace period, then the absence of our BYE
     expect(r.byes).toEqual([]);
   });
 });

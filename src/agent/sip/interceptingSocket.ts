@@ -13,6 +13,7 @@ import {
   createResponse,
   decodeUtf8,
   getHeader,
+  parseCSeq,
   safeReasonPhrase,
   salvageRequest,
   isUtf8,
@@ -170,9 +171,15 @@ export class InterceptingSocket {
       this.rejectMalformed(data, error);
       return true;
     }
-    const cseq = /^\s*\d+\s+(\S+)\s*$/.exec(getHeader(request, 'cseq') ?? '');
-    if (request.kind !== 'request' || (cseq && cseq[1] === method)) return false;
-    if (method !== 'ACK') this.sendSip(createResponse(request, 400, { reason: cseq ? `CSeq method ${cseq[1]} does not match ${method}` : 'Missing or malformed CSeq header' }));
+    if (request.kind !== 'request') return false;
+    let cseqMethod: string | undefined;
+    try {
+      cseqMethod = parseCSeq(getHeader(request, 'cseq') ?? '').method;
+    } catch {
+      cseqMethod = undefined;
+    }
+    if (cseqMethod === method) return false;
+    if (method !== 'ACK') this.sendSip(createResponse(request, 400, { reason: cseqMethod !== undefined ? `CSeq method ${cseqMethod} does not match ${method}` : 'Missing or malformed CSeq header' }));
     return true;
   }
 
