@@ -112,8 +112,10 @@ export const DEFAULT_AGENT_LIMITS: AgentLimits = {
  *          reconnecting <- (socket drops) --'
  *   registering -> failed (authentication failed, rejected: no automatic retry)
  *   any -> stopped (stop())
+ *   following: another tab of this browser profile owns the registration for this identity
+ *   (src/agent/tabs); this tab shows and dispatches what that tab receives. Never `registered`.
  */
-export type AgentPhase = 'idle' | 'connecting' | 'registering' | 'registered' | 'reconnecting' | 'failed' | 'stopped';
+export type AgentPhase = 'idle' | 'connecting' | 'registering' | 'registered' | 'reconnecting' | 'failed' | 'stopped' | 'following';
 
 export interface AgentState {
   phase: AgentPhase;
@@ -169,7 +171,11 @@ export interface PushAgent {
 
 export interface AgentOptions {
   limits?: Partial<AgentLimits>;
-  /** IndexedDB database name; one per agent instance (the widget and the page must not collide). */
+  /**
+   * IndexedDB database name prefix. The agent keeps one database per identity,
+   * `${dbName}:${aor}` (store/identityDb.ts), and tabs of one profile and identity share it and
+   * one registration (src/agent/tabs). Instances that must not share (two widgets) use two prefixes.
+   */
   dbName?: string;
   /** Limits of MSRP sessions and transfers (sizes, sessions, messages per session, BYE grace). */
   msrpLimits?: Partial<MsrpReceiverLimits>;

@@ -31,6 +31,8 @@ const ALLOWED: Record<AgentPhase, ReadonlyArray<RegistrationEvent['type']>> = {
   reconnecting: ['connecting', 'connected', 'disconnected', 'registrationFailed', 'stop'],
   failed: ['start', 'stop', 'disconnected', 'connecting'],
   stopped: ['start', 'stop', 'disconnected'],
+  // Set by the agent facade for a tab that does not own the registration (src/agent/tabs), never by the endpoint.
+  following: [],
 };
 
 export class IllegalTransitionError extends Error {

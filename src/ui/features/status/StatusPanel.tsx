@@ -10,6 +10,7 @@ const PHASE_LABEL: Record<AgentPhase, string> = {
   reconnecting: 'Connection lost, reconnecting…',
   failed: 'Registration failed',
   stopped: 'Stopped',
+  following: 'Receiving in another tab',
 };
 
 export function StatusPanel() {
@@ -25,7 +26,7 @@ export function StatusPanel() {
           {agent.phase}
         </code>
       </div>
-      {agent.reason !== undefined && (agent.phase === 'failed' || agent.phase === 'reconnecting') && (
+      {agent.reason !== undefined && (agent.phase === 'failed' || agent.phase === 'reconnecting' || agent.phase === 'following') && (
         <p className="phase-reason" data-testid="agent-reason">
           {agent.reason}
         </p>
