@@ -4,7 +4,8 @@
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createPushAgent, DEFAULT_DB_NAME } from './agent/agent.ts';
+import { createPushAgent } from './agent/agent.ts';
+import { DEFAULT_DB_PREFIX } from './agent/store/identityDb.ts';
 import type { AgentConfig, PushAgent } from './agent/types.ts';
 import { App } from './ui/app/App.tsx';
 import { createShell } from './ui/app/shell.ts';
@@ -18,7 +19,7 @@ async function createAgentFactory(): Promise<(config: AgentConfig) => PushAgent>
   const gate = createCommitGate();
   return (config) => {
     const agent = createPushAgent(config, { beforeCommit: () => gate.wait() });
-    installTestHooks(agent, gate, DEFAULT_DB_NAME);
+    installTestHooks(agent, gate, DEFAULT_DB_PREFIX);
     return agent;
   };
 }

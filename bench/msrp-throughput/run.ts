@@ -42,6 +42,8 @@
  * --profile KIND: one transfer of the first size, reporting CPU per process and the page's main
  * thread profile (profiling.ts) instead of the rounds.
  */
+import { DEFAULT_DB_PREFIX, identityDbName } from '../../src/agent/store/identityDb.ts';
+import { transferDbName } from '../../src/agent/store/transferSchema.ts';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
 import { build, preview } from 'vite';
@@ -167,7 +169,7 @@ async function measure(vite: string, core: RunningCore, kind: Kind, file: BenchF
       await sampler.stop();
       if (!result.ok) throw new Error(`${kind}: push failed in ${result.phase}: ${result.status} ${result.reason}`);
       if (result.sha256 !== file.sha256) throw new Error(`${kind}: sender offered hash ${result.sha256}, file is ${file.sha256}`);
-      await verifyStored(page, kind, file);
+      await verifyStored(page, kind, file, aor);
       const retained = await sampler.readAfterGc();
       return finish(t1 - t0, t1 - firstChunkAt, baseline, retained, {
         maxUnackedBytes,
@@ -189,8 +191,9 @@ async function measure(vite: string, core: RunningCore, kind: Kind, file: BenchF
  * (the agent marks it so only after checking size and SHA-256), with the file's size and
  * hash, pushed; and (full client) one stored push of the file's type.
  */
-async function verifyStored(page: Page, kind: Kind, file: BenchFile): Promise<void> {
-  const dbName = kind === 'ours' ? 'sip-push-transfers' : 'bench-msrp-transfers';
+async function verifyStored(page: Page, kind: Kind, file: BenchFile, aor: string): Promise<void> {
+  // One database per identity (src/agent/store/identityDb.ts); the bench page uses the prefix 'bench-msrp'.
+  const dbName = transferDbName(identityDbName(kind === 'ours' ? DEFAULT_DB_PREFIX : 'bench-msrp', aor));
   const records = await page.evaluate(
     (name) =>
       new Promise<Array<Record<string, unknown>>>((resolve, reject) => {

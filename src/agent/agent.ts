@@ -30,6 +30,7 @@ import { TransferStore } from './store/transferStore.ts';
 import { startHashWorker } from './hash/workerHash.ts';
 import { GroupCommitter } from './store/groupCommit.ts';
 import { PushStore } from './store/pushStore.ts';
+import { DEFAULT_DB_PREFIX, identityDbName } from './store/identityDb.ts';
 import {
   DEFAULT_AGENT_LIMITS,
   type AgentConfig,
@@ -44,7 +45,6 @@ import {
   type TransferProgress,
 } from './types.ts';
 
-export const DEFAULT_DB_NAME = 'sip-push';
 const INSTANCE_ID_KEY = 'instanceId';
 /** Content types every agent accepts on the wire: CPIM wraps the app's own type (RFC 3862). */
 const WRAPPER_TYPES = ['message/cpim'];
@@ -157,7 +157,7 @@ class PushReceiverAgent implements PushAgent {
 
   private async build(): Promise<Running> {
     if (this.stopped) throw new Error('This agent was stopped; create a new one');
-    const dbName = this.options.dbName ?? DEFAULT_DB_NAME;
+    const dbName = identityDbName(this.options.dbName ?? DEFAULT_DB_PREFIX, this.config.aor);
     const store = await PushStore.open(dbName);
     const transfers = await TransferStore.open(transferDbName(dbName));
     const instanceId = await store.ensureMeta<string>(INSTANCE_ID_KEY, () => crypto.randomUUID());

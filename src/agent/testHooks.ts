@@ -11,6 +11,7 @@
  * the page loads (see applyTestLimits).
  */
 import { transferDbName } from './store/transferSchema.ts';
+import { identityDbName } from './store/identityDb.ts';
 import type { AgentLimits, AgentState, PushAgent, PushAppSpec } from './types.ts';
 
 export interface CommitGate {
@@ -232,7 +233,9 @@ async function sha256Hex(blob: Blob): Promise<string> {
   return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export function installTestHooks(agent: PushAgent, gate: CommitGate, dbName: string): void {
+/** `dbPrefix` is the agent's AgentOptions.dbName (the page's default): the database read is its identity's. */
+export function installTestHooks(agent: PushAgent, gate: CommitGate, dbPrefix: string): void {
+  const dbName = identityDbName(dbPrefix, agent.config.aor);
   applyTestLimits(agent);
   const delivered = new Map<string, DeliveredPush[]>();
   const unregister = new Map<string, () => void>();

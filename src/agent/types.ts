@@ -93,6 +93,11 @@ export interface AgentLimits {
   maxBatchSize: number;
   /** Remembered dedup keys of pushes refused or in flight (bounded memory). */
   maxInFlight: number;
+  /**
+   * Seconds between checks that the core still holds this agent's binding (keep-alive,
+   * RFC 5626 section 4.4); a lost binding is re-registered at once (src/agent/sip).
+   */
+  keepAliveSeconds: number;
 }
 
 export const DEFAULT_AGENT_LIMITS: AgentLimits = {
@@ -101,6 +106,7 @@ export const DEFAULT_AGENT_LIMITS: AgentLimits = {
   retryAfterSeconds: 30,
   maxBatchSize: 256,
   maxInFlight: 4096,
+  keepAliveSeconds: 60,
 };
 
 /**
