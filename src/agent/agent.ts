@@ -13,6 +13,13 @@
  *   socket --INVITE/ACK/BYE/CANCEL--> MsrpReceiver --(MSRP over WebSocket, chunks to the
  *          transfer store)--> verified --> committer (a push record, content left in the
  *          transfer store) --> 'stored' + dispatcher --> handler (with the content as a Blob)
+ *
+ * Tabs (src/agent/tabs): every tab of a browser profile opens the identity's database and
+ * joins its tab group; one tab, the owner, runs the receiving pipeline above (socket,
+ * registration, intake, MSRP, committer) and posts its events to the others; followers show
+ * them, state `following`. Every tab dispatches to the apps registered in it (the dispatcher
+ * claims each push in IndexedDB first, so one tab hands it), and the owner's registration
+ * announces the apps of all tabs.
  */
 import { createResponse, randomToken, type SipRequest, type SipResponse } from '../protocol/sip/index.ts';
 import { AppRegistry } from './apps/registry.ts';
@@ -27,6 +34,9 @@ import { transferIdOf, transferToPush } from './msrp/transferRecords.ts';
 import { progressOf } from './msrp/progress.ts';
 import { transferDbName } from './store/transferSchema.ts';
 import { TransferStore } from './store/transferStore.ts';
+import { browserChannel, browserLocks } from './tabs/locks.ts';
+import { TabGroup } from './tabs/tabGroup.ts';
+import type { TabMessage } from './tabs/tabMessages.ts';
 import { startHashWorker } from './hash/workerHash.ts';
 import { GroupCommitter } from './store/groupCommit.ts';
 import { PushStore } from './store/pushStore.ts';
@@ -46,16 +56,25 @@ import {
 } from './types.ts';
 
 const INSTANCE_ID_KEY = 'instanceId';
+/** How often the owning tab looks for tabs that died without saying goodbye. */
+const TAB_PRUNE_INTERVAL_MS = 2000;
 /** Content types every agent accepts on the wire: CPIM wraps the app's own type (RFC 3862). */
 const WRAPPER_TYPES = ['message/cpim'];
 
-interface Running {
+/** What every tab of the identity has: its storage, its dispatcher, its place in the group. */
+interface Shared {
   store: PushStore;
-  committer: GroupCommitter;
+  transfers: TransferStore;
   dispatcher: Dispatcher;
+  group: TabGroup;
+  instanceId: string;
+}
+
+/** What only the owning tab runs: the SIP connection and the receiving pipeline. */
+interface Pipeline {
+  committer: GroupCommitter;
   intake: MessageIntake;
   msrp: MsrpReceiver;
-  transfers: TransferStore;
   hashes: { close: () => void };
   endpoint: SipEndpoint;
 }
@@ -75,8 +94,13 @@ class PushReceiverAgent implements PushAgent {
   private readonly registry = new AppRegistry();
   /** Declared by configuration, keyed by lower-case ID (IDs compare case-insensitively). */
   private readonly declared = new Map<string, PushAppSpec>();
-  private running: Running | null = null;
-  private starting: Promise<Running> | null = null;
+  private shared: Shared | null = null;
+  private opening: Promise<Shared> | null = null;
+  private pipeline: Pipeline | null = null;
+  /** The owner's pipeline being built and started (resolves when the first REGISTER settles). */
+  private owning: Promise<void> | null = null;
+  /** This tab's state while it follows another tab; null while it owns or has not joined. */
+  private followerState: AgentState | null = null;
   private stopped = false;
   private idleState: AgentState = initialState();
 
@@ -85,11 +109,14 @@ class PushReceiverAgent implements PushAgent {
     this.options = options;
     this.limits = { ...DEFAULT_AGENT_LIMITS, ...options.limits };
     for (const spec of config.apps ?? []) this.declared.set(spec.id.toLowerCase(), spec);
-    this.registry.on('changed', () => this.running?.endpoint.refreshRegistration());
+    this.registry.on('changed', () => {
+      this.pipeline?.endpoint.refreshRegistration();
+      this.shared?.group.postApps();
+    });
   }
 
   get state(): AgentState {
-    return this.running?.endpoint.state ?? this.idleState;
+    return this.pipeline?.endpoint.state ?? this.followerState ?? this.idleState;
   }
 
   on<K extends keyof AgentEvents>(event: K, listener: (payload: AgentEvents[K]) => void): () => void {
@@ -100,89 +127,192 @@ class PushReceiverAgent implements PushAgent {
     return this.registry.register(app);
   }
 
+  /** Apps registered in this tab, then those of the other tabs, then those configuration declares. */
   apps(): PushAppSpec[] {
-    const registered = this.registry.specs();
-    const ids = new Set(registered.map((s) => s.id.toLowerCase()));
-    return [...registered, ...[...this.declared.values()].filter((s) => !ids.has(s.id.toLowerCase()))];
+    const specs: PushAppSpec[] = [];
+    const ids = new Set<string>();
+    const add = (spec: PushAppSpec) => {
+      if (ids.has(spec.id.toLowerCase())) return;
+      ids.add(spec.id.toLowerCase());
+      specs.push(spec);
+    };
+    for (const spec of this.registry.specs()) add(spec);
+    for (const spec of this.shared?.group.directory.specs() ?? []) add(spec);
+    for (const spec of this.declared.values()) add(spec);
+    return specs;
   }
 
   async listPushes(appId: string, options: { limit?: number } = {}): Promise<StoredPush[]> {
-    const running = await this.ready();
-    return running.store.list(appId, options);
+    return (await this.open()).store.list(appId, options);
   }
 
   async listTransfers(): Promise<TransferProgress[]> {
-    const running = await this.ready();
-    const records = await running.transfers.list();
+    const records = await (await this.open()).transfers.list();
     return records.map((r) => progressOf(r)).sort((a, b) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : -1));
   }
 
   async deleteTransfer(id: string): Promise<void> {
-    const running = await this.ready();
-    await running.msrp.deleteTransfer(id);
+    await (await this.open()).transfers.deleteTransfer(id);
   }
 
   async openContent(push: StoredPush): Promise<Blob> {
     const transferId = transferIdOf(push);
     if (transferId === undefined) return new Blob([push.content as Uint8Array<ArrayBuffer>], { type: push.contentType });
-    return transferContent((await this.ready()).msrp, transferId, push.contentType);
+    return transferContent((await this.open()).transfers, transferId, push.contentType);
   }
 
+  /** Join the identity's tabs: as owner, connect and register; as follower, show the owner's state. */
   async start(): Promise<void> {
-    const running = await this.ready();
-    await running.endpoint.start();
+    const shared = await this.open();
+    if (shared.group.role === 'joining') {
+      const role = await shared.group.join();
+      if (role === 'follower' && !this.pipeline && !this.owning) this.follow();
+    }
+    if (this.owning) await this.owning;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    const running = this.running ?? (this.starting ? await this.starting.catch(() => null) : null);
-    if (!running) return;
-    await running.endpoint.stop();
-    await running.msrp.close();
-    running.intake.close();
-    running.dispatcher.close();
-    await running.committer.idle();
-    await running.dispatcher.idle();
-    running.store.close();
-    running.transfers.close();
-    running.hashes.close();
-    this.running = null;
+    const shared = this.shared ?? (this.opening ? await this.opening.catch(() => null) : null);
+    await this.owning?.catch(() => undefined);
+    const pipeline = this.pipeline;
+    this.pipeline = null;
+    if (pipeline) {
+      await pipeline.endpoint.stop();
+      await pipeline.msrp.close();
+      pipeline.intake.close();
+      await pipeline.committer.idle();
+      pipeline.hashes.close();
+    }
+    if (!shared) return;
+    // After the pipeline: the next tab takes over only once this one has unregistered.
+    shared.group.leave();
+    shared.dispatcher.close();
+    await shared.dispatcher.idle();
+    shared.store.close();
+    shared.transfers.close();
+    this.shared = null;
   }
 
-  /** Open storage and build the pipeline once; the socket is opened by start(). */
-  private ready(): Promise<Running> {
-    this.starting ??= this.build();
-    return this.starting;
+  /** Open the identity's storage and the dispatcher once; the group is joined by start(). */
+  private open(): Promise<Shared> {
+    this.opening ??= this.openShared();
+    return this.opening;
   }
 
-  private async build(): Promise<Running> {
+  private async openShared(): Promise<Shared> {
     if (this.stopped) throw new Error('This agent was stopped; create a new one');
     const dbName = identityDbName(this.options.dbName ?? DEFAULT_DB_PREFIX, this.config.aor);
     const store = await PushStore.open(dbName);
     const transfers = await TransferStore.open(transferDbName(dbName));
     const instanceId = await store.ensureMeta<string>(INSTANCE_ID_KEY, () => crypto.randomUUID());
+    const dispatcher = new Dispatcher({
+      store,
+      apps: this.registry,
+      limits: this.limits,
+      withContent: (push) => this.withBlob(push, transfers),
+      onDispatched: (push) => {
+        this.events.emit('dispatched', push);
+        this.shared?.group.post({ type: 'dispatched', push });
+      },
+    });
+    const group = new TabGroup({
+      name: dbName,
+      tabId: crypto.randomUUID(),
+      locks: browserLocks(),
+      channel: browserChannel(dbName),
+      pruneIntervalMs: TAB_PRUNE_INTERVAL_MS,
+      localApps: () => this.registry.specs(),
+      onOwner: () => this.own(),
+      onRemoteAppsChanged: () => this.pipeline?.endpoint.refreshRegistration(),
+      onMessage: (message) => this.receive(message),
+    });
+    this.idleState = initialState(instanceId);
+    dispatcher.start();
+    this.shared = { store, transfers, dispatcher, group, instanceId };
+    return this.shared;
+  }
+
+  /** This tab owns the identity now (at join, or because the owner went away). */
+  private own(): void {
+    if (this.stopped || this.owning) return;
+    this.owning = this.buildPipeline()
+      .then((pipeline) => {
+        this.followerState = null;
+        return pipeline.endpoint.start();
+      })
+      .catch((error: unknown) => {
+        console.error('SIP Push: taking over the registration failed', error);
+        throw error;
+      });
+  }
+
+  private follow(): void {
+    const instanceId = this.shared?.instanceId;
+    this.followerState = {
+      phase: 'following',
+      reason: 'Receiving in another tab of this browser',
+      registeredApps: [],
+      ...(instanceId ? { instanceId } : {}),
+    };
+    this.events.emit('state', this.followerState);
+  }
+
+  private receive(message: TabMessage): void {
+    switch (message.type) {
+      case 'hello':
+        if (this.pipeline) this.shared?.group.post({ type: 'state', tabId: this.shared.group.tabId, state: this.pipeline.endpoint.state });
+        return;
+      case 'state':
+        if (this.pipeline || this.shared?.group.role !== 'follower') return;
+        this.followerState = followingState(message.state);
+        this.events.emit('state', this.followerState);
+        return;
+      case 'stored':
+        this.events.emit('stored', message.pushes);
+        this.shared?.dispatcher.dispatchStored(message.pushes);
+        return;
+      case 'dispatched':
+        this.events.emit('dispatched', message.push);
+        return;
+      case 'rejected':
+        this.events.emit('rejected', message.rejection);
+        return;
+      case 'transfer':
+        this.events.emit('transfer', message.progress);
+        return;
+      case 'owner':
+      case 'apps':
+      case 'leave':
+        return; // the group's own business
+    }
+  }
+
+  /** The owner's receiving pipeline; its events go to this tab and, posted, to the others. */
+  private async buildPipeline(): Promise<Pipeline> {
+    const shared = await this.open();
+    const { store, transfers, dispatcher, group, instanceId } = shared;
     const committer = await GroupCommitter.create({
       store,
       limits: this.limits,
       ...(this.options.beforeCommit ? { beforeCommit: this.options.beforeCommit } : {}),
     });
-    const dispatcher = new Dispatcher({
-      store,
-      apps: this.registry,
-      withContent: (push) => this.withBlob(push, msrp),
-      onDispatched: (push) => this.events.emit('dispatched', push),
-    });
     committer.on('committed', (pushes) => {
       this.events.emit('stored', pushes);
+      group.post({ type: 'stored', pushes });
       dispatcher.dispatchStored(pushes);
     });
-    const lookup = { get: (id: string) => this.registry.get(id) ?? this.declared.get(id.toLowerCase()) };
+    const lookup = { get: (id: string) => this.registry.get(id) ?? group.directory.get(id) ?? this.declared.get(id.toLowerCase()) };
+    const rejected = (rejection: AgentEvents['rejected']) => {
+      this.events.emit('rejected', rejection);
+      group.post({ type: 'rejected', rejection });
+    };
     const intake = createMessageIntake({
       apps: lookup,
       committer,
       limits: this.limits,
       trustAssertedIdentity: this.config.trustAssertedIdentity ?? false,
-      onRejected: (rejection) => this.events.emit('rejected', rejection),
+      onRejected: rejected,
     });
     // File hashes off the main thread when the page may start a worker (see workerHash.ts).
     const hashes = startHashWorker();
@@ -200,8 +330,11 @@ class PushReceiverAgent implements PushAgent {
         if (typeof outcome === 'object') throw new Error(outcome.message);
       },
     });
-    msrp.on('progress', (progress) => this.events.emit('transfer', progress));
-    msrp.on('rejected', (rejection) => this.events.emit('rejected', rejection));
+    msrp.on('progress', (progress) => {
+      this.events.emit('transfer', progress);
+      group.post({ type: 'transfer', progress });
+    });
+    msrp.on('rejected', rejected);
     const endpoint = new SipEndpoint({
       config: this.config,
       instanceId,
@@ -209,40 +342,53 @@ class PushReceiverAgent implements PushAgent {
       appIds: () => this.apps().map((a) => a.id),
       interceptMethods: INTERCEPTED_METHODS,
       onRequest: (request) => this.handleRequest(request),
-      onStateChange: (state) => this.events.emit('state', state),
+      onStateChange: (state) => {
+        this.events.emit('state', state);
+        group.post({ type: 'state', tabId: group.tabId, state });
+      },
     });
-    this.idleState = initialState(instanceId);
-    // Transfers a reload interrupted become failed (resumable); complete ones not yet
-    // committed as pushes are committed now, before the dispatcher replays stored pushes.
+    // Transfers the previous owner (or a reload) interrupted become failed (resumable);
+    // complete ones not yet committed as pushes are committed now.
     await msrp.recover();
-    dispatcher.start();
-    this.running = { store, committer, dispatcher, intake, msrp, transfers, hashes, endpoint };
-    return this.running;
+    this.pipeline = { committer, intake, msrp, hashes, endpoint };
+    return this.pipeline;
   }
 
   /** The copy of an MSRP push handed to a handler carries its content as a Blob. */
-  private async withBlob(push: StoredPush, msrp: MsrpReceiver): Promise<StoredPush> {
+  private async withBlob(push: StoredPush, transfers: TransferStore): Promise<StoredPush> {
     const transferId = transferIdOf(push);
     if (transferId === undefined) return push;
-    return { ...push, blob: await transferContent(msrp, transferId, push.contentType) };
+    return { ...push, blob: await transferContent(transfers, transferId, push.contentType) };
   }
 
   private handleRequest(request: SipRequest): Promise<SipResponse | null> | SipResponse | null {
-    const running = this.running;
-    if (!running) return createResponse(request, 503, { reason: 'Push Receiver Not Ready', toTag: randomToken(10) });
+    const pipeline = this.pipeline;
+    if (!pipeline) return createResponse(request, 503, { reason: 'Push Receiver Not Ready', toTag: randomToken(10) });
     if (request.method === 'OPTIONS') {
       const accept = new Set<string>(WRAPPER_TYPES);
       for (const app of this.apps()) for (const type of app.accept) accept.add(type);
-      return answerOptions(request, { contact: running.endpoint.contactHeader(), accept: [...accept], toTag: randomToken(10) });
+      return answerOptions(request, { contact: pipeline.endpoint.contactHeader(), accept: [...accept], toTag: randomToken(10) });
     }
-    if (request.method === 'MESSAGE') return running.intake.handle(request);
-    return running.msrp.handle(request);
+    if (request.method === 'MESSAGE') return pipeline.intake.handle(request);
+    return pipeline.msrp.handle(request);
   }
 }
 
+/** A follower's state: the owner's, said as what it is for this tab (never `registered`). */
+function followingState(owner: AgentState): AgentState {
+  const state: AgentState = {
+    phase: 'following',
+    reason: `Receiving in another tab of this browser (that tab: ${owner.phase}${owner.reason ? `, ${owner.reason}` : ''})`,
+    registeredApps: owner.registeredApps,
+  };
+  if (owner.instanceId) state.instanceId = owner.instanceId;
+  if (owner.gruu) state.gruu = owner.gruu;
+  return state;
+}
+
 /** The stored chunks of an MSRP push as one Blob typed as the push. */
-async function transferContent(msrp: MsrpReceiver, transferId: string, contentType: string): Promise<Blob> {
-  const blob = await msrp.openTransferContent(transferId);
+async function transferContent(transfers: TransferStore, transferId: string, contentType: string): Promise<Blob> {
+  const blob = await transfers.openContent(transferId);
   return blob.type === contentType ? blob : new Blob([blob], { type: contentType });
 }
 

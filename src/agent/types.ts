@@ -35,6 +35,12 @@ export interface StoredPush {
   from: string;
   /** Display name from the From header, when given. */
   fromDisplayName?: string;
+  /**
+   * True when the agent trusted its core (trustAssertedIdentity) and the core asserted no
+   * identity: `from` is only what the sender wrote, so an app with an allowFrom list never
+   * takes this push, at receipt or at hand-over.
+   */
+  senderUnverified?: boolean;
   /** The AoR or GRUU it was addressed to. */
   to: string;
   /** Content type of the push content (inside CPIM when the request was message/cpim). */

@@ -7,6 +7,7 @@ import type { PushApp, StoredPush } from '../types.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { AppRegistry } from './registry.ts';
 
+const LIMITS = { maxMessageBytes: 60 * 1024 };
 const stores: PushStore[] = [];
 afterEach(() => {
   for (const s of stores.splice(0)) s.close();
@@ -21,7 +22,7 @@ async function session(name = uniqueDbName()) {
   const apps = new AppRegistry();
   const dispatched: StoredPush[] = [];
   const errors: unknown[] = [];
-  const dispatcher = new Dispatcher({ store, apps, onDispatched: (p) => dispatched.push(p), onError: (e) => errors.push(e) });
+  const dispatcher = new Dispatcher({ store, apps, limits: LIMITS, onDispatched: (p) => dispatched.push(p), onError: (e) => errors.push(e) });
   committer.on('committed', (pushes) => dispatcher.dispatchStored(pushes));
   dispatcher.start();
   const settle = async () => {
@@ -193,27 +194,77 @@ describe('Dispatcher', () => {
     const apps = new AppRegistry();
     const { app, seen } = recorder();
     apps.register(app);
-    const dispatcher = new Dispatcher({ store, apps });
+    const dispatcher = new Dispatcher({ store, apps, limits: LIMITS });
     dispatcher.start();
     await dispatcher.idle();
     expect(seen).toEqual(['early']);
   });
 
-  it('a crash between handler and mark hands the push again next session (at-least-once, same id)', async () => {
+  it('claims a push before its handler runs: a tab that dies mid-handler never gets it handed again (at most once)', async () => {
     const first = await session();
     const ids: string[] = [];
-    first.apps.register({ id: 'news.ua', accept: ['text/plain'], handler: (p) => void ids.push(p.id) });
-    vi.spyOn(first.store, 'markDispatched').mockRejectedValue(new Error('tab killed'));
+    // The handler never settles: the tab is killed while it runs.
+    first.apps.register({ id: 'news.ua', accept: ['text/plain'], handler: (p) => new Promise<void>(() => void ids.push(p.id)) });
     await first.committer.enqueue(newPush({ dedupKey: 'crash' }));
-    await first.settle();
-    vi.restoreAllMocks();
+    await expect.poll(() => ids.length).toBe(1);
+    expect(await first.store.undispatched('news.ua')).toEqual([]);
     first.dispatcher.close();
 
     const second = await session(first.name);
     second.apps.register({ id: 'news.ua', accept: ['text/plain'], handler: (p) => void ids.push(p.id) });
     await second.settle();
-    expect(ids).toHaveLength(2);
-    expect(ids[0]).toBe(ids[1]);
+    expect(ids).toHaveLength(1);
+    // Still stored and listed: the inbox shows it.
+    expect((await second.store.list('news.ua')).map((p) => p.dedupKey)).toEqual(['crash']);
+  });
+
+  it('two tabs with the same app on one database: every push is handed exactly once in total', async () => {
+    const name = uniqueDbName();
+    const tabA = await session(name);
+    const tabB = await session(name);
+    const a = recorder();
+    const b = recorder();
+    tabA.apps.register(a.app);
+    tabB.apps.register(b.app);
+    const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
+    // The owner (A) commits; both tabs learn of each batch (B over the BroadcastChannel).
+    tabA.committer.on('committed', (pushes) => tabB.dispatcher.dispatchStored(pushes));
+    await Promise.all(keys.map((k) => tabA.committer.enqueue(newPush({ dedupKey: k }))));
+    await tabA.settle();
+    await tabB.settle();
+    expect([...a.seen, ...b.seen].sort()).toEqual([...keys].sort());
+    expect(a.seen.filter((k) => b.seen.includes(k))).toEqual([]);
+  });
+
+  it.each([
+    ['a type the app does not accept', { contentType: 'application/pdf' }, {}],
+    ['a sender outside allowFrom', { from: 'sip:mallory@example.com' }, { allowFrom: ['sip:boss@example.com'] }],
+    ['an unverified sender for an app with allowFrom', { from: 'sip:boss@example.com', senderUnverified: true }, { allowFrom: ['sip:boss@example.com'] }],
+    ['a MESSAGE push over the app\'s maxBytes', { content: new Uint8Array(11), size: 11 }, { maxBytes: 10 }],
+  ] as const)('does not hand a stored push the app refuses now: %s', async (_name, push, spec) => {
+    const s = await session();
+    const refused: string[] = [];
+    const dispatcher = new Dispatcher({ store: s.store, apps: s.apps, limits: LIMITS, onRefused: (p, reason) => refused.push(`${p.dedupKey}: ${reason}`) });
+    s.dispatcher.close();
+    s.committer.on('committed', (pushes) => dispatcher.dispatchStored(pushes));
+    const { app, seen } = recorder({ ...(spec as Partial<PushApp>) });
+    s.apps.register(app);
+    await s.committer.enqueue(newPush({ dedupKey: 'refused', ...push }));
+    await s.committer.enqueue(newPush({ dedupKey: 'fine', from: 'sip:boss@example.com' }));
+    await s.committer.idle();
+    await dispatcher.idle();
+    expect(seen).toEqual(['fine']);
+    expect(refused).toEqual([expect.stringMatching(/^refused: /)]);
+    expect((await s.store.undispatched('news.ua')).map((p) => p.dedupKey)).toEqual(['refused']);
+  });
+
+  it('an MSRP push is not held to the app\'s MESSAGE size limit at hand-over', async () => {
+    const s = await session();
+    const { app, seen } = recorder({ maxBytes: 10 });
+    s.apps.register(app);
+    await s.committer.enqueue(newPush({ dedupKey: 'big-file', via: 'msrp', content: new Uint8Array(0), size: 5_000_000 }));
+    await s.settle();
+    expect(seen).toEqual(['big-file']);
   });
 
   it('hands the copy withContent prepares (an MSRP push with its Blob); a failed preparation leaves the push undispatched', async () => {
@@ -226,6 +277,7 @@ describe('Dispatcher', () => {
     const dispatcher = new Dispatcher({
       store,
       apps,
+      limits: LIMITS,
       onError: (e) => errors.push(e),
       withContent: (p) => {
         if (p.dedupKey === 'b' && failNext) {

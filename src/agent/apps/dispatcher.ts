@@ -2,27 +2,32 @@
  * Dispatcher: hands each stored push to its app's handler.
  *
  * Guarantee, precisely:
- *   - Within one page session (one Dispatcher), each push ID is handed to a handler at most
- *     once, and every stored push of a registered app is handed exactly once: newly committed
- *     pushes as they commit (in commit order), and, when an app registers (or re-registers),
- *     every stored push of that app not yet dispatched, oldest first. Per app, handlers run one
- *     at a time in that order; a replay and the pushes committed during it keep that order.
- *   - After a handler settles (returns, resolves, throws or rejects: errors are reported to
- *     onError, never retried) the push is marked dispatched in IndexedDB; marks are batched,
- *     many pushes per transaction.
- *   - Across sessions: a push marked dispatched is never handed again. A crash or reload
- *     between a handler settling and its mark committing hands that push again in the next
- *     session: at-least-once. StoredPush.id is stable, so an app that must not see a push
- *     twice dedupes on it.
+ *   - At most once, across tabs, reloads and crashes: a push is *claimed* (marked dispatched
+ *     in IndexedDB, in one readwrite transaction that takes only pushes not yet marked) before
+ *     its handler is called. Two tabs with the same app registered race for the claim and
+ *     exactly one wins (src/agent/tabs: every tab of an identity dispatches its own apps).
+ *     A tab that dies after claiming and before its handler ran leaves the push stored and
+ *     shown, and not handed again: never twice beats maybe twice for an app acting on a push.
+ *   - Every stored push of a registered app is handed once: newly committed pushes as they
+ *     commit (in commit order), and, when an app registers (or re-registers), every stored
+ *     push of that app not yet dispatched, oldest first. Per app, handlers run one at a time
+ *     in that order; a replay and the pushes committed during it keep that order.
+ *   - At hand-over the push must pass the app's policy as it is now (types, senders, size;
+ *     handOverDecision): a push accepted under another spec (a declared `*\/*` app, another
+ *     tab's app, an older policy) that this app would refuse is not handed and stays undispatched.
+ *   - A handler's error (throw or rejection) is reported to onError, never retried.
  *   - A push whose app is not registered stays undispatched until the app registers.
  */
+import { handOverDecision } from '../policy/pushPolicy.ts';
 import type { PushStore } from '../store/pushStore.ts';
-import type { PushApp, StoredPush } from '../types.ts';
+import type { AgentLimits, PushApp, StoredPush } from '../types.ts';
 import type { AppRegistry } from './registry.ts';
 
 export interface DispatcherOptions {
-  store: Pick<PushStore, 'undispatched' | 'markDispatched'>;
+  store: Pick<PushStore, 'undispatched' | 'claim' | 'unclaim'>;
   apps: Pick<AppRegistry, 'get' | 'on' | 'ids'>;
+  /** The MESSAGE size limit of apps without their own maxBytes (handOverDecision). */
+  limits: Pick<AgentLimits, 'maxMessageBytes'>;
   /**
    * The copy of a push a handler receives (e.g. an MSRP push with its content as a Blob).
    * Failing to prepare it is reported to onError and the push is not handed (it stays
@@ -31,8 +36,10 @@ export interface DispatcherOptions {
   withContent?: (push: StoredPush) => Promise<StoredPush> | StoredPush;
   /** A push handed to its handler (after the handler settled), with dispatched: true. */
   onDispatched?: (push: StoredPush) => void;
-  /** A handler threw or rejected, or storage failed while replaying or marking. */
+  /** A handler threw or rejected, or storage failed while replaying or claiming. */
   onError?: (error: unknown, context: { appId: string; pushId?: string }) => void;
+  /** A stored push the app's policy refuses now (not handed; it stays undispatched). */
+  onRefused?: (push: StoredPush, reason: string) => void;
 }
 
 export class Dispatcher {
@@ -41,12 +48,12 @@ export class Dispatcher {
   private readonly onDispatched: DispatcherOptions['onDispatched'];
   private readonly withContent: NonNullable<DispatcherOptions['withContent']>;
   private readonly onError: NonNullable<DispatcherOptions['onError']>;
+  private readonly onRefused: NonNullable<DispatcherOptions['onRefused']>;
+  private readonly limits: DispatcherOptions['limits'];
   /** Push IDs handed (or being handed) in this session. */
   private readonly handed = new Set<string>();
   /** Per app (lower-case ID): the tail of its chain of hand-off steps. */
   private readonly chains = new Map<string, Promise<void>>();
-  private marksQueued: string[] = [];
-  private marking: Promise<void> | undefined;
   private readonly unsubscribe: () => void;
   private closed = false;
 
@@ -56,6 +63,8 @@ export class Dispatcher {
     this.onDispatched = options.onDispatched;
     this.withContent = options.withContent ?? ((push) => push);
     this.onError = options.onError ?? ((error, context) => console.error(`push dispatch failed for ${context.appId}`, error));
+    this.onRefused = options.onRefused ?? ((push, reason) => console.info(`push ${push.id} not handed to ${push.appId}: ${reason}`));
+    this.limits = options.limits;
     this.unsubscribe = options.apps.on('registered', (app) => this.replay(app.id));
   }
 
@@ -98,11 +107,10 @@ export class Dispatcher {
     });
   }
 
-  /** Resolves once every queued hand-off and mark has settled (tests, shutdown). */
+  /** Resolves once every queued hand-off has settled (tests, shutdown). */
   async idle(): Promise<void> {
     for (;;) {
       const pending = [...this.chains.values()];
-      if (this.marking) pending.push(this.marking);
       if (pending.length === 0) return;
       await Promise.all(pending);
     }
@@ -124,58 +132,62 @@ export class Dispatcher {
   }
 
   private async handOff(key: string, pushes: readonly StoredPush[]): Promise<void> {
-    const done: StoredPush[] = [];
+    const app = this.apps.get(key);
+    if (!app) return;
+    const admitted: StoredPush[] = [];
     for (const push of pushes) {
       if (push.dispatched || this.handed.has(push.id)) continue;
-      // Looked up per push: the app may have been replaced or unregistered meanwhile.
-      const app: PushApp | undefined = this.apps.get(key);
-      if (!app) break;
+      const decision = handOverDecision(app, push, this.limits);
+      if (!decision.accept) {
+        this.onRefused(push, decision.reason);
+        continue;
+      }
+      admitted.push(push);
       this.handed.add(push.id);
+    }
+    if (admitted.length === 0) return;
+    let claimed: Set<string>;
+    try {
+      // One transaction claims the batch; pushes another tab claimed first are not ours.
+      claimed = new Set(await this.store.claim(admitted.map((p) => p.id)));
+    } catch (error) {
+      for (const push of admitted) this.handed.delete(push.id);
+      this.onError(error, { appId: app.id });
+      return;
+    }
+    const giveBack: string[] = [];
+    for (const push of admitted) {
+      if (!claimed.has(push.id)) continue;
+      // Looked up per push: the app may have been replaced or unregistered meanwhile.
+      const current: PushApp | undefined = this.apps.get(key);
+      if (!current || (current !== app && !handOverDecision(current, push, this.limits).accept)) {
+        this.handed.delete(push.id);
+        giveBack.push(push.id);
+        continue;
+      }
       let handed: StoredPush;
       try {
         handed = await this.withContent(push);
       } catch (error) {
         this.handed.delete(push.id);
+        giveBack.push(push.id);
         this.onError(error, { appId: push.appId, pushId: push.id });
         continue;
       }
       try {
-        await app.handler(handed);
+        await current.handler(handed);
       } catch (error) {
         this.onError(error, { appId: push.appId, pushId: push.id });
       }
-      done.push(push);
-    }
-    if (done.length === 0) return;
-    this.mark(done.map((p) => p.id));
-    for (const push of done) {
       try {
         this.onDispatched?.({ ...push, dispatched: true });
       } catch (error) {
         this.onError(error, { appId: push.appId, pushId: push.id });
       }
     }
-  }
-
-  /** Queue marks; one markDispatched transaction at a time takes everything queued. */
-  private mark(ids: string[]): void {
-    this.marksQueued.push(...ids);
-    if (this.marking) return;
-    this.marking = (async () => {
-      try {
-        while (this.marksQueued.length > 0) {
-          const batch = this.marksQueued;
-          this.marksQueued = [];
-          try {
-            await this.store.markDispatched(batch);
-          } catch (error) {
-            // The pushes stay undispatched in storage: the next session hands them again.
-            this.onError(error, { appId: '*' });
-          }
-        }
-      } finally {
-        this.marking = undefined;
-      }
-    })();
+    if (giveBack.length > 0) {
+      // Not handed after all: undispatched again, for this app's next replay.
+      await this.store.unclaim(giveBack).catch((error: unknown) => this.onError(error, { appId: app.id }));
+    }
   }
 }

@@ -44,6 +44,7 @@ export function fileTransferRecord(dialog: MsrpDialog<SessionPlan>, newId: () =>
       pushed: false,
     };
     if (dialog.fromDisplayName !== undefined) record.fromDisplayName = dialog.fromDisplayName;
+    if (dialog.senderUnverified) record.senderUnverified = true;
     if (selector?.name !== undefined) record.fileName = selector.name;
     if (hash) {
       record.hashAlgorithm = hash.algorithm;
@@ -75,6 +76,7 @@ export function messageTransferRecord(dialog: MsrpDialog<SessionPlan>, chunk: In
     pushed: false,
   };
   if (dialog.fromDisplayName !== undefined) record.fromDisplayName = dialog.fromDisplayName;
+  if (dialog.senderUnverified) record.senderUnverified = true;
   return record;
 }
 
@@ -96,6 +98,7 @@ export function transferToPush(transfer: TransferRecord): NewPush {
     dedupKey: `${MSRP_DEDUP_PREFIX}${transfer.id}`,
   };
   if (transfer.fromDisplayName !== undefined) push.fromDisplayName = transfer.fromDisplayName;
+  if (transfer.senderUnverified) push.senderUnverified = true;
   return push;
 }
 

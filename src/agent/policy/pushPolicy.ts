@@ -11,7 +11,7 @@
  */
 import { addressOfRecord } from '../../protocol/sip/headers.ts';
 import type { SipHeader } from '../../protocol/sip/message.ts';
-import type { AgentLimits, PushAppSpec } from '../types.ts';
+import type { AgentLimits, PushAppSpec, StoredPush } from '../types.ts';
 
 export interface PushFacts {
   /** App IDs the request addresses, in order (from Accept-Contact +g.oma.pusheventapp). */
@@ -68,6 +68,19 @@ export function decidePush<T extends PushAppSpec>(facts: PushFacts, apps: AppLoo
     return { accept: false, status: 413, reason: `Content of ${facts.size} bytes exceeds ${max} for ${app.id}`, headers: [], appId: app.id };
   }
   return { accept: true, app };
+}
+
+/**
+ * Whether a stored push may be handed to this app now (issue 10: at hand-over time as well as
+ * at receipt). The app that takes it may not be the spec it was accepted under: a push stored
+ * under a declared `*\/*` app, or in another tab, or before the app's policy changed. The same
+ * checks as at receipt, on what was stored: sender (`from` is the identity the intake
+ * trusted), content type, and for MESSAGE pushes the size (an MSRP push's size was bounded
+ * by the transfer limits, not the app's MESSAGE limit).
+ */
+export function handOverDecision<T extends PushAppSpec>(app: T, push: Pick<StoredPush, 'from' | 'contentType' | 'size' | 'via' | 'senderUnverified'>, limits: Pick<AgentLimits, 'maxMessageBytes'>): PolicyDecision<T> {
+  const facts: PushFacts = { appIds: [app.id], fromAor: push.from, senderUnverified: push.senderUnverified ?? false, contentType: push.contentType, size: push.via === 'msrp' ? 0 : push.size };
+  return decidePush(facts, { get: () => app }, limits);
 }
 
 /** `Text/Plain; charset=utf-8` -> `text/plain` (parameters dropped, lower case). */

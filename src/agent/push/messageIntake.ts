@@ -127,6 +127,7 @@ export function createMessageIntake(options: MessageIntakeOptions): MessageIntak
     };
     if (facts.fromDisplayName !== undefined) push.fromDisplayName = facts.fromDisplayName;
     if (facts.messageId !== undefined) push.messageId = facts.messageId;
+    if (facts.senderUnverified) push.senderUnverified = true;
 
     mine.set(push.dedupKey, (mine.get(push.dedupKey) ?? 0) + 1);
     let outcome: EnqueueOutcome;

@@ -128,15 +128,34 @@ export class PushStore {
 
   /** Mark pushes dispatched, all in one transaction. Unknown IDs are skipped. Returns how many changed. */
   async markDispatched(ids: readonly string[]): Promise<number> {
-    if (ids.length === 0) return 0;
+    return (await this.claim(ids)).length;
+  }
+
+  /**
+   * Mark these pushes dispatched and return the IDs that were not yet: one readwrite
+   * transaction, so of two tabs claiming the same push exactly one gets it (IndexedDB runs
+   * overlapping readwrite transactions one after the other). The dispatcher claims a push
+   * before handing it to a handler: at most once across tabs, reloads and crashes.
+   */
+  async claim(ids: readonly string[]): Promise<string[]> {
+    return this.setDispatched(ids, 0, 1);
+  }
+
+  /** Give back claims whose hand-off could not happen (content unreadable, app gone). */
+  async unclaim(ids: readonly string[]): Promise<string[]> {
+    return this.setDispatched(ids, 1, 0);
+  }
+
+  private async setDispatched(ids: readonly string[], from: 0 | 1, to: 0 | 1): Promise<string[]> {
+    if (ids.length === 0) return [];
     const tx = this.db.transaction('pushes', 'readwrite', { durability: this.durability });
     const records = await Promise.all(ids.map((id) => tx.store.get(id)));
-    let changed = 0;
+    const changed: string[] = [];
     const puts: Promise<unknown>[] = [];
     for (const record of records) {
-      if (record && record.dispatched === 0) {
-        changed++;
-        puts.push(tx.store.put({ ...record, dispatched: 1 }));
+      if (record && record.dispatched === from) {
+        changed.push(record.id);
+        puts.push(tx.store.put({ ...record, dispatched: to }));
       }
     }
     await Promise.all(puts);

@@ -21,6 +21,8 @@ export interface TransferRecord {
   /** Sender AoR (`sip:user@host`). */
   from: string;
   fromDisplayName?: string;
+  /** The agent trusts its core and the core asserted no identity (see StoredPush.senderUnverified). */
+  senderUnverified?: boolean;
   /** The AoR or GRUU the INVITE was addressed to. */
   to: string;
   fileName?: string;
