@@ -8,6 +8,7 @@
  * A source that is present but bad is reported, never skipped: a broken `config` parameter
  * shows its errors instead of silently falling back to something else.
  */
+import { identityKey } from '../../agent/store/identityDb.ts';
 import type { AgentConfig } from '../../agent/types.ts';
 import { validateConfig, type ConfigErrors } from './validate.ts';
 
@@ -22,8 +23,11 @@ export interface ConfigSources {
   linkConfig?(): string | null;
   /** The raw (already URL-decoded) `config` query parameter, or null when absent. */
   queryParam(): string | null;
-  /** The saved settings as stored (JSON text), or null when nothing is saved. */
-  saved(): string | null;
+  /**
+   * The saved settings as stored (JSON text), or null when nothing is saved. Settings are kept
+   * per identity (identitySettings.ts): with `aor`, that identity's; without, this tab's.
+   */
+  saved(aor?: string): string | null;
   /** The default document (`/config.json`) parsed, or null when there is none. */
   fetchDefault(): Promise<unknown>;
 }
@@ -86,19 +90,45 @@ export async function loadConfig(sources: ConfigSources, origin?: string): Promi
   return fromValue('default', fetched, origin);
 }
 
-/** The link's fields over the saved settings, or over /config.json when nothing is saved. */
+/**
+ * The link's fields over the saved settings of the identity it names (this tab's when it
+ * names none), or over /config.json when that identity has none. Fields that say who one is
+ * (credentials, display name) are never carried from another identity's settings or the
+ * default document into a link that names a different AoR.
+ */
 async function fromLink(text: string, sources: ConfigSources, origin: string | undefined): Promise<ConfigLoad> {
   const parsed = parseJson(text);
   if (!parsed.ok) return { status: 'invalid', source: 'link', errors: { config: `${SOURCE_LABEL.link} is not valid JSON: ${parsed.message}` }, raw: undefined };
   if (!isObject(parsed.value)) return { status: 'invalid', source: 'link', errors: { config: `${SOURCE_LABEL.link} must be a JSON object` }, raw: parsed.value };
+  const link = parsed.value;
+  const linkAor = typeof link.aor === 'string' && link.aor.trim() !== '' ? link.aor : undefined;
   let base: unknown = null;
-  const saved = sources.saved();
+  const saved = linkAor !== undefined ? sources.saved(linkAor) : sources.saved();
   if (saved !== null) {
     const savedParsed = parseJson(saved);
     if (savedParsed.ok) base = savedParsed.value;
   }
   if (!isObject(base)) base = await sources.fetchDefault().catch(() => null);
-  return fromValue('link', { ...(isObject(base) ? base : {}), ...parsed.value }, origin);
+  const over = isObject(base) ? base : {};
+  return fromValue('link', { ...(linkAor !== undefined && !sameIdentity(over.aor, linkAor) ? withoutIdentity(over) : over), ...link }, origin);
+}
+
+/** Fields that belong to one identity only. */
+const IDENTITY_FIELDS = ['aor', 'authUser', 'password', 'displayName'] as const;
+
+function withoutIdentity(config: Record<string, unknown>): Record<string, unknown> {
+  const rest = { ...config };
+  for (const field of IDENTITY_FIELDS) delete rest[field];
+  return rest;
+}
+
+function sameIdentity(a: unknown, b: string): boolean {
+  if (typeof a !== 'string') return false;
+  try {
+    return identityKey(a) === identityKey(b);
+  } catch {
+    return false;
+  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -25,7 +25,7 @@ export interface SettingsFormProps {
 
 const LABELS: Record<DraftField, { label: string; placeholder?: string; hint?: string; type?: 'password' | 'url' }> = {
   server: { label: 'SIP core WebSocket URL', placeholder: 'wss://sip.example.com', type: 'url' },
-  aor: { label: 'Address of record', placeholder: 'sip:alice@example.com' },
+  aor: { label: 'Address of record', placeholder: 'sip:alice@example.com', hint: 'Each address keeps its own settings and pushes; another address starts empty' },
   authUser: { label: 'Authentication user', hint: 'Empty: the user part of the address of record' },
   password: { label: 'Password', type: 'password' },
   displayName: { label: 'Display name', placeholder: 'Alice' },
