@@ -54,11 +54,6 @@ export interface IdentitySettings {
   tabIdentity(): string | null;
 }
 
-/** `sip-push-web:settings:sip:alice@example.com`. */
-export function settingsKey(aor: string): string {
-  return `${SETTINGS_KEY_PREFIX}${identityKey(aor)}`;
-}
-
 /** The identity key of a text that may not be a SIP URI; undefined when it is not one. */
 function keyOf(aor: unknown): string | undefined {
   if (typeof aor !== 'string' || !isSipUriWithUser(aor.trim())) return undefined;
