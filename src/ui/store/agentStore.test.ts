@@ -91,6 +91,22 @@ describe('createAgentStore', () => {
     expect(handle.store.getState().apps.map((a) => a.id)).toContain('late.ua');
   });
 
+  it('reads the inboxes again when this tab takes over from another (a push the old owner stored but never posted)', async () => {
+    const { agent, clock, handle } = setup();
+    agent.emit('state', { phase: 'following', registeredApps: [] });
+    await settle();
+    const unseen = push({ appId: 'news.ua', receivedAt: 5 });
+    agent.stored.set('news.ua', [unseen]);
+    agent.emit('state', { phase: 'following', registeredApps: ['news.ua'] });
+    await settle();
+    expect(agent.listCalls.filter((c) => c.appId === 'news.ua')).toHaveLength(1);
+    agent.emit('state', { phase: 'connecting', registeredApps: [] });
+    await settle();
+    clock.tick();
+    expect(agent.listCalls.filter((c) => c.appId === 'news.ua')).toHaveLength(2);
+    expect(handle.store.getState().inboxes['news.ua']!.map((p) => p.id)).toEqual([unseen.id]);
+  });
+
   it('reports an inbox that cannot be read', async () => {
     const { agent, clock, handle } = setup();
     agent.listPushes = async () => {

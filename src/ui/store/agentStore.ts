@@ -95,8 +95,16 @@ export function createAgentStore(agent: PushAgent, options: AgentStoreOptions = 
     for (const app of apps) loadInbox(app.id);
   };
 
+  let lastPhase = agent.state.phase;
   const unsubscribe = [
     agent.on('state', (state) => {
+      // This tab took over from another (or began to follow one): a push the old owner stored
+      // without posting it (it closed in between) is only in storage, so read the lists again.
+      if ((state.phase === 'following') !== (lastPhase === 'following')) {
+        requested.clear();
+        transfersRequested = false;
+      }
+      lastPhase = state.phase;
       batcher.add({ type: 'state', state });
       syncApps();
       loadTransfers();
