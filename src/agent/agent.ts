@@ -41,6 +41,7 @@ import { startHashWorker } from './hash/workerHash.ts';
 import { GroupCommitter } from './store/groupCommit.ts';
 import { PushStore } from './store/pushStore.ts';
 import { DEFAULT_DB_PREFIX, identityDbName } from './store/identityDb.ts';
+import { importLegacyData } from './store/legacyImport.ts';
 import {
   DEFAULT_AGENT_LIMITS,
   type AgentConfig,
@@ -202,9 +203,15 @@ class PushReceiverAgent implements PushAgent {
 
   private async openShared(): Promise<Shared> {
     if (this.stopped) throw new Error('This agent was stopped; create a new one');
-    const dbName = identityDbName(this.options.dbName ?? DEFAULT_DB_PREFIX, this.config.aor);
+    const prefix = this.options.dbName ?? DEFAULT_DB_PREFIX;
+    const dbName = identityDbName(prefix, this.config.aor);
     const store = await PushStore.open(dbName);
     const transfers = await TransferStore.open(transferDbName(dbName));
+    // Before the instance ID is made: the first identity opened takes the one of the profile's
+    // single database from before identities were kept apart (legacyImport.ts).
+    await importLegacyData({ pushes: store.db, transfers: transfers.db }, this.config.aor, { legacyDbName: prefix }).catch((error: unknown) =>
+      console.error('SIP Push: importing the pushes stored before identities were kept apart failed; they stay where they were', error),
+    );
     const instanceId = await store.ensureMeta<string>(INSTANCE_ID_KEY, () => crypto.randomUUID());
     const dispatcher = new Dispatcher({
       store,
@@ -348,8 +355,14 @@ class PushReceiverAgent implements PushAgent {
       },
     });
     // Transfers the previous owner (or a reload) interrupted become failed (resumable);
-    // complete ones not yet committed as pushes are committed now.
-    await msrp.recover();
+    // complete ones not yet committed as pushes are committed now. Every tab's view may have
+    // listed them as receiving: say they failed.
+    const { interrupted } = await msrp.recover();
+    for (const transfer of interrupted) {
+      const progress = progressOf(transfer);
+      this.events.emit('transfer', progress);
+      group.post({ type: 'transfer', progress });
+    }
     this.pipeline = { committer, intake, msrp, hashes, endpoint };
     return this.pipeline;
   }
