@@ -112,7 +112,9 @@ Before the browser registers, Kamailio keeps the push (msilo, 202 Accepted) and 
   closeCore = () => core.close();
   // public/config.json points at ws://127.0.0.1:8066; the link sets only what differs from it.
   const overrides: Record<string, string | boolean> = wsPort === 8066 ? {} : { server: core.wsUrl };
-  if (users) Object.assign(overrides, { authUser: 'alice', password: users.alice, trustAssertedIdentity: true });
+  // The link names its identity: credentials are saved per AoR, so they must never land on
+  // another identity this browser used last (src/ui/config/identitySettings.ts).
+  if (users) Object.assign(overrides, { aor: 'sip:alice@localhost', authUser: 'alice', password: users.alice, trustAssertedIdentity: true });
   const openUrl = configuredUrl(clientUrl, overrides);
   const serverFlag = (wsPort === 8066 ? '' : ` --server ${core.wsUrl}`) + (users ? ` --from sip:psa@localhost --password ${users.psa}` : '');
   const authLine = users
