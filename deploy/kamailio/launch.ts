@@ -59,6 +59,12 @@ export interface KamailioOptions {
   tls?: KamailioTlsOptions;
   /** Where config, database, pid and log go. Default: a fresh temp dir, removed by stop(). */
   runtimeDir?: string;
+  /**
+   * A restart: reuse the databases a previous run left in `runtimeDir` (subscribers, the
+   * messages msilo stores, the bindings usrloc wrote back) instead of creating them afresh;
+   * `users` are not provisioned again. Needs `runtimeDir`; without databases there, they are created.
+   */
+  keepDatabases?: boolean;
   /** Default: env KAMAILIO_BIN, else /usr/sbin/kamailio. */
   kamailioBin?: string;
   /** Default: env KAMAILIO_MODULES, else the Debian module directory. */
@@ -134,9 +140,13 @@ export async function startKamailio(options: KamailioOptions = {}): Promise<Kama
   const configPath = join(runtimeDir, 'kamailio.cfg');
   const logFile = join(runtimeDir, 'kamailio.log');
   const pidFile = join(runtimeDir, 'kamailio.pid');
-  for (const db of [dbPath, locationDbPath]) for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
-  createDatabase(dbPath, schemaDir, domain, users);
-  createLocationDatabase(locationDbPath, schemaDir);
+  if (options.keepDatabases && ownDir) throw new Error('keepDatabases needs the runtimeDir of the run whose databases it keeps');
+  const keep = options.keepDatabases === true && existsSync(dbPath) && existsSync(locationDbPath);
+  if (!keep) {
+    for (const db of [dbPath, locationDbPath]) for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+    createDatabase(dbPath, schemaDir, domain, users);
+    createLocationDatabase(locationDbPath, schemaDir);
+  }
 
   let tlsConfigPath: string | undefined;
   if (options.tls) {
