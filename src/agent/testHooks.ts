@@ -8,7 +8,13 @@
  * through the agent's store), as an independent witness of what is on disk.
  *
  * Limits reach a test page through `window.__sipPushTestLimits`, set by an init script before
- * the page loads (see applyTestLimits).
+ * the page loads (see applyTestLimits); recording apps through `window.__sipPushTestRecordingApps`
+ * the same way, so they are registered before the agent starts, on every load of the page.
+ *
+ * Every delivery to a recording app is also recorded in IndexedDB (`sip-push-test:delivered:<aor>`,
+ * with the tab, named in sessionStorage so a reload keeps its name): `durableDeliveries()`
+ * counts handler calls across reloads, closed tabs and a killed browser, which the in-memory
+ * `deliveries()` cannot.
  */
 import { transferDbName } from './store/transferSchema.ts';
 import { identityDbName } from './store/identityDb.ts';
@@ -88,6 +94,15 @@ export interface StoredTransferView {
   chunkBytes: number;
 }
 
+/** One handler call of a recording app, as recorded durably (see durableDeliveries). */
+export interface DurableDelivery {
+  /** The tab that called the handler (its name survives reloads, not closing). */
+  tab: string;
+  id: string;
+  appId: string;
+  text: string;
+}
+
 export interface StoredPushView {
   id: string;
   appId: string;
@@ -104,6 +119,8 @@ export interface SipPushTestHooks {
   registerRecordingApp(spec: PushAppSpec): void;
   unregisterApp(id: string): void;
   deliveries(appId: string): DeliveredPush[];
+  /** Every recording app delivery of this identity in any tab of the profile, across reloads and kills. */
+  durableDeliveries(): Promise<DurableDelivery[]>;
   holdCommits(): void;
   releaseCommits(): void;
   heldCommits(): number;
@@ -126,6 +143,8 @@ declare global {
     __sipPushTest?: SipPushTestHooks;
     /** Limits a test sets before the page loads (Playwright addInitScript); see applyTestLimits. */
     __sipPushTestLimits?: Partial<AgentLimits>;
+    /** Recording apps registered as the hooks install, before the agent starts (addInitScript). */
+    __sipPushTestRecordingApps?: PushAppSpec[];
   }
 }
 
@@ -142,6 +161,56 @@ function applyTestLimits(agent: PushAgent): void {
 }
 
 const text = new TextDecoder();
+
+const TAB_NAME_KEY = 'sip-push-test:tab';
+const DELIVERED_DB_PREFIX = 'sip-push-test:delivered:';
+
+/** This tab's name for the durable record: kept in sessionStorage, so a reload keeps it. */
+function tabName(): string {
+  let name = sessionStorage.getItem(TAB_NAME_KEY);
+  if (!name) {
+    name = crypto.randomUUID();
+    sessionStorage.setItem(TAB_NAME_KEY, name);
+  }
+  return name;
+}
+
+function openDeliveredDb(aor: string): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open(`${DELIVERED_DB_PREFIX}${aor}`, 1);
+    open.onupgradeneeded = () => open.result.createObjectStore('calls', { autoIncrement: true });
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => resolve(open.result);
+  });
+}
+
+/**
+ * The durable record of handler calls: one IndexedDB database per identity, shared by the
+ * profile's tabs, each call added in its own 'strict' transaction (on disk when it completes,
+ * like the pushes themselves; localStorage is flushed lazily and loses its last writes to a
+ * SIGKILL). Calls made while the record is opening wait for it, in order.
+ */
+function durableRecord(aor: string): { add(call: DurableDelivery): void; all(): Promise<DurableDelivery[]> } {
+  let db: Promise<IDBDatabase> | undefined;
+  const opened = () => (db ??= openDeliveredDb(aor));
+  return {
+    add(call) {
+      void opened().then((d) => {
+        const tx = d.transaction('calls', 'readwrite', { durability: 'strict' });
+        tx.objectStore('calls').add(call);
+        tx.onerror = () => console.error('e2e: recording a handler call failed', tx.error);
+      });
+    },
+    async all() {
+      const d = await opened();
+      return new Promise((resolve, reject) => {
+        const request = d.transaction('calls', 'readonly').objectStore('calls').getAll();
+        request.onerror = () => reject(request.error);
+        request.onsuccess = () => resolve(request.result as DurableDelivery[]);
+      });
+    },
+  };
+}
 
 function readAllPushes(dbName: string): Promise<StoredPushView[]> {
   return new Promise((resolve, reject) => {
@@ -238,6 +307,8 @@ export function installTestHooks(agent: PushAgent, gate: CommitGate, dbPrefix: s
   const dbName = identityDbName(dbPrefix, agent.config.aor);
   applyTestLimits(agent);
   const delivered = new Map<string, DeliveredPush[]>();
+  const record = durableRecord(agent.config.aor);
+  const tab = tabName();
   const unregister = new Map<string, () => void>();
   window.__sipPushTest = {
     state: () => agent.state,
@@ -253,6 +324,7 @@ export function installTestHooks(agent: PushAgent, gate: CommitGate, dbPrefix: s
             if (push.blob) got.blobSize = push.blob.size;
             list.push(got);
             delivered.set(push.appId, list);
+            record.add({ tab, id: push.id, appId: push.appId, text: got.text });
           },
         }),
       );
@@ -262,6 +334,7 @@ export function installTestHooks(agent: PushAgent, gate: CommitGate, dbPrefix: s
       unregister.delete(id);
     },
     deliveries: (appId) => [...(delivered.get(appId) ?? [])],
+    durableDeliveries: () => record.all(),
     holdCommits: () => gate.hold(),
     releaseCommits: () => gate.release(),
     heldCommits: () => gate.waiting(),
@@ -277,4 +350,5 @@ export function installTestHooks(agent: PushAgent, gate: CommitGate, dbPrefix: s
       throw new Error(`No stored push ${pushId} of a known app`);
     },
   };
+  for (const spec of window.__sipPushTestRecordingApps ?? []) window.__sipPushTest.registerRecordingApp(spec);
 }
