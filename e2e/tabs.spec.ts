@@ -121,4 +121,27 @@ test.describe('several tabs of one identity in one browser profile', () => {
     await expect(follower.page.getByTestId('app-news.ua')).toHaveAttribute('data-count', String(texts.length));
     console.log(`tabs handover [${core.kind}]: sent ${results.length}, 200: ${accepted.length}, errors: ${refused.length} (${statusCounts(refused)}), stored ${texts.length} (${texts.length - accepted.length} without their 200), duplicates 0, owner again after ${ownedAt - closedAt} ms`);
   });
+
+  test('the client in a frame of another page of the same origin follows, and takes over when the owning tab closes', async ({ receiver, core, sender, baseURL }) => {
+    await receiver.open();
+    await receiver.expectRegistered();
+    const host = await receiver.page.context().newPage();
+    await host.goto(`${baseURL}/config.json`);
+    await host.evaluate((src) => {
+      const frame = document.createElement('iframe');
+      frame.src = src;
+      frame.style.width = '900px';
+      frame.style.height = '700px';
+      document.body.appendChild(frame);
+    }, `/?config=${encodeURIComponent(JSON.stringify(receiver.config))}`);
+    const framed = host.frameLocator('iframe');
+    await expect(framed.getByTestId('agent-phase')).toHaveText('following');
+    expect(await core.bindings(receiver.aor)).toHaveLength(1);
+
+    await receiver.page.close();
+    await expect(framed.getByTestId('agent-phase')).toHaveText('registered');
+    expect((await sender.sendPush({ to: receiver.aor, app: 'news.ua', contentType: 'text/plain', body: 'to the frame' })).status).toBe(200);
+    await expect(framed.getByTestId('push-content').first()).toHaveText('to the frame');
+    await expect.poll(async () => (await core.bindings(receiver.aor)).length).toBe(1);
+  });
 });
