@@ -143,17 +143,70 @@ class PushReceiverAgent implements PushAgent {
     return specs;
   }
 
-  async listPushes(appId: string, options: { limit?: number } = {}): Promise<StoredPush[]> {
+  async listPushes(appId: string, options: { limit?: number; before?: string } = {}): Promise<StoredPush[]> {
     return (await this.open()).store.list(appId, options);
+  }
+
+  async unreadCount(appId: string): Promise<number> {
+    return (await this.open()).store.unreadCount(appId);
+  }
+
+  async markRead(pushIds: readonly string[]): Promise<void> {
+    const ids = await (await this.open()).store.markRead(pushIds);
+    if (ids.length > 0) this.announce({ type: 'read', ids });
+  }
+
+  async deletePushes(pushIds: readonly string[]): Promise<void> {
+    const { store } = await this.open();
+    await this.dropContent(await store.delete(pushIds));
+  }
+
+  async clearApp(appId: string): Promise<void> {
+    const { store } = await this.open();
+    await this.dropContent(await store.clearApp(appId));
   }
 
   async listTransfers(): Promise<TransferProgress[]> {
     const records = await (await this.open()).transfers.list();
-    return records.map((r) => progressOf(r)).sort((a, b) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : -1));
+    return records
+      .filter((r) => !r.hidden)
+      .map((r) => progressOf(r))
+      .sort((a, b) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : -1));
   }
 
   async deleteTransfer(id: string): Promise<void> {
     await (await this.open()).transfers.deleteTransfer(id);
+    this.announce({ type: 'transfersRemoved', ids: [id] });
+  }
+
+  async clearFinishedTransfers(): Promise<void> {
+    const { transfers } = await this.open();
+    const removed: string[] = [];
+    for (const record of await transfers.list()) {
+      if (record.hidden) continue;
+      if (record.state === 'failed') await transfers.deleteTransfer(record.id);
+      else if (record.state === 'complete' && record.pushed) await transfers.putTransfer({ ...record, hidden: true });
+      else continue;
+      removed.push(record.id);
+    }
+    if (removed.length > 0) this.announce({ type: 'transfersRemoved', ids: removed });
+  }
+
+  /** Deleted pushes: their MSRP content goes too, and every tab hears of it. */
+  private async dropContent(deleted: readonly StoredPush[]): Promise<void> {
+    if (deleted.length === 0) return;
+    const { transfers } = await this.open();
+    for (const push of deleted) {
+      const transferId = transferIdOf(push);
+      if (transferId !== undefined) await transfers.deleteTransfer(transferId);
+    }
+    this.announce({ type: 'deleted', ids: deleted.map((p) => p.id) });
+  }
+
+  /** A change this tab made to what is stored: an event here, a message to the other tabs. */
+  private announce(message: Extract<TabMessage, { type: 'read' | 'deleted' | 'transfersRemoved' }>): void {
+    this.events.emit(message.type, { ids: message.ids });
+    this.shared?.group.post(message);
   }
 
   async openContent(push: StoredPush): Promise<Blob> {
@@ -287,6 +340,11 @@ class PushReceiverAgent implements PushAgent {
         return;
       case 'transfer':
         this.events.emit('transfer', message.progress);
+        return;
+      case 'read':
+      case 'deleted':
+      case 'transfersRemoved':
+        this.events.emit(message.type, { ids: message.ids });
         return;
       case 'owner':
       case 'apps':

@@ -57,6 +57,8 @@ export interface StoredPush {
   dedupKey: string;
   /** True once the app's handler has taken it. */
   dispatched: boolean;
+  /** True once the user (or the host page, PushAgent.markRead) has read it. */
+  read: boolean;
   /**
    * MSRP pushes only, and only on the copy handed to an app's handler: the content as a Blob
    * assembled from the stored chunks (`content` is empty for them; the file is never held
@@ -152,6 +154,12 @@ export interface AgentEvents {
   rejected: { status: number; reason: string; appId?: string; from?: string };
   /** An MSRP transfer's progress or state change (flow 5.4.2): throttled while receiving. */
   transfer: TransferProgress;
+  /** Pushes marked read (in this tab or another of the identity). */
+  read: { ids: string[] };
+  /** Pushes deleted, with their content (in this tab or another of the identity). */
+  deleted: { ids: string[] };
+  /** Transfers removed from the list (deleted, or cleared as finished). */
+  transfersRemoved: { ids: string[] };
 }
 
 /** The agent as the UI, the widget and in-page apps see it (implemented in src/agent/agent.ts). */
@@ -164,8 +172,21 @@ export interface PushAgent {
   registerApp(app: PushApp): () => void;
   /** Specs of the apps registered now. */
   apps(): PushAppSpec[];
-  /** Stored pushes of one app, newest first. */
-  listPushes(appId: string, options?: { limit?: number }): Promise<StoredPush[]>;
+  /** Stored pushes of one app, newest first; `before` (a push ID) gives the page after that push. */
+  listPushes(appId: string, options?: { limit?: number; before?: string }): Promise<StoredPush[]>;
+  /** Unread pushes of one app. */
+  unreadCount(appId: string): Promise<number>;
+  /** Mark pushes read (every tab of the identity hears of it). */
+  markRead(pushIds: readonly string[]): Promise<void>;
+  /** Delete pushes and, for MSRP pushes, their stored content. */
+  deletePushes(pushIds: readonly string[]): Promise<void>;
+  /** Delete every push of one app (its inbox), with their content. */
+  clearApp(appId: string): Promise<void>;
+  /**
+   * Remove finished transfers from the list: failed ones with their partial content; complete
+   * ones stay as the content of their pushes, only no longer listed. Receiving ones stay.
+   */
+  clearFinishedTransfers(): Promise<void>;
   /** MSRP transfers kept in storage (receiving, failed, complete), newest first. */
   listTransfers(): Promise<TransferProgress[]>;
   /** Delete a transfer and its stored content (e.g. a failed one the user dismisses). */

@@ -55,6 +55,41 @@ export function fakeAgent(config: AgentConfig = { server: 'ws://127.0.0.1:1', ao
       agent.listCalls.push(options?.limit !== undefined ? { appId, limit: options.limit } : { appId });
       return (agent.stored.get(appId) ?? []).slice(0, options?.limit);
     },
+    async unreadCount(appId) {
+      return (agent.stored.get(appId) ?? []).filter((p) => !p.read).length;
+    },
+    async markRead(ids) {
+      const changed: string[] = [];
+      for (const [appId, list] of agent.stored) {
+        agent.stored.set(
+          appId,
+          list.map((p) => {
+            if (!ids.includes(p.id) || p.read) return p;
+            changed.push(p.id);
+            return { ...p, read: true };
+          }),
+        );
+      }
+      if (changed.length > 0) emitter.emit('read', { ids: changed });
+    },
+    async deletePushes(ids) {
+      const gone: string[] = [];
+      for (const [appId, list] of agent.stored) {
+        gone.push(...list.filter((p) => ids.includes(p.id)).map((p) => p.id));
+        agent.stored.set(appId, list.filter((p) => !ids.includes(p.id)));
+      }
+      if (gone.length > 0) emitter.emit('deleted', { ids: gone });
+    },
+    async clearApp(appId) {
+      const gone = (agent.stored.get(appId) ?? []).map((p) => p.id);
+      agent.stored.set(appId, []);
+      if (gone.length > 0) emitter.emit('deleted', { ids: gone });
+    },
+    async clearFinishedTransfers() {
+      const gone = agent.transfers.filter((t) => t.state !== 'receiving' && t.state !== 'verifying').map((t) => t.id);
+      agent.transfers = agent.transfers.filter((t) => !gone.includes(t.id));
+      if (gone.length > 0) emitter.emit('transfersRemoved', { ids: gone });
+    },
     async listTransfers() {
       return [...agent.transfers];
     },
@@ -91,6 +126,7 @@ export function push(over: Partial<StoredPush> = {}): StoredPush {
     via: 'message',
     dedupKey: `sip:call-${seq}:1`,
     dispatched: false,
+    read: false,
     ...over,
   };
 }

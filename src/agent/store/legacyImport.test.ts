@@ -14,7 +14,7 @@ const BOB = 'sip:bob@example.com';
 let ids = 0;
 function legacyPush(to: string, over: Partial<PushRecord> = {}): PushRecord {
   const n = ++ids;
-  return { ...newPush({ to, dedupKey: `sip:legacy-${n}:1` }), id: `legacy${String(n).padStart(8, '0')}`, dispatched: 0, ...over };
+  return { ...newPush({ to, dedupKey: `sip:legacy-${n}:1` }), id: `legacy${String(n).padStart(8, '0')}`, dispatched: 0, read: 0, ...over };
 }
 
 function transfer(id: string, to: string): TransferRecord {

@@ -165,7 +165,8 @@ async function runImport(target: LegacyImportTarget, key: string, legacyName: st
     const keepsInstanceId = instanceId !== undefined && existingId === undefined;
     const mark: LegacyImportMark = { at: now(), pushes: copied.length, transfers: copiedTransfers.transfers.length, chunks: copiedTransfers.chunks, instanceId: keepsInstanceId };
     await Promise.all([
-      ...copied.map((p) => pushes.put(p)),
+      // Legacy records (schema v1) have no read state: unread.
+      ...copied.map((p) => pushes.put({ ...p, read: (p as Partial<PushRecord>).read ?? 0 })),
       ...(keepsInstanceId ? [meta.put(instanceId, INSTANCE_ID_KEY)] : []),
       meta.put(mark, LEGACY_IMPORT_KEY),
     ]);

@@ -8,13 +8,13 @@ import { letTasksRun, watchTransactions, type TransactionWatch } from '../../tes
 import { countReadwriteTransactions, isPushWrite, newPush, uniqueDbName } from '../../testing/pushFixtures.ts';
 
 describe('openPushDb (schema v1 and migrations)', () => {
-  it('creates pushes and meta with the three indexes', async () => {
+  it('creates pushes and meta with the four indexes', async () => {
     const db = await openPushDb(uniqueDbName());
     expect(db.version).toBe(PUSH_DB_VERSION);
     expect([...db.objectStoreNames].sort()).toEqual(['meta', 'pushes']);
     const store = db.transaction('pushes').store;
     expect(store.keyPath).toBe('id');
-    expect([...store.indexNames].sort()).toEqual(['byApp', 'byAppDispatched', 'byDedupKey']);
+    expect([...store.indexNames].sort()).toEqual(['byApp', 'byAppDispatched', 'byAppRead', 'byDedupKey']);
     expect(store.index('byDedupKey').unique).toBe(true);
     expect(store.index('byApp').keyPath).toEqual(['appId', 'receivedAt']);
     expect(store.index('byAppDispatched').keyPath).toEqual(['appId', 'dispatched']);
@@ -203,5 +203,68 @@ describe('PushStore commits are durable before they resolve', () => {
     expect(pushWrites()[0]!.completed).toBe(true);
     store.close();
     other.close();
+  });
+});
+
+describe('PushStore: read state, paging, deleting (host-page API)', () => {
+  it('a v1 database upgrades to v2 with every existing push unread and counted', async () => {
+    const name = uniqueDbName();
+    const v1 = await openDB(name, 1, {
+      upgrade(db) {
+        const pushes = db.createObjectStore('pushes', { keyPath: 'id' });
+        pushes.createIndex('byApp', ['appId', 'receivedAt']);
+        pushes.createIndex('byDedupKey', 'dedupKey', { unique: true });
+        pushes.createIndex('byAppDispatched', ['appId', 'dispatched']);
+        db.createObjectStore('meta');
+      },
+    });
+    for (let i = 0; i < 3; i++) await v1.put('pushes', { ...newPush(), id: `old${i}`, dispatched: 1 });
+    v1.close();
+    const store = new PushStore(await openPushDb(name));
+    expect(await store.unreadCount('news.ua')).toBe(3);
+    expect((await store.list('news.ua')).map((p) => p.read)).toEqual([false, false, false]);
+    store.close();
+  });
+
+  it('markRead marks once and counts down; unknown IDs are skipped', async () => {
+    const store = new PushStore(await openPushDb(uniqueDbName()));
+    const results = await store.commitBatch([newPush(), newPush(), newPush({ appId: 'mms.ua' })]);
+    const ids = results.map((r) => (r.status === 'stored' ? r.push.id : ''));
+    expect(await store.unreadCount('news.ua')).toBe(2);
+    expect(await store.markRead([ids[0]!, 'nope'])).toEqual([ids[0]]);
+    expect(await store.markRead([ids[0]!])).toEqual([]);
+    expect(await store.unreadCount('news.ua')).toBe(1);
+    expect(await store.unreadCount('mms.ua')).toBe(1);
+    store.close();
+  });
+
+  it('pages newest first with `before`, across equal receivedAt, without gaps or repeats', async () => {
+    const store = new PushStore(await openPushDb(uniqueDbName()));
+    // Pairs share a receivedAt: the ID orders them.
+    await store.commitBatch(Array.from({ length: 9 }, (_, i) => newPush({ receivedAt: 1000 + Math.floor(i / 2) })));
+    const all = await store.list('news.ua');
+    const paged: string[] = [];
+    let before: string | undefined;
+    for (;;) {
+      const page = await store.list('news.ua', { limit: 2, ...(before ? { before } : {}) });
+      if (page.length === 0) break;
+      paged.push(...page.map((p) => p.id));
+      before = page.at(-1)!.id;
+    }
+    expect(paged).toEqual(all.map((p) => p.id));
+    await expect(store.list('news.ua', { before: 'nope' })).rejects.toThrow(/No stored push nope/);
+    store.close();
+  });
+
+  it('delete and clearApp remove exactly what they name and return it', async () => {
+    const store = new PushStore(await openPushDb(uniqueDbName()));
+    const results = await store.commitBatch([newPush(), newPush(), newPush({ appId: 'mms.ua' })]);
+    const [a, b] = results.map((r) => (r.status === 'stored' ? r.push.id : ''));
+    expect((await store.delete([a!, 'nope'])).map((p) => p.id)).toEqual([a]);
+    expect((await store.list('news.ua')).map((p) => p.id)).toEqual([b]);
+    expect((await store.clearApp('news.ua')).map((p) => p.id)).toEqual([b]);
+    expect(await store.list('news.ua')).toEqual([]);
+    expect(await store.list('mms.ua')).toHaveLength(1);
+    store.close();
   });
 });

@@ -11,7 +11,7 @@ import { createIdGenerator, type IdGenerator } from './ids.ts';
 import { openPushDb, type PushDb, type PushRecord } from './schema.ts';
 
 /** A push before it is stored: the store assigns `id` and `dispatched: false`. */
-export type NewPush = Omit<StoredPush, 'id' | 'dispatched'>;
+export type NewPush = Omit<StoredPush, 'id' | 'dispatched' | 'read'>;
 
 /** What happened to one push of a committed batch, in the batch's order. */
 export type CommitResult =
@@ -37,7 +37,7 @@ export interface PushStoreOptions {
 }
 
 export function toStoredPush(record: PushRecord): StoredPush {
-  return { ...record, dispatched: record.dispatched === 1 };
+  return { ...record, dispatched: record.dispatched === 1, read: record.read === 1 };
 }
 
 export class PushStore {
@@ -82,7 +82,7 @@ export class PushStore {
           results.push({ status: 'full' });
         } else {
           capacity--;
-          const record: PushRecord = { ...item, id: this.nextId(), dispatched: 0 };
+          const record: PushRecord = { ...item, id: this.nextId(), dispatched: 0, read: 0 };
           inBatch.set(item.dedupKey, record.id);
           adds.push(tx.store.add(record));
           results.push({ status: 'stored', push: toStoredPush(record) });
@@ -103,16 +103,77 @@ export class PushStore {
     }
   }
 
-  /** Pushes of one app, newest first. */
-  async list(appId: string, options: { limit?: number } = {}): Promise<StoredPush[]> {
+  /**
+   * Pushes of one app, newest first; `before` (a push ID) pages: only pushes older than it.
+   * Order is the byApp index's: receivedAt, then ID (unique, increasing), both descending.
+   */
+  async list(appId: string, options: { limit?: number; before?: string } = {}): Promise<StoredPush[]> {
     const out: StoredPush[] = [];
-    const range = IDBKeyRange.bound([appId, -Infinity], [appId, Infinity]);
-    let cursor = await this.db.transaction('pushes').store.index('byApp').openCursor(range, 'prev');
+    const tx = this.db.transaction('pushes');
+    let upper = Infinity;
+    let beforeId: string | undefined;
+    if (options.before !== undefined) {
+      const anchor = await tx.store.get(options.before);
+      if (!anchor) throw new RangeError(`No stored push ${options.before} to page from`);
+      upper = anchor.receivedAt;
+      beforeId = anchor.id;
+    }
+    const range = IDBKeyRange.bound([appId, -Infinity], [appId, upper]);
+    let cursor = await tx.store.index('byApp').openCursor(range, 'prev');
     while (cursor && (options.limit === undefined || out.length < options.limit)) {
-      out.push(toStoredPush(cursor.value));
+      const record = cursor.value;
+      if (beforeId === undefined || record.receivedAt < upper || record.id < beforeId) out.push(toStoredPush(record));
       cursor = await cursor.continue();
     }
     return out;
+  }
+
+  /** Unread pushes of one app. */
+  unreadCount(appId: string): Promise<number> {
+    return this.db.countFromIndex('pushes', 'byAppRead', [appId, 0]);
+  }
+
+  /** Mark pushes read; returns the IDs that were unread. */
+  async markRead(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const tx = this.db.transaction('pushes', 'readwrite', { durability: this.durability });
+    const records = await Promise.all(ids.map((id) => tx.store.get(id)));
+    const changed: string[] = [];
+    await Promise.all(
+      records.map((record) => {
+        if (!record || record.read === 1) return undefined;
+        changed.push(record.id);
+        return tx.store.put({ ...record, read: 1 });
+      }),
+    );
+    await tx.done;
+    return changed;
+  }
+
+  /** Delete pushes (one transaction); returns the records deleted (an MSRP push's content is the caller's). */
+  async delete(ids: readonly string[]): Promise<StoredPush[]> {
+    if (ids.length === 0) return [];
+    const tx = this.db.transaction('pushes', 'readwrite', { durability: this.durability });
+    const records = await Promise.all(ids.map((id) => tx.store.get(id)));
+    const found = records.filter((r): r is PushRecord => r !== undefined);
+    await Promise.all(found.map((r) => tx.store.delete(r.id)));
+    await tx.done;
+    return found.map(toStoredPush);
+  }
+
+  /** Delete every push of one app; returns the records deleted. */
+  async clearApp(appId: string): Promise<StoredPush[]> {
+    const tx = this.db.transaction('pushes', 'readwrite', { durability: this.durability });
+    const range = IDBKeyRange.bound([appId, -Infinity], [appId, Infinity]);
+    const deleted: StoredPush[] = [];
+    let cursor = await tx.store.index('byApp').openCursor(range);
+    while (cursor) {
+      deleted.push(toStoredPush(cursor.value));
+      await cursor.delete();
+      cursor = await cursor.continue();
+    }
+    await tx.done;
+    return deleted;
   }
 
   /** Pushes of one app not yet taken by its handler, oldest first (by ID). */

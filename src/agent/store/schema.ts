@@ -10,13 +10,17 @@
  *           byAppDispatched [appId, dispatched]   undispatched pushes per app (0 | 1:
  *                                                 booleans are not valid IndexedDB keys)
  *   meta    out-of-line string keys: instanceId and similar per-profile values
+ * v2:
+ *   pushes  + read 0 | 1 on every record (existing ones: 0, unread)
+ *           byAppRead       [appId, read]         unread count per app
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { StoredPush } from '../types.ts';
 
 /** A push as IndexedDB holds it: `dispatched` as 0 | 1 so it can be part of an index key. */
-export interface PushRecord extends Omit<StoredPush, 'dispatched'> {
+export interface PushRecord extends Omit<StoredPush, 'dispatched' | 'read'> {
   dispatched: 0 | 1;
+  read: 0 | 1;
 }
 
 export interface PushDbSchema extends DBSchema {
@@ -27,6 +31,7 @@ export interface PushDbSchema extends DBSchema {
       byApp: [string, number];
       byDedupKey: string;
       byAppDispatched: [string, number];
+      byAppRead: [string, number];
     };
   };
   meta: {
@@ -48,6 +53,19 @@ export const MIGRATIONS: readonly Migration[] = [
     pushes.createIndex('byDedupKey', 'dedupKey', { unique: true });
     pushes.createIndex('byAppDispatched', ['appId', 'dispatched']);
     db.createObjectStore('meta');
+  },
+  // v2: read state, counted per app.
+  (_db, tx) => {
+    const pushes = tx.objectStore('pushes');
+    pushes.createIndex('byAppRead', ['appId', 'read']);
+    // Records of v1 have no `read`: unread. The versionchange transaction lasts until this walk ends.
+    void (async () => {
+      let cursor = await pushes.openCursor();
+      while (cursor) {
+        if ((cursor.value as Partial<PushRecord>).read === undefined) await cursor.update({ ...cursor.value, read: 0 });
+        cursor = await cursor.continue();
+      }
+    })();
   },
 ];
 

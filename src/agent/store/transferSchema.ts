@@ -21,6 +21,8 @@ export interface TransferRecord {
   /** Sender AoR (`sip:user@host`). */
   from: string;
   fromDisplayName?: string;
+  /** Cleared from the transfers list by the user (a complete transfer stays as its push's content). */
+  hidden?: boolean;
   /** The agent trusts its core and the core asserted no identity (see StoredPush.senderUnverified). */
   senderUnverified?: boolean;
   /** The AoR or GRUU the INVITE was addressed to. */

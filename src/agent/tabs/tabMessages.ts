@@ -9,6 +9,7 @@
  *   leave   a tab is going away (best effort; a crashed tab is found by its presence lock)
  *   state   the owner's registration state
  *   stored / dispatched / rejected / transfer   the owner's agent events, for every tab
+ *   read / deleted / transfersRemoved            a tab changed what is stored (any tab)
  */
 import type { AgentEvents, AgentState, PushAppSpec, StoredPush, TransferProgress } from '../types.ts';
 
@@ -21,7 +22,10 @@ export type TabMessage =
   | { type: 'stored'; pushes: StoredPush[] }
   | { type: 'dispatched'; push: StoredPush }
   | { type: 'rejected'; rejection: AgentEvents['rejected'] }
-  | { type: 'transfer'; progress: TransferProgress };
+  | { type: 'transfer'; progress: TransferProgress }
+  | { type: 'read'; ids: string[] }
+  | { type: 'deleted'; ids: string[] }
+  | { type: 'transfersRemoved'; ids: string[] };
 
 const FIELDS: Record<TabMessage['type'], Record<string, 'string' | 'object' | 'array'>> = {
   hello: { tabId: 'string' },
@@ -33,6 +37,9 @@ const FIELDS: Record<TabMessage['type'], Record<string, 'string' | 'object' | 'a
   dispatched: { push: 'object' },
   rejected: { rejection: 'object' },
   transfer: { progress: 'object' },
+  read: { ids: 'array' },
+  deleted: { ids: 'array' },
+  transfersRemoved: { ids: 'array' },
 };
 
 /** The message, or null for anything this version does not know (ignored, never thrown). */

@@ -57,7 +57,7 @@ describe('shell', () => {
     await shell.boot();
     const agent = agents[0]!;
     const session = shell.store.getState().session!;
-    const p = { id: '1', appId: 'news.ua', from: 'sip:a@b', to: 'sip:alice@localhost', contentType: 'text/plain', content: new Uint8Array(), size: 0, receivedAt: 1, via: 'message' as const, dedupKey: 'k', dispatched: false };
+    const p = { id: '1', appId: 'news.ua', from: 'sip:a@b', to: 'sip:alice@localhost', contentType: 'text/plain', content: new Uint8Array(), size: 0, receivedAt: 1, via: 'message' as const, dedupKey: 'k', dispatched: false, read: false };
     agent.emit('stored', [p]);
     session.store.flush();
     expect(session.store.store.getState().inboxes['news.ua']![0]!.dispatched).toBe(false);
