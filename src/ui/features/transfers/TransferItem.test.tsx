@@ -4,7 +4,7 @@ import type { TransferProgress } from '../../../agent/types.ts';
 import { transfer } from '../../../testing/fakeAgent.ts';
 import { TransferItem } from './TransferItem.tsx';
 
-const MB = 1024 * 1024;
+const MB = 1_000_000;
 const render = (t: TransferProgress) => renderToStaticMarkup(<TransferItem transfer={t} onDismiss={async () => {}} />);
 
 function parts(html: string) {
@@ -21,7 +21,7 @@ describe('TransferItem', () => {
     expect(attr('data-transfer-id')).toBe('tr-1');
     expect(attr('data-state')).toBe('receiving');
     expect(attr('data-file-name')).toBe('movie.mp4');
-    expect(html).toMatch(/<progress[^>]*data-testid="transfer-progress"[^>]*value="12897484.8"[^>]*max="52428800"/);
+    expect(html).toMatch(/<progress[^>]*data-testid="transfer-progress"[^>]*value="12300000"[^>]*max="50000000"/);
     expect(testId('transfer-bytes')).toBe('12.3 MB of 50.0 MB');
     expect(testId('transfer-rate')).toBe('4.2 MB/s');
     expect(testId('transfer-time-left')).toBe('about 12 s left');

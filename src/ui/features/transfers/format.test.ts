@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { transfer } from '../../../testing/fakeAgent.ts';
 import { formatRate, formatTimeLeft, formatTransferBytes, percentDone, progressValue, transferTitle } from './format.ts';
 
-const MB = 1024 * 1024;
+const MB = 1_000_000;
 
 describe('formatTransferBytes', () => {
   it.each([
@@ -11,7 +11,7 @@ describe('formatTransferBytes', () => {
     [50 * MB, 50 * MB, '50.0 MB of 50.0 MB'],
     [0, 0, '0 B of 0 B'],
     [256 * MB, 256 * MB, '256.0 MB of 256.0 MB'],
-    [3 * 1024 * MB, 5 * 1024 * 1024 * MB, '3.0 GB of 5.0 TB'],
+    [3000 * MB, 5_000_000 * MB, '3.0 GB of 5.0 TB'],
     [12.3 * MB, null, '12.3 MB received'],
     [0, null, '0 B received'],
     [5, Number.NaN, '5 B received'],
@@ -23,8 +23,8 @@ describe('formatRate', () => {
     [4.2 * MB, '4.2 MB/s'],
     [0, '0 B/s'],
     [512, '512 B/s'],
-    [1536, '1.5 KB/s'],
-    [2 ** 50, '1024.0 TB/s'],
+    [1500, '1.5 kB/s'],
+    [2 ** 50, '1125.9 TB/s'],
     [-1, '—'],
     [Number.NaN, '—'],
     [Number.POSITIVE_INFINITY, '—'],

@@ -3,7 +3,7 @@
  * agent may report (unknown size, no rate yet, a stalled transfer, absurd estimates).
  */
 import type { TransferProgress } from '../../../agent/types.ts';
-import { formatBytes } from '../viewer/content.ts';
+import { formatBytes } from '../../format/bytes.ts';
 
 /** `12.3 MB of 50.0 MB`, or `12.3 MB received` while the size is unknown. */
 export function formatTransferBytes(receivedBytes: number, size: number | null): string {

@@ -25,7 +25,7 @@ describe('PushViewer', () => {
   });
 
   it('opens an MSRP push through the agent instead of its (empty) content', () => {
-    const p = push({ via: 'msrp', content: new Uint8Array(0), size: 50 * 1024 * 1024, contentType: 'text/plain' });
+    const p = push({ via: 'msrp', content: new Uint8Array(0), size: 50_000_000, contentType: 'text/plain' });
     const html = render({ ...p, dedupKey: 'msrp:t1' });
     expect(html).toContain('data-testid="push-content" data-kind="text" data-state="loading"');
     expect(html).toContain('Opening 50.0 MB…');
@@ -35,6 +35,6 @@ describe('PushViewer', () => {
   it('bounds a long MESSAGE text and says so', () => {
     const html = render(push({ content: new TextEncoder().encode('y'.repeat(70 * 1024)) }));
     expect(html).toContain('data-testid="viewer-truncated"');
-    expect(html).toContain('Showing the first 64 KB of 70 KB');
+    expect(html).toContain('Showing the first 65.5 kB of 71.7 kB');
   });
 });

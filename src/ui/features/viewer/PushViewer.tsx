@@ -7,7 +7,8 @@
 import { useMemo, type ReactNode } from 'react';
 import type { StoredPush } from '../../../agent/types.ts';
 import { useAgentStore } from '../../store/context.tsx';
-import { classifyContent, downloadName, formatBytes, parseMediaType, safeFileName } from './content.ts';
+import { formatBytes } from '../../format/bytes.ts';
+import { classifyContent, downloadName, parseMediaType, safeFileName } from './content.ts';
 import { useBlobUrl, useObjectUrl } from './objectUrl.ts';
 import { opensThroughAgent, textPreview, type TextPreview } from './open.ts';
 import { useOpenedContent } from './useOpenedContent.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyContent, decodeText, downloadName, formatBytes, parseMediaType, prettyJson, safeFileName } from './content.ts';
+import { classifyContent, decodeText, downloadName, parseMediaType, prettyJson, safeFileName } from './content.ts';
 
 describe('classifyContent', () => {
   it.each([
@@ -80,27 +80,6 @@ describe('downloadName', () => {
     ['a', '1', 'application/vnd.foo+zip', 'a-1.zip'],
     ['../etc', 'x/y', 'text/plain', 'etc-x_y.txt'],
   ])('%s %s %s -> %s', (app, id, type, name) => expect(downloadName(app, id, type)).toBe(name));
-});
-
-describe('formatBytes', () => {
-  it.each([
-    [0, '0 B'],
-    [1023, '1023 B'],
-    [1536, '1.5 KB'],
-    [60 * 1024, '60 KB'],
-    [3 * 1024 * 1024, '3.0 MB'],
-    [10 * 1024 - 1, '10 KB'],
-    [1024 * 1024 - 1, '1.0 MB'],
-    [50 * 1024 * 1024, '50.0 MB'],
-    [256 * 1024 * 1024, '256.0 MB'],
-    [1024 * 1024 * 1024 - 1, '1.0 GB'],
-    [1.5 * 1024 ** 3, '1.5 GB'],
-    [2 * 1024 ** 4, '2.0 TB'],
-    [Number.MAX_SAFE_INTEGER, '8192.0 TB'],
-    [-1, '—'],
-    [Number.NaN, '—'],
-    [Number.POSITIVE_INFINITY, '—'],
-  ])('%d -> %s', (n, s) => expect(formatBytes(n)).toBe(s));
 });
 
 describe('safeFileName', () => {

@@ -110,19 +110,3 @@ export function safeFileName(name: string | undefined, fallback: string): string
   const cleaned = base.replace(/[\u0000-\u001f\u007f<>:"|?*]+/g, '_').replace(/^[.\s]+/, '').trim().slice(0, 200).trim();
   return cleaned || fallback;
 }
-
-const KB = 1024;
-const MB = 1024 * KB;
-const GB = 1024 * MB;
-const TB = 1024 * GB;
-
-/** `1.5 KB`-style sizes (binary units); `—` for a negative or non-finite value. */
-export function formatBytes(size: number): string {
-  if (!Number.isFinite(size) || size < 0) return '—';
-  if (size < KB) return `${Math.round(size)} B`;
-  // Switch unit where the rounded figure would reach 1024 (1023.96 MB is "1.0 GB", not "1024.0 MB").
-  if (size < MB - KB / 2) return `${(size / KB).toFixed(size < 10 * KB - 0.05 * KB ? 1 : 0)} KB`;
-  if (size < GB - 0.05 * MB) return `${(size / MB).toFixed(1)} MB`;
-  if (size < TB - 0.05 * GB) return `${(size / GB).toFixed(1)} GB`;
-  return `${(size / TB).toFixed(1)} TB`;
-}
