@@ -2,7 +2,8 @@
 import { memo } from 'react';
 import type { StoredPush } from '../../../agent/types.ts';
 import { useAgentView } from '../../store/context.tsx';
-import { formatBytes, parseMediaType } from '../viewer/content.ts';
+import { formatBytes } from '../../format/bytes.ts';
+import { parseMediaType } from '../viewer/content.ts';
 import { transferIdOfPush } from '../viewer/open.ts';
 import { PushViewer } from '../viewer/PushViewer.tsx';
 
