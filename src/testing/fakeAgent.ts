@@ -96,6 +96,7 @@ export function fakeAgent(config: AgentConfig = { server: 'ws://127.0.0.1:1', ao
     async deleteTransfer(id) {
       agent.deletedTransfers.push(id);
       agent.transfers = agent.transfers.filter((t) => t.id !== id);
+      emitter.emit('transfersRemoved', { ids: [id] });
     },
     async openContent(p) {
       return agent.contents.get(p.id) ?? new Blob([p.content as Uint8Array<ArrayBuffer>], { type: p.contentType });

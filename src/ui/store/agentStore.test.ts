@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fakeAgent, push, transfer } from '../../testing/fakeAgent.ts';
 import { manualScheduler } from '../../testing/manualScheduler.ts';
 import { createAgentStore } from './agentStore.ts';
@@ -253,5 +253,88 @@ describe('createAgentStore: MSRP transfers', () => {
     agent.emit('state', { phase: 'registering', registeredApps: [] });
     await settle();
     expect(calls).toBe(2);
+  });
+});
+
+describe('createAgentStore: read, delete, clear (issue 11 item 4)', () => {
+  it('markRead marks unread pushes at once and through the agent; another tab\'s read event marks them too', async () => {
+    const { agent, clock, handle } = setup();
+    const a = push({ appId: 'news.ua' });
+    const b = push({ appId: 'news.ua' });
+    agent.stored.set('news.ua', [b, a]);
+    handle.syncApps();
+    await settle();
+    clock.tick();
+    await handle.markRead([a.id]);
+    expect(handle.store.getState().inboxes['news.ua']!.find((p) => p.id === a.id)!.read).toBe(true);
+    expect(agent.stored.get('news.ua')!.find((p) => p.id === a.id)!.read).toBe(true);
+    agent.emit('read', { ids: [b.id] });
+    clock.tick();
+    expect(handle.store.getState().inboxes['news.ua']!.every((p) => p.read)).toBe(true);
+  });
+
+  it('markRead of pushes already read calls nothing', async () => {
+    const { agent, clock, handle } = setup();
+    const a = push({ appId: 'news.ua', read: true });
+    agent.stored.set('news.ua', [a]);
+    let calls = 0;
+    const markRead = agent.markRead;
+    agent.markRead = async (ids) => {
+      calls++;
+      return markRead(ids);
+    };
+    handle.syncApps();
+    await settle();
+    clock.tick();
+    await handle.markRead([a.id]);
+    expect(calls).toBe(0);
+  });
+
+  it('deletePushes and clearApp remove pushes; a deleted event from another tab too', async () => {
+    const { agent, clock, handle } = setup();
+    const [a, b, c] = [push({ appId: 'news.ua' }), push({ appId: 'news.ua' }), push({ appId: 'news.ua' })];
+    agent.stored.set('news.ua', [c!, b!, a!]);
+    handle.syncApps();
+    await settle();
+    clock.tick();
+    await handle.deletePushes([a!.id]);
+    expect(handle.store.getState().inboxes['news.ua']!.map((p) => p.id)).toEqual([c!.id, b!.id]);
+    agent.emit('deleted', { ids: [b!.id] });
+    clock.tick();
+    expect(handle.store.getState().inboxes['news.ua']!.map((p) => p.id)).toEqual([c!.id]);
+    await handle.clearApp('news.ua');
+    expect(handle.store.getState().inboxes['news.ua']).toEqual([]);
+    expect(agent.stored.get('news.ua')).toEqual([]);
+  });
+
+  it('clearFinishedTransfers removes what the agent removed, keeps receiving ones', async () => {
+    const running = transfer({ state: 'receiving' });
+    const done = transfer({ state: 'complete' });
+    const failed = transfer({ state: 'failed' });
+    const { agent, clock, handle } = setup((a) => (a.transfers = [failed, done, running]));
+    await settle();
+    clock.tick();
+    await handle.clearFinishedTransfers();
+    expect(handle.store.getState().transfers.map((t) => t.id)).toEqual([running.id]);
+    expect(agent.transfers.map((t) => t.id)).toEqual([running.id]);
+  });
+
+  it('a partial inbox takes its unread count from storage', async () => {
+    const { agent, clock, handle } = setup();
+    const many = Array.from({ length: 60 }, () => push({ appId: 'news.ua' })).reverse();
+    agent.stored.set('news.ua', many);
+    handle.syncApps();
+    await settle();
+    clock.tick();
+    expect(handle.store.getState().partial).toEqual({ 'news.ua': true });
+    await vi.waitFor(() => {
+      clock.tick();
+      expect(handle.store.getState().unreadStored['news.ua']).toBe(60);
+    });
+    await agent.markRead([many[59]!.id]);
+    await vi.waitFor(() => {
+      clock.tick();
+      expect(handle.store.getState().unreadStored['news.ua']).toBe(59);
+    });
   });
 });

@@ -29,6 +29,14 @@ export interface AgentStore {
    * view at once. Rejects, leaving the view as it was, when the agent cannot delete it.
    */
   dismissTransfer(id: string): Promise<void>;
+  /** Marks pushes read (agent.markRead; every tab of the identity hears of it). Unread ones only. */
+  markRead(ids: readonly string[]): Promise<void>;
+  /** Deletes pushes with their content (agent.deletePushes); gone from the view at once. */
+  deletePushes(ids: readonly string[]): Promise<void>;
+  /** Deletes every push of one app (agent.clearApp). */
+  clearApp(appId: string): Promise<void>;
+  /** Removes failed and complete transfers from the list (agent.clearFinishedTransfers). */
+  clearFinishedTransfers(): Promise<void>;
   /** Applies pending events now (tests, and before tearing down). */
   flush(): void;
   /** Unsubscribes from the agent; the store keeps its last state. */
@@ -51,7 +59,10 @@ export function createAgentStore(agent: PushAgent, options: AgentStoreOptions = 
   const apply = (actions: AgentAction[]): void => {
     const current = store.getState();
     const next = reduceAll(current, actions, limits);
-    if (next !== current) store.setState(next, true);
+    if (next === current) return;
+    store.setState(next, true);
+    // An inbox just became partial: its unread count must come from storage.
+    if (next.partial !== current.partial) recountPartial();
   };
   const batcher = createBatcher<AgentAction>(apply, options.schedule ?? throttledFrameScheduler(UI_UPDATE_INTERVAL_MS));
   const requested = new Set<string>();
@@ -95,6 +106,32 @@ export function createAgentStore(agent: PushAgent, options: AgentStoreOptions = 
     for (const app of apps) loadInbox(app.id);
   };
 
+  // Unread counts of apps whose inbox here is partial come from storage: counted again (once
+  // for a burst of events) whenever pushes are stored, read or deleted.
+  let recountTimer: ReturnType<typeof setTimeout> | undefined;
+  const recountPartial = (): void => {
+    if (disposed || recountTimer !== undefined) return;
+    if (Object.keys(store.getState().partial).length === 0) return;
+    recountTimer = setTimeout(() => {
+      recountTimer = undefined;
+      if (disposed) return;
+      for (const appId of Object.keys(store.getState().partial)) {
+        agent.unreadCount(appId).then(
+          (count) => {
+            if (!disposed) batcher.add({ type: 'unreadCounted', appId, count });
+          },
+          (error: unknown) => console.error(`counting unread pushes of ${appId} failed`, error),
+        );
+      }
+    }, UI_UPDATE_INTERVAL_MS);
+  };
+  /** A user's action: applied now, after whatever is pending. */
+  const applyNow = (action: AgentAction): void => {
+    if (disposed) return;
+    batcher.flush();
+    apply([action]);
+  };
+
   let lastPhase = agent.state.phase;
   const unsubscribe = [
     agent.on('state', (state) => {
@@ -109,7 +146,23 @@ export function createAgentStore(agent: PushAgent, options: AgentStoreOptions = 
       syncApps();
       loadTransfers();
     }),
-    agent.on('stored', (pushes) => batcher.add({ type: 'stored', pushes })),
+    agent.on('stored', (pushes) => {
+      batcher.add({ type: 'stored', pushes });
+      recountPartial();
+    }),
+    // Also from other tabs of this identity.
+    agent.on('read', ({ ids }) => {
+      batcher.add({ type: 'read', ids });
+      recountPartial();
+    }),
+    agent.on('deleted', ({ ids }) => {
+      batcher.add({ type: 'deleted', ids });
+      recountPartial();
+    }),
+    agent.on('transfersRemoved', ({ ids }) => {
+      for (const id of ids) removedTransfers.add(id);
+      batcher.add({ type: 'transfersRemoved', ids });
+    }),
     agent.on('dispatched', (push) => batcher.add({ type: 'dispatched', push })),
     agent.on('rejected', (event) => batcher.add({ type: 'rejected', ...event, at: now() })),
     // Progress comes at most every 100 ms per transfer; the batcher applies all of a tick's
@@ -138,11 +191,33 @@ export function createAgentStore(agent: PushAgent, options: AgentStoreOptions = 
       batcher.flush();
       apply([{ type: 'transferRemoved', id }]);
     },
+    async markRead(ids) {
+      const view = store.getState();
+      const wanted = new Set(ids);
+      const unread = Object.values(view.inboxes).flatMap((inbox) => inbox.filter((p) => wanted.has(p.id) && !p.read).map((p) => p.id));
+      if (unread.length === 0) return;
+      applyNow({ type: 'read', ids: unread });
+      await agent.markRead(unread);
+    },
+    async deletePushes(ids) {
+      await agent.deletePushes(ids);
+      applyNow({ type: 'deleted', ids });
+    },
+    async clearApp(appId) {
+      await agent.clearApp(appId);
+      applyNow({ type: 'appCleared', appId });
+    },
+    async clearFinishedTransfers() {
+      // The agent names what it removed ('transfersRemoved', in this tab too); shown at once.
+      await agent.clearFinishedTransfers();
+      if (!disposed) batcher.flush();
+    },
     flush: () => batcher.flush(),
     dispose() {
       if (disposed) return;
       batcher.flush();
       disposed = true;
+      if (recountTimer !== undefined) clearTimeout(recountTimer);
       for (const off of unsubscribe) off();
       batcher.dispose();
     },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { push, transfer } from '../../testing/fakeAgent.ts';
-import { initialView, mergeInbox, mergeTransfers, reduce, reduceAll, type AgentAction } from './reducers.ts';
+import type { StoredPush } from '../../agent/types.ts';
+import { DEFAULT_VIEW_LIMITS, initialView, mergeInbox, mergeTransfers, reduce, reduceAll, unreadCount, type AgentAction } from './reducers.ts';
 
 const idle = { phase: 'idle' as const, registeredApps: [] };
 const limits = { inboxLimit: 5, rejectedLimit: 3, transferLimit: 3 };
@@ -190,5 +191,69 @@ describe('transfers', () => {
       [ts[1]!.id, 100],
       [ts[0]!.id, 99],
     ]);
+  });
+});
+
+describe('read, delete, unread counts (issue 11 item 4)', () => {
+  const limits = { ...DEFAULT_VIEW_LIMITS, inboxLimit: 3 };
+  const loaded = (pushes: StoredPush[]) => reduce(initialView({ phase: 'idle', registeredApps: [] }), { type: 'inboxLoaded', appId: 'news.ua', pushes }, limits);
+
+  it('read marks pushes in any inbox, leaves others, and is a no-op when nothing changes', () => {
+    const a = push({ appId: 'news.ua' });
+    const b = push({ appId: 'news.ua' });
+    const view = loaded([b, a]);
+    const next = reduce(view, { type: 'read', ids: [a.id, 'unknown'] }, limits);
+    expect(next.inboxes['news.ua']!.map((p) => p.read)).toEqual([false, true]);
+    expect(unreadCount(next, 'news.ua')).toBe(1);
+    expect(reduce(next, { type: 'read', ids: [a.id] }, limits)).toBe(next);
+    expect(reduce(next, { type: 'read', ids: ['unknown'] }, limits)).toBe(next);
+  });
+
+  it('a stored copy of a read push does not make it unread again', () => {
+    const a = push({ appId: 'news.ua' });
+    const view = reduce(loaded([a]), { type: 'read', ids: [a.id] }, limits);
+    expect(reduce(view, { type: 'stored', pushes: [a] }, limits).inboxes['news.ua']![0]!.read).toBe(true);
+  });
+
+  it('deleted removes pushes; appCleared empties one inbox', () => {
+    const a = push({ appId: 'news.ua' });
+    const b = push({ appId: 'news.ua' });
+    const view = loaded([b, a]);
+    expect(reduce(view, { type: 'deleted', ids: [a.id] }, limits).inboxes['news.ua']!.map((p) => p.id)).toEqual([b.id]);
+    expect(reduce(view, { type: 'deleted', ids: ['x'] }, limits)).toBe(view);
+    expect(reduce(view, { type: 'appCleared', appId: 'news.ua' }, limits).inboxes['news.ua']).toEqual([]);
+    expect(unreadCount(reduce(view, { type: 'appCleared', appId: 'news.ua' }, limits), 'news.ua')).toBe(0);
+  });
+
+  it('an inbox holding every stored push counts its unread pushes itself; a partial one takes storage count', () => {
+    const three = [push({ appId: 'news.ua' }), push({ appId: 'news.ua', read: true }), push({ appId: 'news.ua' })];
+    const full = loaded(three);
+    expect(full.partial).toEqual({ 'news.ua': true });
+    expect(unreadCount(full, 'news.ua')).toBe(2); // until storage has answered
+    expect(unreadCount(reduce(full, { type: 'unreadCounted', appId: 'news.ua', count: 40 }, limits), 'news.ua')).toBe(40);
+    const two = loaded(three.slice(0, 2));
+    expect(two.partial).toEqual({});
+    const grown = reduce(two, { type: 'stored', pushes: [push({ appId: 'news.ua' })] }, limits);
+    expect(grown.partial).toEqual({}); // 3 of 3: still all of them
+    const over = reduce(grown, { type: 'stored', pushes: [push({ appId: 'news.ua' })] }, limits);
+    expect(over.partial).toEqual({ 'news.ua': true });
+  });
+
+  it('transfersRemoved drops the named transfers', () => {
+    const t1 = transfer();
+    const t2 = transfer();
+    const view = reduce(initialView({ phase: 'idle', registeredApps: [] }), { type: 'transfersLoaded', transfers: [t2, t1] });
+    expect(reduce(view, { type: 'transfersRemoved', ids: [t1.id] }).transfers.map((t) => t.id)).toEqual([t2.id]);
+    expect(reduce(view, { type: 'transfersRemoved', ids: ['none'] })).toBe(view);
+  });
+
+  it('everRegistered: a connection problem after a registration is a connection lost', () => {
+    let view = initialView({ phase: 'connecting', registeredApps: [] });
+    expect(view.everRegistered).toBe(false);
+    view = reduce(view, { type: 'state', state: { phase: 'reconnecting', registeredApps: [] } });
+    expect(view.everRegistered).toBe(false);
+    view = reduce(view, { type: 'state', state: { phase: 'registered', registeredApps: [] } });
+    view = reduce(view, { type: 'state', state: { phase: 'reconnecting', registeredApps: [] } });
+    expect(view.everRegistered).toBe(true);
   });
 });

@@ -35,6 +35,18 @@ export interface AgentView {
   transfersLoaded: boolean;
   /** Why reading the stored transfers failed, if it did. */
   transfersError: string | null;
+  /**
+   * The agent was registered at least once in this session: a later connection problem is a
+   * connection lost, before it one that was never made (the status panel says which).
+   */
+  everRegistered: boolean;
+  /**
+   * Apps whose inbox here may lack stored pushes (storage held more than `inboxLimit`): their
+   * unread count comes from storage (`unreadStored`), not from the pushes held here.
+   */
+  partial: Record<string, true>;
+  /** Unread pushes in storage, per partial app (PushAgent.unreadCount). */
+  unreadStored: Record<string, number>;
 }
 
 export type AgentAction =
@@ -49,7 +61,12 @@ export type AgentAction =
   | { type: 'transfer'; progress: TransferProgress }
   | { type: 'transfersLoaded'; transfers: TransferProgress[] }
   | { type: 'transfersFailed'; message: string }
-  | { type: 'transferRemoved'; id: string };
+  | { type: 'transferRemoved'; id: string }
+  | { type: 'transfersRemoved'; ids: readonly string[] }
+  | { type: 'read'; ids: readonly string[] }
+  | { type: 'deleted'; ids: readonly string[] }
+  | { type: 'appCleared'; appId: string }
+  | { type: 'unreadCounted'; appId: string; count: number };
 
 export interface ViewLimits {
   inboxLimit: number;
@@ -72,6 +89,9 @@ export function initialView(agent: AgentState): AgentView {
     transfers: [],
     transfersLoaded: false,
     transfersError: null,
+    everRegistered: agent.phase === 'registered',
+    partial: {},
+    unreadStored: {},
   };
 }
 
@@ -84,7 +104,7 @@ export function newestFirst(a: StoredPush, b: StoredPush): number {
 
 /**
  * Merges pushes into an inbox (newest first), once per ID, keeping at most `limit`.
- * `dispatched` only ever goes from false to true, so a collision keeps `true`.
+ * `dispatched` and `read` only ever go from false to true, so a collision keeps `true`.
  */
 export function mergeInbox(existing: readonly StoredPush[], incoming: readonly StoredPush[], limit: number): StoredPush[] {
   if (incoming.length === 0) return existing.slice(0, limit);
@@ -96,8 +116,8 @@ export function mergeInbox(existing: readonly StoredPush[], incoming: readonly S
     if (old === undefined) {
       byId.set(push.id, push);
       changed = true;
-    } else if (push.dispatched && !old.dispatched) {
-      byId.set(push.id, { ...old, dispatched: true });
+    } else if ((push.dispatched && !old.dispatched) || (push.read && !old.read)) {
+      byId.set(push.id, { ...old, dispatched: old.dispatched || push.dispatched, read: old.read || push.read });
       changed = true;
     }
   }
@@ -145,6 +165,38 @@ function markDispatched(inbox: readonly StoredPush[] | undefined, id: string): S
   return next;
 }
 
+/** The pushes of every inbox whose ID is in `ids`, changed by `change` (null: removed); the same view when none is. */
+function updatePushes(view: AgentView, ids: readonly string[], change: (push: StoredPush) => StoredPush | null): AgentView {
+  if (ids.length === 0) return view;
+  const wanted = new Set(ids);
+  let inboxes: Record<string, StoredPush[]> | null = null;
+  for (const [appId, inbox] of Object.entries(view.inboxes)) {
+    if (!inbox.some((p) => wanted.has(p.id))) continue;
+    const next: StoredPush[] = [];
+    let changed = false;
+    for (const push of inbox) {
+      const replaced = wanted.has(push.id) ? change(push) : push;
+      if (replaced !== push) changed = true;
+      if (replaced !== null) next.push(replaced);
+    }
+    if (!changed) continue;
+    inboxes ??= { ...view.inboxes };
+    inboxes[appId] = next;
+  }
+  return inboxes ? { ...view, inboxes } : view;
+}
+
+/**
+ * Unread pushes of an app: counted in its inbox here when that holds every stored push of the
+ * app, else storage's count (PushAgent.unreadCount, refreshed by the store).
+ */
+export function unreadCount(view: AgentView, appId: string): number {
+  if (view.partial[appId] === true && view.unreadStored[appId] !== undefined) return view.unreadStored[appId];
+  let n = 0;
+  for (const push of view.inboxes[appId] ?? []) if (!push.read) n++;
+  return n;
+}
+
 function groupByApp(pushes: readonly StoredPush[]): Map<string, StoredPush[]> {
   const groups = new Map<string, StoredPush[]>();
   for (const push of pushes) {
@@ -162,7 +214,7 @@ function sameApps(a: readonly PushAppSpec[], b: readonly PushAppSpec[]): boolean
 export function reduce(view: AgentView, action: AgentAction, limits: ViewLimits = DEFAULT_VIEW_LIMITS): AgentView {
   switch (action.type) {
     case 'state':
-      return { ...view, agent: action.state };
+      return { ...view, agent: action.state, everRegistered: view.everRegistered || action.state.phase === 'registered' };
     case 'apps': {
       const apps = sameApps(view.apps, action.apps) ? view.apps : action.apps;
       const ids = apps.map((a) => a.id);
@@ -173,10 +225,17 @@ export function reduce(view: AgentView, action: AgentAction, limits: ViewLimits 
     case 'stored': {
       if (action.pushes.length === 0) return view;
       const inboxes = { ...view.inboxes };
+      let partial = view.partial;
       for (const [appId, pushes] of groupByApp(action.pushes)) {
-        inboxes[appId] = mergeInbox(inboxes[appId] ?? [], pushes, limits.inboxLimit);
+        const before = inboxes[appId] ?? [];
+        const merged = mergeInbox(before, pushes, limits.inboxLimit);
+        // Pushes fell off the end: this inbox no longer holds all of the app's pushes.
+        if (merged.length === limits.inboxLimit && new Set([...before, ...pushes].map((p) => p.id)).size > limits.inboxLimit) {
+          partial = { ...partial, [appId]: true };
+        }
+        inboxes[appId] = merged;
       }
-      return { ...view, inboxes };
+      return { ...view, inboxes, partial };
     }
     case 'dispatched': {
       const next = markDispatched(view.inboxes[action.push.appId], action.push.id);
@@ -192,7 +251,9 @@ export function reduce(view: AgentView, action: AgentAction, limits: ViewLimits 
     case 'inboxLoaded': {
       const merged = mergeInbox(view.inboxes[action.appId] ?? [], action.pushes, limits.inboxLimit);
       const { [action.appId]: _dropped, ...loadErrors } = view.loadErrors;
-      return { ...view, inboxes: { ...view.inboxes, [action.appId]: merged }, loaded: { ...view.loaded, [action.appId]: true }, loadErrors };
+      // A full page may not be all of them.
+      const partial = action.pushes.length >= limits.inboxLimit ? { ...view.partial, [action.appId]: true as const } : view.partial;
+      return { ...view, inboxes: { ...view.inboxes, [action.appId]: merged }, loaded: { ...view.loaded, [action.appId]: true }, loadErrors, partial };
     }
     case 'inboxFailed':
       return { ...view, loadErrors: { ...view.loadErrors, [action.appId]: action.message } };
@@ -210,6 +271,24 @@ export function reduce(view: AgentView, action: AgentAction, limits: ViewLimits 
       const transfers = view.transfers.filter((t) => t.id !== action.id);
       return transfers.length === view.transfers.length ? view : { ...view, transfers };
     }
+    case 'transfersRemoved': {
+      const gone = new Set(action.ids);
+      const transfers = view.transfers.filter((t) => !gone.has(t.id));
+      return transfers.length === view.transfers.length ? view : { ...view, transfers };
+    }
+    case 'read':
+      return updatePushes(view, action.ids, (p) => (p.read ? p : { ...p, read: true }));
+    case 'deleted':
+      return updatePushes(view, action.ids, () => null);
+    case 'appCleared': {
+      const inbox = view.inboxes[action.appId];
+      if (!inbox || inbox.length === 0) return view;
+      const { [action.appId]: _p, ...partial } = view.partial;
+      const { [action.appId]: _u, ...unreadStored } = view.unreadStored;
+      return { ...view, inboxes: { ...view.inboxes, [action.appId]: [] }, partial, unreadStored };
+    }
+    case 'unreadCounted':
+      return view.unreadStored[action.appId] === action.count ? view : { ...view, unreadStored: { ...view.unreadStored, [action.appId]: action.count } };
   }
 }
 
