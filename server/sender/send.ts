@@ -13,7 +13,7 @@
  * a MESSAGE), for a front end that wants the decision or a file error before sending (the
  * CLI reports both as usage errors).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import type { SipResponse } from '../../src/protocol/sip/index.ts';
 import { guessContentType } from './contentType.ts';
 import type { LargePushRequest, LargePushResult } from './msrp/pushLarge.ts';
@@ -125,6 +125,12 @@ function fileSize(path: string): number {
     throw fileError(path, err);
   }
   if (!info.isFile()) throw fileError(path, Object.assign(new Error(`${path} is not a regular file`), { code: 'EISDIR' }));
+  // An MSRP transfer opens the file only after the INVITE: an unreadable one fails here, first.
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (err) {
+    throw fileError(path, err);
+  }
   return info.size;
 }
 

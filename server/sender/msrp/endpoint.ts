@@ -104,7 +104,7 @@ export async function startMsrpEndpoint(options: MsrpEndpointOptions = {}): Prom
   await new Promise<void>((resolve, reject) => {
     wss.once('listening', resolve);
     wss.once('error', (err: Error & { code?: string }) =>
-      reject(new SenderError('SENDER_ERR_OPTION', `cannot listen for MSRP on ${host}:${port}: ${err.code ?? err.message}`)),
+      reject(new SenderError('SENDER_ERR_OPTION', `cannot listen for MSRP on ${host}:${port}: ${err.code ?? err.message}`, { cause: err })),
     );
   });
   return new Endpoint(wss, options.advertisedHost ?? host, chunkSize, highWaterMark, maxUnacknowledgedChunks);

@@ -69,10 +69,12 @@ export class SipTransport {
     const url = this.options.url;
     this.connecting = new Promise<void>((resolve, reject) => {
       let socket: WebSocket;
-      const fail = (why: string) => {
+      // The cause says why for a front end that explains it (server/sender/cliFailures.ts):
+      // the socket error (its errno `code`), or `{ httpStatus }` when an HTTP server answered.
+      const fail = (why: string, cause?: unknown) => {
         if (this._state === 'connecting') this.transition('closed');
         this.connecting = undefined;
-        reject(new SenderError('SENDER_ERR_CONNECT', `cannot connect to ${url}: ${why}`));
+        reject(new SenderError('SENDER_ERR_CONNECT', `cannot connect to ${url}: ${why}`, { cause }));
       };
       try {
         socket = new WebSocket(url, 'sip', { perMessageDeflate: false, handshakeTimeout: this.options.handshakeTimeoutMs });
@@ -82,12 +84,12 @@ export class SipTransport {
       }
       socket.binaryType = 'nodebuffer';
       this.socket = socket;
-      const onError = (err: Error & { code?: string }) => fail(err.code ?? err.message);
+      const onError = (err: Error & { code?: string }) => fail(err.code ?? err.message, err);
       socket.once('error', onError);
       socket.once('unexpected-response', (_req, res) => {
         socket.removeListener('error', onError);
         socket.on('error', () => {});
-        fail(`unexpected HTTP ${res.statusCode} (is this a SIP WebSocket endpoint?)`);
+        fail(`unexpected HTTP ${res.statusCode} (is this a SIP WebSocket endpoint?)`, { httpStatus: res.statusCode });
         socket.terminate();
       });
       socket.once('open', () => {
