@@ -9,17 +9,20 @@
  *   npm run push -- --to sip:alice@localhost --app news.ua --file video.mp4
  *
  * Exit status: 0 on 2xx, 1 on any other final status or a transport failure, 2 on usage errors.
+ * A failure prints one line on stderr naming the cause and the flag or setting that fixes it
+ * (cliFailures.ts); never the usage text after a runtime error.
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isValidAppId, type SipHeader } from '../../src/protocol/sip/index.ts';
+import { connectFailure, fileProblem, msrpListenFailure, resultFailure, type ConnectCause, type FailureContext, type ServerSetting } from './cliFailures.ts';
 import { percentile, runLoad } from './load.ts';
 import type { TransferProgress } from './msrp/endpoint.ts';
 import type { LargePushRequest, LargePushResult } from './msrp/pushLarge.ts';
 import { createPushSender, type PushRequest, type PushSender } from './pushSender.ts';
 import { DEFAULT_MAX_UNACKNOWLEDGED_CHUNKS } from './msrp/endpoint.ts';
 import { DEFAULT_MESSAGE_MAX, planSend, send, type SendPlan, type SendResult } from './send.ts';
-import { SenderError, validateExtraHeader } from './sipClient.ts';
+import { DEFAULT_TIMEOUT_MS, SenderError, validateExtraHeader } from './sipClient.ts';
 
 export { DEFAULT_MESSAGE_MAX } from './send.ts';
 
@@ -59,12 +62,24 @@ for a --file above --message-max bytes.
 
 Exit status: 0 on 2xx, 1 on another final status or a transport failure, 2 on usage errors.`;
 
-export class UsageError extends Error {}
+/** A usage error: exit status 2, one line on stderr; `seeHelp` adds a pointer to --help. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly seeHelp = true,
+  ) {
+    super(message);
+  }
+}
+
+const SEE_HELP = 'see npm run push -- --help';
 
 export type CliMode = 'message' | 'msrp';
 
 export interface CliConfig {
   server: string;
+  /** Where `server` came from, for the failure lines. */
+  serverSetting: ServerSetting;
   from: string;
   authUser?: string;
   password?: string;
@@ -143,8 +158,8 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     plan = planSend({ ...content, ...(values.type !== undefined ? { contentType: values.type } : {}), ...(values.app !== undefined ? { app: values.app } : {}) }, values.to, { mode: modeFlag, messageMax });
   } catch (err) {
     if (!(err instanceof SenderError)) throw err;
-    const cause = err.cause as NodeJS.ErrnoException | undefined;
-    throw new UsageError(err.code === 'SENDER_ERR_FILE' ? `--file ${values.file}: ${cause?.code ?? String(cause)}` : err.message);
+    if (err.code !== 'SENDER_ERR_FILE') throw new UsageError(err.message);
+    throw new UsageError(fileProblem(values.file!, (err.cause as NodeJS.ErrnoException | undefined)?.code), false);
   }
   const request = plan.mode === 'msrp' ? plan.large : plan.push;
   const contentType = request.contentType!;
@@ -164,8 +179,10 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     headers.push(header);
   }
   if (headers.length) request.headers = headers;
+  const serverSetting: ServerSetting = values.server !== undefined ? '--server' : env.SIP_PUSH_SERVER ? 'SIP_PUSH_SERVER' : 'default';
   const config: CliConfig = {
-    server: values.server ?? env.SIP_PUSH_SERVER ?? 'ws://127.0.0.1:8066',
+    server: values.server ?? (env.SIP_PUSH_SERVER || 'ws://127.0.0.1:8066'),
+    serverSetting,
     from: values.from ?? 'sip:psa@localhost',
     ...plan,
     msrpPort,
@@ -176,7 +193,10 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     verbose: values.verbose ?? false,
   };
   if (config.mode === 'msrp' && (config.count > 1 || config.concurrency > 1)) throw new UsageError('--count and --concurrency apply to MESSAGE pushes only');
-  if (!/^wss?:\/\/\S+$/i.test(config.server)) throw new UsageError(`--server ${config.server}: expected a ws:// or wss:// URL`);
+  if (!/^wss?:\/\/\S+$/i.test(config.server)) {
+    const setting = serverSetting === 'SIP_PUSH_SERVER' ? `SIP_PUSH_SERVER=${config.server}` : `--server ${config.server}`;
+    throw new UsageError(`${setting}: expected a ws:// or wss:// URL`);
+  }
   if (!/^sips?:[^\s<>"]+$/i.test(config.from)) throw new UsageError(`--from ${config.from}: not a sip: or sips: URI`);
   if (values.timeout !== undefined) config.timeoutMs = positiveInt('--timeout', values.timeout, 0);
   if (config.large && config.timeoutMs !== undefined) {
@@ -255,8 +275,7 @@ export async function main(argv: string[], io: CliIo = defaultIo(), env = proces
     config = parseCli(argv, env);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    io.err(`push: ${err.message}`);
-    io.err(USAGE);
+    io.err(`push: ${err.message}${err.seeHelp ? `; ${SEE_HELP}` : ''}`);
     return 2;
   }
   if (config === 'help') {
@@ -275,10 +294,10 @@ export async function main(argv: string[], io: CliIo = defaultIo(), env = proces
       ...(config.verbose ? { trace: (dir: 'send' | 'recv', text: string) => io.err(`${dir === 'send' ? '>>>' : '<<<'}\n${text}`) } : {}),
     });
   } catch (err) {
-    io.err(`push: ${(err as Error).message}`);
-    io.err(USAGE);
+    io.err(`push: ${(err as Error).message}; ${SEE_HELP}`);
     return 2;
   }
+  const context = failureContext(config);
   try {
     await sender.connect();
     if (config.count > 1) return await trial(config, sender, io);
@@ -288,13 +307,70 @@ export async function main(argv: string[], io: CliIo = defaultIo(), env = proces
     if (result.msrp && io.progress) io.progress('\n');
     io.out(result.msrp ? largeStatusLine(result.msrp) : statusLine(result));
     if (result.ok) return 0;
-    io.err(`push failed: ${result.status} ${result.reason}`);
+    if (result.status === 480 && context.app !== undefined) {
+      const apps = await registeredApps(config.server, context.to);
+      if (apps) context.registeredApps = apps;
+    }
+    io.err(resultFailure(result.status, result.reason, context));
     return 1;
   } catch (err) {
-    io.err(`push failed: ${err instanceof SenderError || err instanceof Error ? err.message : String(err)}`);
+    io.err(failureLine(err, context));
     return 1;
   } finally {
     await sender.close();
+  }
+}
+
+/** What the failure lines may name (cliFailures.ts). */
+function failureContext(config: CliConfig): FailureContext {
+  const request = config.large ?? config.push!;
+  const fromUser = /^sips?:([^@;?]+)@/i.exec(config.from)?.[1];
+  return {
+    to: request.to,
+    ...(request.app !== undefined ? { app: request.app } : {}),
+    server: config.server,
+    serverSetting: config.serverSetting,
+    authUser: config.authUser ?? fromUser ?? '(none)',
+    from: config.from,
+    hasPassword: config.password !== undefined,
+    timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  };
+}
+
+/** The one line for an error thrown while sending (the core unreachable, our MSRP port taken...). */
+function failureLine(err: unknown, context: FailureContext): string {
+  if (err instanceof SenderError) {
+    if (err.code === 'SENDER_ERR_CONNECT') return connectFailure(err.cause as ConnectCause | undefined, context);
+    const cause = err.cause as NodeJS.ErrnoException | undefined;
+    if (/cannot listen for MSRP/.test(err.message)) return msrpListenFailure(cause?.code, err.message.replace(/: \w+$/, ''));
+  }
+  return `push failed: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+/**
+ * The push apps registered for `aor`, when the core tells: the embedded core answers
+ * GET /bindings?aor= on its WebSocket port (server/core/http.ts). Undefined from any other
+ * core, or when it does not answer within 3 s: the failure line then says what to check.
+ */
+async function registeredApps(server: string, aor: string): Promise<string[] | undefined> {
+  try {
+    const url = new URL(server);
+    url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+    url.pathname = '/bindings';
+    url.search = new URLSearchParams({ aor }).toString();
+    const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    if (!response.ok) return undefined;
+    const bindings: unknown = await response.json();
+    if (!Array.isArray(bindings)) return undefined;
+    const apps = new Set<string>();
+    for (const binding of bindings) {
+      const pushApps: unknown = (binding as { pushApps?: unknown } | null)?.pushApps;
+      if (!Array.isArray(pushApps)) return undefined;
+      for (const app of pushApps) if (typeof app === 'string') apps.add(app);
+    }
+    return [...apps].sort();
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Test helpers for the sender's CLI (server/sender/cli.ts): run it as a child process as
  * users do, capture what `main` prints in-process, and take the message of a usage error.
+ * runScript runs any other entry point (npm start, npm run core) the same way.
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { expect } from 'vitest';
 import { parseCli, UsageError, type CliIo } from '../sender/cli.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(ROOT, 'server/sender/cli.ts');
+const CLI = 'server/sender/cli.ts';
 
 export interface CliRun {
   code: number;
@@ -19,13 +20,26 @@ export interface CliRun {
 
 /**
  * Spawn the CLI as users run it (node with the tsx loader), without SIP_PUSH_SERVER from the
- * environment; asynchronous, so it never blocks the event loop of a fake core in the test.
+ * environment unless `extraEnv` sets it; asynchronous, so it never blocks the event loop of a
+ * fake core in the test.
  */
-export function runCli(args: string[]): Promise<CliRun> {
+export function runCli(args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> {
+  return runScript(CLI, args, { SIP_PUSH_SERVER: undefined, ...extraEnv });
+}
+
+/**
+ * Run a TypeScript entry point of the repository (`scripts/start.ts`, `server/core/cli.ts`...)
+ * as npm runs it, with `env` over this process's environment (undefined removes a variable);
+ * resolves when it exits (killed after `timeoutMs`: code -1).
+ */
+export function runScript(script: string, args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 30_000): Promise<CliRun> {
   return new Promise((resolve) => {
-    const env = { ...process.env };
-    delete env.SIP_PUSH_SERVER;
-    execFile(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env, timeout: 20_000 }, (err, stdout, stderr) => {
+    const merged = { ...process.env };
+    for (const [name, value] of Object.entries(env)) {
+      if (value === undefined) delete merged[name];
+      else merged[name] = value;
+    }
+    execFile(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], { cwd: ROOT, env: merged, timeout: timeoutMs }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -43,9 +57,9 @@ export function captureIo(withProgress = false): { out: string[]; err: string[];
 }
 
 /** The message of the UsageError that parseCli throws for `args` (fails the test when none is thrown). */
-export function usageMessage(args: string[]): string {
+export function usageMessage(args: string[], env: Record<string, string | undefined> = {}): string {
   try {
-    parseCli(args, {});
+    parseCli(args, env);
   } catch (err) {
     expect(err).toBeInstanceOf(UsageError);
     return (err as Error).message;
