@@ -15,12 +15,17 @@
  * `npm run core:kamailio` in another terminal (same KAMAILIO_* environment; see
  * scripts/kamailioStack.ts). The printed URL carries the receiver's credentials, the printed
  * sender command the push sender's.
+ *
+ * A port that is taken ends the start with one line naming the port, what it is for and the
+ * variable that changes it (exit status 1, nothing left listening); a bad setting is one line
+ * too (exit status 2).
  */
 import { randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createServer } from 'vite';
 import { optionsFromEnv } from '../deploy/kamailio/launch.ts';
+import { listenFailure, type PortUse } from '../server/core/cli.ts';
 import { startCore } from '../server/core/index.ts';
 import { kamailioStack, senderFlags } from './kamailioStack.ts';
 
@@ -28,14 +33,18 @@ function portFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${name}=${raw} is not a port number`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`start: ${name}=${raw} is not a port number: set it to 0 (any free port) through 65535${name === 'SIP_PUSH_SIP_PORT' ? ', or off' : ''}`);
+    process.exit(2);
+  }
   return port;
 }
 
-function explain(error: unknown, what: string, envName: string): never {
-  const code = (error as { code?: string }).code;
-  if (code === 'EADDRINUSE') console.error(`start: ${what} port is already in use; set ${envName} to another port`);
-  else console.error(`start: could not start ${what}: ${error instanceof Error ? error.message : String(error)}`);
+/** One line naming what could not start (for a taken port: which, what for, the variable to set), then exit 1. */
+async function explain(error: unknown, what: string, ports: readonly PortUse[]): Promise<never> {
+  const line = listenFailure(error, ports);
+  console.error(`start: ${line === (error instanceof Error ? error.message : String(error)) ? `could not start ${what}: ${line}` : line}`);
+  await closeCore();
   process.exit(1);
 }
 
@@ -76,6 +85,7 @@ if (values.core !== 'embedded' && values.core !== 'kamailio') {
 }
 const clientPort = portFromEnv('SIP_PUSH_CLIENT_PORT', 5173);
 const clientUrl = `http://127.0.0.1:${clientPort}/`;
+const clientPorts: PortUse[] = [{ port: clientPort, what: 'the web client', setting: 'SIP_PUSH_CLIENT_PORT=<port>' }];
 
 let closeCore: () => Promise<void> = async () => {};
 let banner: string;
@@ -106,9 +116,10 @@ Before the browser registers, Kamailio keeps the push (msilo, 202 Accepted) and 
   const sipPort = process.env.SIP_PUSH_SIP_PORT === 'off' ? null : portFromEnv('SIP_PUSH_SIP_PORT', 5060);
   const open = values['no-auth'];
   const users = open ? undefined : { alice: generatedPassword(), psa: generatedPassword() };
-  const core = await startCore({ wsPort, sipPort, ...(users ? { users } : { noAuth: true }) }).catch((error: unknown) =>
-    explain(error, 'the SIP/IP Core (WebSocket or SIP)', 'SIP_PUSH_WS_PORT / SIP_PUSH_SIP_PORT'),
-  );
+  const corePorts: PortUse[] = [{ port: wsPort, what: 'SIP over WebSocket', setting: 'SIP_PUSH_WS_PORT=<port>' }];
+  if (sipPort !== null) corePorts.push({ port: sipPort, what: 'SIP over TCP and UDP', setting: 'SIP_PUSH_SIP_PORT=<port|off>' });
+  // startCore closes what it opened before it rejects.
+  const core = await startCore({ wsPort, sipPort, ...(users ? { users } : { noAuth: true }) }).catch((error: unknown) => explain(error, 'the SIP/IP Core', corePorts));
   closeCore = () => core.close();
   // public/config.json points at ws://127.0.0.1:8066; the link sets only what differs from it.
   const overrides: Record<string, string | boolean> = wsPort === 8066 ? {} : { server: core.wsUrl };
@@ -136,9 +147,12 @@ Then push to it from another terminal (the Push Sender Agent CLI):
 }
 
 const vite = await createServer({ server: { port: clientPort, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' }).catch((error: unknown) =>
-  explain(error, 'the web client', 'SIP_PUSH_CLIENT_PORT'),
+  explain(error, 'the web client', clientPorts),
 );
-await vite.listen().catch((error: unknown) => explain(error, 'the web client', 'SIP_PUSH_CLIENT_PORT'));
+await vite.listen().catch(async (error: unknown) => {
+  await vite.close();
+  return explain(error, 'the web client', clientPorts);
+});
 console.log(`${banner}\nPress Ctrl+C to stop.\n`);
 
 let stopping = false;
