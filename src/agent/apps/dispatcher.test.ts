@@ -136,19 +136,15 @@ describe('Dispatcher', () => {
     expect(await s.store.undispatched('news.ua')).toEqual([]);
   });
 
-  it('marks a batch of hand-offs dispatched in one transaction', async () => {
+  it('claims each push just before its handler: the next one is still unclaimed while a handler runs', async () => {
     const s = await session();
-    await Promise.all(Array.from({ length: 30 }, () => s.committer.enqueue(newPush())));
+    await Promise.all(Array.from({ length: 5 }, (_, i) => s.committer.enqueue(newPush({ dedupKey: `c${i}` }))));
     await s.settle();
-    const transactions = countReadwriteTransactions();
-    try {
-      s.apps.register(recorder().app);
-      await s.settle();
-    } finally {
-      transactions.restore();
-    }
-    expect(s.dispatched).toHaveLength(30);
-    expect(transactions.count).toBe(1);
+    const seenUndispatched: number[] = [];
+    s.apps.register({ id: 'news.ua', accept: ['text/plain'], handler: async () => void seenUndispatched.push((await s.store.undispatched('news.ua')).length) });
+    await s.settle();
+    // While the first handler ran, four pushes were still unclaimed; while the last ran, none.
+    expect(seenUndispatched).toEqual([4, 3, 2, 1, 0]);
   });
 
   it('an app unregistered before its turn keeps its pushes undispatched', async () => {

@@ -3,8 +3,10 @@
  *
  * Guarantee, precisely:
  *   - At most once, across tabs, reloads and crashes: a push is *claimed* (marked dispatched
- *     in IndexedDB, in one readwrite transaction that takes only pushes not yet marked) before
- *     its handler is called. Two tabs with the same app registered race for the claim and
+ *     in IndexedDB, in a readwrite transaction that takes it only if not yet marked) just
+ *     before its handler is called, one push at a time. The claim is committed with relaxed
+ *     durability: written through to the operating system, so it survives a tab or browser
+ *     crash (only an OS crash could lose it), at a fraction of a flushed write's cost. Two tabs with the same app registered race for the claim and
  *     exactly one wins (src/agent/tabs: every tab of an identity dispatches its own apps).
  *     A tab that dies after claiming and before its handler ran leaves the push stored and
  *     shown, and not handed again: never twice beats maybe twice for an app acting on a push.
@@ -146,18 +148,19 @@ export class Dispatcher {
       this.handed.add(push.id);
     }
     if (admitted.length === 0) return;
-    let claimed: Set<string>;
-    try {
-      // One transaction claims the batch; pushes another tab claimed first are not ours.
-      claimed = new Set(await this.store.claim(admitted.map((p) => p.id)));
-    } catch (error) {
-      for (const push of admitted) this.handed.delete(push.id);
-      this.onError(error, { appId: app.id });
-      return;
-    }
     const giveBack: string[] = [];
     for (const push of admitted) {
-      if (!claimed.has(push.id)) continue;
+      // Claimed one at a time, just before its handler: a tab that dies mid-batch leaves the
+      // rest unclaimed for the next replay, and loses at most the push whose handler was running.
+      let claimed: boolean;
+      try {
+        claimed = (await this.store.claim([push.id])).length === 1;
+      } catch (error) {
+        this.handed.delete(push.id);
+        this.onError(error, { appId: app.id, pushId: push.id });
+        continue;
+      }
+      if (!claimed) continue; // another tab took it first
       // Looked up per push: the app may have been replaced or unregistered meanwhile.
       const current: PushApp | undefined = this.apps.get(key);
       if (!current || (current !== app && !handOverDecision(current, push, this.limits).accept)) {

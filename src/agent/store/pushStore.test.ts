@@ -182,6 +182,15 @@ describe('PushStore commits are durable before they resolve', () => {
     relaxed.close();
   });
 
+  it('a dispatch claim is committed relaxed (through to the OS: it survives a browser crash) whatever the store\'s durability', async () => {
+    const store = await PushStore.open(uniqueDbName());
+    const [result] = await store.commitBatch([newPush()]);
+    watch = watchTransactions();
+    expect(await store.claim([result!.status === 'stored' ? result!.push.id : ''])).toHaveLength(1);
+    expect(pushWrites().map((t) => t.durability)).toEqual(['relaxed']);
+    store.close();
+  });
+
   it('commitBatch resolves only after its transaction completes, not when its writes are done', async () => {
     const name = uniqueDbName();
     const store = await PushStore.open(name);

@@ -189,7 +189,7 @@ export class PushStore {
 
   /** Mark pushes dispatched, all in one transaction. Unknown IDs are skipped. Returns how many changed. */
   async markDispatched(ids: readonly string[]): Promise<number> {
-    return (await this.claim(ids)).length;
+    return (await this.setDispatched(ids, 0, 1)).length;
   }
 
   /**
@@ -199,7 +199,7 @@ export class PushStore {
    * before handing it to a handler: at most once across tabs, reloads and crashes.
    */
   async claim(ids: readonly string[]): Promise<string[]> {
-    return this.setDispatched(ids, 0, 1);
+    return this.setDispatched(ids, 0, 1, 'relaxed');
   }
 
   /** Give back claims whose hand-off could not happen (content unreadable, app gone). */
@@ -207,9 +207,9 @@ export class PushStore {
     return this.setDispatched(ids, 1, 0);
   }
 
-  private async setDispatched(ids: readonly string[], from: 0 | 1, to: 0 | 1): Promise<string[]> {
+  private async setDispatched(ids: readonly string[], from: 0 | 1, to: 0 | 1, durability = this.durability): Promise<string[]> {
     if (ids.length === 0) return [];
-    const tx = this.db.transaction('pushes', 'readwrite', { durability: this.durability });
+    const tx = this.db.transaction('pushes', 'readwrite', { durability });
     const records = await Promise.all(ids.map((id) => tx.store.get(id)));
     const changed: string[] = [];
     const puts: Promise<unknown>[] = [];
