@@ -6,7 +6,7 @@ export default defineConfig(({ mode }) => ({
   plugins: [react()],
   // e2e: no hot reload. A test's tabs must run the code they loaded; an edit elsewhere in the
   // tree reloading them mid-spec would look like a fault of the receiver.
-  server: { host: '127.0.0.1', strictPort: true, ...(mode === 'e2e' ? { hmr: false, watch: null } : {}) },
+  server: { host: '127.0.0.1', strictPort: true, ...(mode === 'e2e' ? { hmr: false } : {}) },
   preview: { host: '127.0.0.1', strictPort: true },
   define: {
     // Test hooks are compiled in only for the e2e/bench modes (ARCHITECTURE.md section 6).
