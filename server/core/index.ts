@@ -34,6 +34,11 @@ export interface RunningCore {
   readonly domain: string;
   /** Live bindings, all or those of one AoR (`sip:alice@localhost`; host aliases accepted). */
   bindings(aor?: string): BindingInfo[];
+  /**
+   * Remove every binding of an AoR (host aliases accepted), as if the core had lost them; the
+   * flows stay open. Returns how many were removed.
+   */
+  removeBindings(aor: string): number;
   /** Observe every SIP message the core receives ('in') or sends ('out'); returns an unsubscribe function. */
   onMessage(listener: CoreMessageListener): () => void;
   /** What the core holds now: WS and TCP connections, UDP flows, flows of every kind. */
@@ -93,6 +98,7 @@ export async function startCore(options: CoreOptions = {}): Promise<RunningCore>
     udpPort: core.ports.udp,
     domain: resolved.domain,
     bindings,
+    removeBindings: (aor) => core.registrar.removeBindings(canonicalAor(aor)),
     onMessage: (listener) => core.onMessage(listener),
     stats: () => ({ connections: guard.size, udpFlows: udpTransport?.flowCount ?? 0, flows: [...core.flows.all()].length }),
     close: () => {

@@ -123,6 +123,31 @@ describe('registrar', () => {
     expect(core.bindings()[0]!.uri).toBe(b.contactUri());
   });
 
+  // Issue 10 item 3: a client must notice a binding its core lost while the flow stays up.
+  it('removeBindings drops every binding of an AoR (flows stay open): an OPTIONS to the AoR then finds nobody', async () => {
+    const a = await ua();
+    const b = await ua();
+    a.answer((req) => reply(req, 200));
+    await a.register({ aor: 'sip:alice@localhost' });
+    await a.register({ aor: 'sip:alice@localhost', contact: `<sip:two@${a.host};transport=ws>` });
+    await b.register({ aor: 'sip:bob@localhost' });
+    // The binding probe: an OPTIONS from alice to alice is forked back over her own flow.
+    const probe = a.build('OPTIONS', 'sip:alice@localhost', { headers: [{ name: 'X-SIP-Push-Probe', value: 'tok-1' }] });
+    expect((await a.request(probe)).status).toBe(200);
+    const forked = a.received.filter((m) => m.kind === 'request' && m.method === 'OPTIONS');
+    expect(forked.map((m) => getHeader(m, 'x-sip-push-probe'))).toEqual(['tok-1', 'tok-1']);
+
+    expect(core.removeBindings('sip:alice@127.0.0.1')).toBe(2);
+    expect(core.bindings('sip:alice@localhost')).toEqual([]);
+    expect(core.bindings('sip:bob@localhost')).toHaveLength(1);
+    expect(core.stats().connections).toBe(2);
+    expect((await a.request(a.build('OPTIONS', 'sip:alice@localhost'))).status).toBe(404);
+    expect(core.removeBindings('sip:alice@localhost')).toBe(0);
+    // Registering again over the same flow works at once.
+    expect((await a.register({ aor: 'sip:alice@localhost' })).status).toBe(200);
+    expect(core.bindings('sip:alice@localhost')).toHaveLength(1);
+  });
+
   it('limits contacts per AoR and rejects REGISTER for another domain', async () => {
     await core.close();
     core = await startTestCore({ limits: { maxContactsPerAor: 2 } });

@@ -208,6 +208,16 @@ export class Registrar {
     }
   }
 
+  /**
+   * Remove every binding of an AoR, as an operator or an expiry would, without closing their
+   * flows (tests: a lost registration must be noticed by the client). Returns how many.
+   */
+  removeBindings(aor: string): number {
+    const count = this.byAor.get(aor)?.size ?? 0;
+    this.removeAor(aor);
+    return count;
+  }
+
   /** Every live binding, or those of one AoR. */
   bindings(aor?: string): BindingInfo[] {
     const aors = aor !== undefined ? [aor] : [...this.byAor.keys()];
