@@ -98,3 +98,20 @@ export function liveContactCount(runtimeDir: string, aor: string): number {
   if (result.status !== 0) throw new Error(`kamcmd ul.lookup ${userOf(aor)} failed: ${output}`);
   return (output.match(/^\s*Contact:\s*\{/gm) ?? []).length;
 }
+
+/**
+ * Remove every binding of an AoR from usrloc now (RPC `ul.rm` over the ctl socket), as an
+ * operator or an expiry would; the WebSocket stays open, so the client has to notice by
+ * itself (issue 10 item 3). Returns how many contacts were removed (ul.rm itself does not say:
+ * it succeeds silently for an AoR it does not have).
+ */
+export function removeBindings(runtimeDir: string, aor: string): number {
+  const count = liveContactCount(runtimeDir, aor);
+  if (count === 0) return 0;
+  const result = spawnSync('kamcmd', ['-s', `unixs:${runtimeDir}/kamailio_ctl`, 'ul.rm', 'location', userOf(aor)], { encoding: 'utf8' });
+  if (result.error) throw new Error(`kamcmd failed: ${result.error.message}`);
+  const output = `${result.stdout}${result.stderr}`;
+  // kamcmd exits 0 on an RPC error too and prints it.
+  if (result.status !== 0 || /^error:/m.test(output)) throw new Error(`kamcmd ul.rm ${userOf(aor)} failed: ${output}`);
+  return count;
+}

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { bodyText, encodeUtf8, getHeader, getHeaders, getHeaderValues, parseNameAddr, type SipRequest } from '../../src/protocol/sip/index.ts';
-import { readBindings } from './bindings.ts';
+import { liveContactCount, readBindings, removeBindings } from './bindings.ts';
 import { countRows } from './database.ts';
 import { KamailioNotInstalledError, freePort, kamailioMissing, startKamailio, type KamailioHandle } from './launch.ts';
 import { SipUa, type WsUaOptions } from '../../server/testing/sipUa.ts';
@@ -35,6 +35,8 @@ const USERS = {
   mallory: 'mallory-secret',
   frank: 'frank-secret',
   grace: 'grace-secret',
+  // Only the binding-probe test (issue 10 item 3) registers heidi: it counts her contacts.
+  heidi: 'heidi-secret',
 };
 const UAPROF = 'https://push.example/uaprof.rdf';
 const APPS_PARAMS = `;+g.oma.pusheventapp="news.ua,mms.ua";+sip.instance="<urn:uuid:5e0b9f3a-1c1e-4f59-9d7d-3a3c1c1e0001>";reg-id=1;+g.oma.uaprof="<${UAPROF}>"`;
@@ -390,6 +392,26 @@ describe.skipIf(skipKamailio)('Kamailio SIP/IP Core', { timeout: 30000 }, () => 
     expect(after.final.status).toBe(202);
     const ended = await watcher.unsubscribe();
     expect(ended.subscriptionState).toMatch(/^terminated/);
+  });
+
+  // Issue 10 item 3: the client's binding probe, and a binding removed while its flow stays up.
+  it('an OPTIONS from a user to its own AoR (authenticated) is routed back to its contacts; after ul.rm it gets 480', async () => {
+    const heidi = await connect('heidi');
+    expect((await heidi.register({ contactParams: APPS_PARAMS })).status).toBe(200);
+    const probe = () => heidi.exchange(heidi.build('OPTIONS', aor('heidi'), { headers: [{ name: 'X-SIP-Push-Probe', value: 'tok-1' }] }));
+    const alive = await probe();
+    expect(alive.finals.map((r) => r.status)).toEqual([407, 200]);
+    const forked = await heidi.waitForRequest((req) => req.method === 'OPTIONS' && getHeader(req, 'X-SIP-Push-Probe') === 'tok-1', { what: 'our own probe' });
+    expect(forked.uri).toContain(heidi.contactUser);
+
+    expect(removeBindings(core.runtimeDir, aor('heidi'))).toBe(1);
+    expect(liveContactCount(core.runtimeDir, aor('heidi'))).toBe(0);
+    expect(heidi.isClosed).toBe(false);
+    expect((await probe()).final.status).toBe(480);
+    expect(removeBindings(core.runtimeDir, aor('heidi'))).toBe(0);
+    // Registering again on the same connection restores it.
+    expect((await heidi.register({ contactParams: APPS_PARAMS })).status).toBe(200);
+    expect(liveContactCount(core.runtimeDir, aor('heidi'))).toBe(1);
   });
 
   it('a user may watch only its own registrations; other non-senders get 403', async () => {
