@@ -38,9 +38,9 @@ export interface InterceptingSocketOptions {
   /**
    * Told of every 2xx to a REGISTER after JsSIP has processed it: JsSIP emits `registered`
    * only for the first one, and the agent must also know when a refresh carrying new
-   * feature tags succeeded.
+   * feature tags succeeded, and whether that 2xx still lists our contact (bindingCheck.ts).
    */
-  onRegisterSuccess?: () => void;
+  onRegisterSuccess?: (response: string | ArrayBuffer) => void;
   limits?: SipParseLimits;
   /** Factory for the WebSocket (tests inject one). */
   createWebSocket?: (url: string, protocol: string) => WebSocket;
@@ -106,6 +106,20 @@ export class InterceptingSocket {
     this.ws = null;
   }
 
+  /**
+   * Give up this flow (RFC 5626 section 4.4.1: its keep-alive failed): close the WebSocket and
+   * tell JsSIP at once, as a drop would, so it reconnects and registers on a new flow. A
+   * half-open connection's close handshake could take long; JsSIP does not wait for it.
+   */
+  abandonFlow(reason: string): void {
+    const ws = this.ws;
+    if (!ws) return;
+    ws.onopen = ws.onclose = ws.onmessage = ws.onerror = null;
+    ws.close(4000, reason.slice(0, 120));
+    this.ws = null;
+    this.ondisconnect(true, 4000, reason);
+  }
+
   send(message: string | ArrayBufferLike | Blob | ArrayBufferView): boolean {
     if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
     this.ws.send(message as string | ArrayBuffer);
@@ -135,7 +149,7 @@ export class InterceptingSocket {
     if (method !== null && !this.options.interceptMethods.has(method) && this.answeredHere(data, method)) return;
     if (method === null || !this.options.interceptMethods.has(method)) {
       this.ondata(data);
-      if (method === null && this.options.onRegisterSuccess && isRegisterSuccess(data)) this.options.onRegisterSuccess();
+      if (method === null && this.options.onRegisterSuccess && isRegisterSuccess(data)) this.options.onRegisterSuccess(data);
       return;
     }
     let request: SipRequest;

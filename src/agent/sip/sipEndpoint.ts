@@ -9,12 +9,18 @@
  *   coalesced into one more REGISTER when it settles (JsSIP drops register() while busy).
  * - Authentication failure and refusal are final (no retry storm); other failures retry
  *   with exponential backoff. JsSIP reconnects the socket and re-registers by itself.
+ * - A lost binding is noticed and registered again at once (bindingCheck.ts): a 2xx to
+ *   REGISTER that does not list our contact, and a probe every `keepAliveSeconds` that must
+ *   reach us through the core; a probe with no answer at all abandons the flow (RFC 5626
+ *   section 4.4.1) so JsSIP reconnects. The state never stays `registered` for a binding the
+ *   check found gone (docs/protocol.md "Keep-alive and re-registration").
  */
 import { UA, debug as jssipDebug, C as JsSIPConstants } from 'jssip';
 import type { Socket } from 'jssip';
 import { PUSH_EVENT_APP_TAG, pushEventAppParam } from '../../protocol/sip/featureTags.ts';
 import type { SipRequest } from '../../protocol/sip/message.ts';
-import type { AgentConfig, AgentState } from '../types.ts';
+import { DEFAULT_AGENT_LIMITS, type AgentConfig, type AgentState } from '../types.ts';
+import { BindingCheck, PROBE_HEADER, responseListsContact, type BindingVerdict, type ProbeOutcome } from './bindingCheck.ts';
 import { InterceptingSocket, type InterceptedRequestHandler } from './interceptingSocket.ts';
 import { initialState, transition, type RegistrationEvent } from './registrationState.ts';
 
@@ -37,7 +43,19 @@ export interface SipEndpointOptions {
   /** Backoff bounds for transient registration failures, in seconds. */
   retryMinSeconds?: number;
   retryMaxSeconds?: number;
+  /**
+   * Seconds between checks that the core still holds our binding (AgentLimits.keepAliveSeconds,
+   * default 60); 0 turns the periodic check off (the REGISTER 200 check stays).
+   */
+  keepAliveSeconds?: number;
 }
+
+/** What JsSIP's OPTIONS sender reports (UA.sendOptions is missing from its typings). */
+interface JsSipOptionsResult {
+  response?: { status_code: number; reason_phrase: string } | null;
+  cause?: string;
+}
+type SendOptions = (target: string, body: string | null, options: { extraHeaders: string[]; contentType?: string; eventHandlers: { succeeded: (e: JsSipOptionsResult) => void; failed: (e: JsSipOptionsResult) => void } }) => unknown;
 
 const USER_AGENT = 'SIP Push Web PRA/0.1';
 
@@ -59,6 +77,11 @@ export class SipEndpoint {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private retryDelay: number;
   private settledWaiters: Array<() => void> = [];
+  private check: BindingCheck | null = null;
+  /** Binding losses since our binding was last confirmed: the first re-registers at once, later ones back off. */
+  private lossStreak = 0;
+  /** Why the flow was abandoned, for the disconnected state that follows. */
+  private abandonedBecause: string | null = null;
   /** The Contact URI this agent registers (a `.invalid` host: reachable only over its flow). */
   readonly contactUri: string;
 
@@ -95,11 +118,23 @@ export class SipEndpoint {
     if (this.ua) return Promise.resolve();
     jssipDebug.disable();
     const { config } = this.options;
+    const check = new BindingCheck({
+      intervalSeconds: this.options.keepAliveSeconds ?? DEFAULT_AGENT_LIMITS.keepAliveSeconds,
+      ready: () => this.current.phase === 'registered' && !this.registerInFlight && (this.ua?.isConnected() ?? false),
+      sendProbe: (token, done) => this.sendProbe(token, done),
+      onVerdict: (verdict) => this.onVerdict(verdict),
+    });
+    this.check = check;
+    const onRequest = this.options.onRequest;
     this.socket = new InterceptingSocket({
       url: config.server,
       interceptMethods: this.options.interceptMethods,
-      onRequest: this.options.onRequest,
-      onRegisterSuccess: () => this.onRegisterRefreshed(),
+      // Our own probe is noted, then answered like any OPTIONS.
+      onRequest: (request) => {
+        check.noteIncoming(request);
+        return onRequest(request);
+      },
+      onRegisterSuccess: (response) => this.onRegisterSuccess(response),
     });
     const ua = new UA({
       sockets: [this.socket as unknown as Socket],
@@ -127,8 +162,11 @@ export class SipEndpoint {
     });
     ua.on('disconnected', (e: { error?: boolean; code?: number; reason?: string }) => {
       this.registerInFlight = false;
-      const detail = e.code ? ` (WebSocket close ${e.code}${e.reason ? `: ${e.reason}` : ''})` : '';
-      this.apply({ type: 'disconnected', reason: `Connection to ${config.server} lost${detail}; reconnecting` });
+      check.invalidate();
+      const abandoned = this.abandonedBecause;
+      this.abandonedBecause = null;
+      const detail = abandoned ? ` (${abandoned})` : e.code ? ` (WebSocket close ${e.code}${e.reason ? `: ${e.reason}` : ''})` : '';
+      this.apply({ type: 'disconnected', server: config.server, ...(detail ? { detail } : {}) });
       this.notifySettled();
     });
     ua.on('registered', () => {
@@ -159,6 +197,7 @@ export class SipEndpoint {
     const settled = new Promise<void>((resolve) => this.settledWaiters.push(resolve));
     this.apply({ type: 'start' });
     ua.start();
+    check.start();
     return settled;
   }
 
@@ -172,6 +211,8 @@ export class SipEndpoint {
   async stop(): Promise<void> {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    this.check?.stop();
+    this.check = null;
     const ua = this.ua;
     this.ua = null;
     if (!ua) return;
@@ -192,14 +233,82 @@ export class SipEndpoint {
     this.notifySettled();
   }
 
-  /** A REGISTER succeeded (first or refresh): record what it announced, send pending changes. */
-  private onRegisterRefreshed(): void {
+  /**
+   * A 2xx to a REGISTER (first or refresh), after JsSIP processed it: a 200 that does not list
+   * our contact means the core did not keep our binding (JsSIP ignores that 200 and arms no
+   * refresh), so register again; otherwise record what it announced and send pending changes.
+   */
+  private onRegisterSuccess(response: string | ArrayBuffer): void {
     const ua = this.ua;
-    if (!ua || !ua.isRegistered() || this.current.phase === 'stopped') return;
+    if (!ua || this.current.phase === 'stopped' || this.current.phase === 'failed') return;
     this.registerInFlight = false;
+    if (!responseListsContact(response, this.contactUri)) {
+      this.bindingLost("the registrar's 200 to our REGISTER did not list our contact");
+      return;
+    }
+    this.lossStreak = 0;
+    this.retryDelay = this.options.retryMinSeconds ?? 2;
+    if (!ua.isRegistered()) return;
     const gruu = (ua.contact as unknown as { pub_gruu?: string | null }).pub_gruu ?? undefined;
     this.apply({ type: 'registered', registeredApps: this.sentApps, ...(gruu ? { gruu } : {}) });
     this.registerAgainIfStale();
+  }
+
+  /** Send the binding probe: an OPTIONS from our AoR to our AoR (JsSIP answers digest challenges). */
+  private sendProbe(token: string, done: (outcome: ProbeOutcome) => void): boolean {
+    const ua = this.ua;
+    if (!ua?.isConnected()) return false;
+    const sendOptions = (ua as unknown as { sendOptions: SendOptions }).sendOptions.bind(ua);
+    const settle = (e: JsSipOptionsResult) => {
+      if (e.response) done({ kind: 'response', status: e.response.status_code, reason: e.response.reason_phrase });
+      else done(e.cause === JsSIPConstants.causes.REQUEST_TIMEOUT ? { kind: 'timeout' } : { kind: 'transport' });
+    };
+    try {
+      sendOptions(this.options.config.aor, null, { extraHeaders: [`${PROBE_HEADER}: ${token}`], eventHandlers: { succeeded: settle, failed: settle } });
+    } catch (error) {
+      console.warn('binding probe not sent', error);
+      return false;
+    }
+    return true;
+  }
+
+  private onVerdict(verdict: BindingVerdict): void {
+    if (!this.ua || this.current.phase !== 'registered' || this.registerInFlight) return;
+    switch (verdict.kind) {
+      case 'alive':
+        this.lossStreak = 0;
+        return;
+      case 'lost':
+        this.bindingLost(verdict.cause);
+        return;
+      case 'flowFailed':
+        // RFC 5626 section 4.4.1: the flow failed; a new one, and JsSIP registers on it.
+        this.abandonedBecause = verdict.cause;
+        this.socket?.abandonFlow(verdict.cause);
+        return;
+      case 'inconclusive':
+        console.warn(`binding check: ${verdict.cause}`);
+        return;
+    }
+  }
+
+  /** The core no longer holds our binding: say so, and register again (at once the first time). */
+  private bindingLost(cause: string): void {
+    const ua = this.ua;
+    if (!ua || (this.current.phase !== 'registered' && this.current.phase !== 'registering')) return;
+    this.check?.invalidate();
+    this.apply({ type: 'bindingLost', cause });
+    this.lossStreak++;
+    if (this.lossStreak > 1) {
+      // Lost again before the binding was ever confirmed: a registrar that keeps dropping us gets backoff, not a storm.
+      const wait = this.retryDelay;
+      this.retryDelay = Math.min(this.retryDelay * 2, this.options.retryMaxSeconds ?? 60);
+      this.scheduleRetry(wait);
+      return;
+    }
+    if (this.registerInFlight || !ua.isConnected()) return;
+    this.markRegisterSent();
+    ua.register();
   }
 
   private registerAgainIfStale(): void {
@@ -212,6 +321,7 @@ export class SipEndpoint {
 
   private markRegisterSent(): void {
     this.registerInFlight = true;
+    this.check?.invalidate();
     this.sentVersion = this.wantedVersion;
     this.sentApps = this.options.appIds();
   }
