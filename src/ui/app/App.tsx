@@ -1,14 +1,80 @@
-/** The full-page client: header, configuration problems, the agent's panels and settings. */
+/**
+ * The full-page client: header, configuration problems, the agent's panels and settings. On
+ * narrow screens (<= 600 px) the inbox comes first and the connection details are folded away
+ * (a <details> whose summary still shows the phase): the DOM order is the visual order, so
+ * the focus order follows what is seen.
+ */
+import { useSyncExternalStore } from 'react';
 import { useStore } from 'zustand';
 import type { ConfigLoad } from '../config/load.ts';
 import { AppList } from '../features/apps/AppList.tsx';
 import { Inbox } from '../features/inbox/Inbox.tsx';
+import { NotificationsProvider } from '../features/notifications/NotifyToggle.tsx';
 import { RejectedLog } from '../features/rejected/RejectedLog.tsx';
 import { SettingsForm } from '../features/settings/SettingsForm.tsx';
-import { StatusPanel } from '../features/status/StatusPanel.tsx';
+import { phaseLabel, StatusPanel, troubleOf } from '../features/status/StatusPanel.tsx';
 import { TransfersPanel } from '../features/transfers/TransfersPanel.tsx';
-import { AgentProvider } from '../store/context.tsx';
+import { AgentProvider, useAgentView } from '../store/context.tsx';
 import type { Shell } from './shell.ts';
+
+export const NARROW_QUERY = '(max-width: 600px)';
+
+function useMediaQuery(query: string): boolean {
+  return useSyncExternalStore(
+    (onChange) => {
+      if (typeof window === 'undefined' || !window.matchMedia) return () => {};
+      const list = window.matchMedia(query);
+      list.addEventListener('change', onChange);
+      return () => list.removeEventListener('change', onChange);
+    },
+    () => (typeof window !== 'undefined' && window.matchMedia ? window.matchMedia(query).matches : false),
+    () => false,
+  );
+}
+
+function ConnectionSummary() {
+  const agent = useAgentView((v) => v.agent);
+  const everRegistered = useAgentView((v) => v.everRegistered);
+  return (
+    <span className={`phase phase-${agent.phase} phase-inline`}>
+      <span className="phase-dot" aria-hidden="true" />
+      Connection: {phaseLabel(agent.phase, troubleOf(agent.phase, everRegistered, agent.reason))}
+    </span>
+  );
+}
+
+function Panels({ onOpenSettings }: { onOpenSettings: () => void }) {
+  const narrow = useMediaQuery(NARROW_QUERY);
+  if (narrow) {
+    return (
+      <div className="layout layout-narrow">
+        <AppList />
+        <Inbox />
+        <TransfersPanel />
+        <details className="panel connection-details" data-testid="connection-details">
+          <summary>
+            <ConnectionSummary />
+          </summary>
+          <StatusPanel onOpenSettings={onOpenSettings} />
+          <RejectedLog />
+        </details>
+      </div>
+    );
+  }
+  return (
+    <div className="layout">
+      <div className="sidebar">
+        <StatusPanel onOpenSettings={onOpenSettings} />
+        <AppList />
+        <RejectedLog />
+      </div>
+      <div className="main-column">
+        <TransfersPanel />
+        <Inbox />
+      </div>
+    </div>
+  );
+}
 
 const SOURCE_NAME = { link: 'the link you opened', query: 'the config query parameter', saved: 'the saved settings', default: '/config.json' } as const;
 
@@ -64,17 +130,9 @@ export function App({ shell }: { shell: Shell }) {
         {settingsOpen && <Settings shell={shell} />}
         {session && (
           <AgentProvider key={session.id} store={session.store}>
-            <div className="layout">
-              <div className="sidebar">
-                <StatusPanel />
-                <AppList />
-                <RejectedLog />
-              </div>
-              <div className="main-column">
-                <TransfersPanel />
-                <Inbox />
-              </div>
-            </div>
+            <NotificationsProvider value={session.notifications}>
+              <Panels onOpenSettings={() => shell.openSettings(true)} />
+            </NotificationsProvider>
           </AgentProvider>
         )}
       </main>

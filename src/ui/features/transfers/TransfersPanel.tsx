@@ -3,7 +3,7 @@
  * first. Progress comes through the store's batching (at most one render per 100 ms), never
  * once per chunk. A completed transfer's content is its push, in its app's inbox.
  */
-import { useCallback } from 'react';
+import { useCallback, useState } from 'react';
 import { useAgentStore, useAgentView } from '../../store/context.tsx';
 import { TransferItem } from './TransferItem.tsx';
 
@@ -14,18 +14,36 @@ export function TransfersPanel() {
   const error = useAgentView((v) => v.transfersError);
   const onDismiss = useCallback((id: string) => store.dismissTransfer(id), [store]);
   const active = transfers.filter((t) => t.state === 'receiving' || t.state === 'verifying').length;
+  const finished = transfers.length - active;
+  const [clearError, setClearError] = useState<string | null>(null);
+  const clear = (): void => {
+    setClearError(null);
+    store.clearFinishedTransfers().catch((error: unknown) => setClearError(error instanceof Error ? error.message : String(error)));
+  };
   return (
     <section className="panel transfers" aria-labelledby="transfers-heading" data-testid="transfers">
-      <h2 id="transfers-heading">
-        File transfers{active > 0 && <span className="transfers-active"> · {active} active</span>}
-      </h2>
+      <div className="panel-head">
+        <h2 id="transfers-heading">
+          File transfers{active > 0 && <span className="transfers-active"> · {active} active</span>}
+        </h2>
+        {finished > 0 && (
+          <button type="button" className="secondary small" data-testid="transfers-clear" onClick={clear}>
+            Clear finished
+          </button>
+        )}
+      </div>
+      {clearError !== null && (
+        <p className="error" role="alert" data-testid="transfers-clear-error">
+          Could not clear finished transfers: {clearError}
+        </p>
+      )}
       {error !== null && (
         <p className="error" role="alert" data-testid="transfers-error">
           Could not read stored transfers: {error}
         </p>
       )}
       {transfers.length === 0 ? (
-        <p className="empty">{loaded || error !== null ? 'No file transfers.' : 'Loading transfers…'}</p>
+        <p className="empty">{loaded || error !== null ? 'No file transfers. Files above 60 kB arrive here (SIP INVITE, then MSRP), then in their app’s inbox.' : 'Loading transfers…'}</p>
       ) : (
         <ol className="transfer-list" aria-label="File transfers, newest first">
           {transfers.map((t) => (
