@@ -91,3 +91,27 @@ describe('InterceptingSocket answers what JsSIP would leave unanswered', () => {
     expect(s.toJsSip).toEqual([text]);
   });
 });
+
+// Issue 10 item 3: a keep-alive probe with no answer gives up the flow (RFC 5626 section 4.4.1).
+describe('InterceptingSocket.abandonFlow', () => {
+  it('closes the WebSocket and tells JsSIP at once, as a drop would', () => {
+    vi.stubGlobal('WebSocket', { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+    const closed: Array<[number | undefined, string | undefined]> = [];
+    const drops: Array<[boolean, number | undefined, string | undefined]> = [];
+    const socket = new InterceptingSocket({
+      url: 'ws://core.test:8066',
+      interceptMethods: new Set(['OPTIONS']),
+      onRequest: () => null,
+      createWebSocket: () => ({ readyState: 1, send: () => undefined, close: (code?: number, reason?: string) => closed.push([code, reason]) }) as never,
+    });
+    socket.ondisconnect = (error, code, reason) => drops.push([error, code, reason]);
+    socket.connect();
+    expect(socket.isConnected()).toBe(true);
+    socket.abandonFlow('no answer to our keep-alive probe');
+    expect(closed).toEqual([[4000, 'no answer to our keep-alive probe']]);
+    expect(drops).toEqual([[true, 4000, 'no answer to our keep-alive probe']]);
+    expect(socket.isConnected()).toBe(false);
+    socket.abandonFlow('again'); // nothing left to abandon
+    expect(drops).toHaveLength(1);
+  });
+});

@@ -48,6 +48,8 @@ export interface SipEndpointOptions {
    * default 60); 0 turns the periodic check off (the REGISTER 200 check stays).
    */
   keepAliveSeconds?: number;
+  /** WebSocket factory (tests inject a fake one). */
+  createWebSocket?: (url: string, protocol: string) => WebSocket;
 }
 
 /** What JsSIP's OPTIONS sender reports (UA.sendOptions is missing from its typings). */
@@ -135,6 +137,7 @@ export class SipEndpoint {
         return onRequest(request);
       },
       onRegisterSuccess: (response) => this.onRegisterSuccess(response),
+      ...(this.options.createWebSocket ? { createWebSocket: this.options.createWebSocket } : {}),
     });
     const ua = new UA({
       sockets: [this.socket as unknown as Socket],
