@@ -2,7 +2,7 @@
  * The layer rules of ARCHITECTURE.md section 4, checked by dependency-cruiser on every
  * `npm test` and in CI (`npm run check:deps`). Imports point one way:
  *
- *   src/protocol  <-  src/agent  <-  src/ui, src/widget, src/main.tsx
+ *   src/protocol  <-  src/agent  <-  src/ui, src/main.tsx  <-  src/embed (the package: widget, element, frame)
  *   src/protocol  <-  server/core, server/sender (never each other)
  *
  * and nothing imports in a circle. Type-only imports count: a circle of types is still a
@@ -28,7 +28,7 @@ module.exports = {
       severity: 'error',
       comment: 'src/protocol holds pure codecs: it imports nothing of agent, ui, widget, server, deploy, e2e, Node or the DOM.',
       from: { path: '^src/protocol/', pathNot: '\\.test\\.tsx?$' },
-      to: { path: '^(src/(agent|ui|widget|main)|server|deploy|e2e|bench|scripts)/|^src/main\\.tsx$' },
+      to: { path: '^(src/(agent|ui|widget|embed|main)|server|deploy|e2e|bench|scripts)/|^src/main\\.tsx$' },
     },
     {
       name: 'protocol-no-node',
@@ -42,7 +42,7 @@ module.exports = {
       severity: 'error',
       comment: 'src/agent is framework-agnostic: no React, no UI or widget code, no server code.',
       from: { path: '^src/agent/', pathNot: '\\.test\\.tsx?$' },
-      to: { path: '^(src/(ui|widget)|server|deploy|e2e|bench|scripts)/|^src/main\\.tsx$|^node_modules/(react|react-dom|zustand)/' },
+      to: { path: '^(src/(ui|widget|embed)|server|deploy|e2e|bench|scripts)/|^src/main\\.tsx$|^node_modules/(react|react-dom|zustand)/' },
     },
     {
       name: 'agent-no-node',
@@ -50,6 +50,13 @@ module.exports = {
       comment: 'src/agent runs in the browser: no Node built-ins.',
       from: { path: '^src/agent/', pathNot: '\\.test\\.tsx?$' },
       to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'embed-on-top',
+      severity: 'error',
+      comment: 'src/embed (the package) builds on src/agent and src/ui; nothing in src/ imports it back (the full page never needs the widget).',
+      from: { path: '^src/', pathNot: '^src/embed/' },
+      to: { path: '^src/embed/' },
     },
     {
       name: 'browser-not-server',
