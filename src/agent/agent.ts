@@ -406,6 +406,7 @@ class PushReceiverAgent implements PushAgent {
       ...(this.config.uaprofUrl ? { uaprofUrl: absoluteUrl(this.config.uaprofUrl) } : {}),
       appIds: () => this.apps().map((a) => a.id),
       interceptMethods: INTERCEPTED_METHODS,
+      keepAliveSeconds: this.limits.keepAliveSeconds,
       onRequest: (request) => this.handleRequest(request),
       onStateChange: (state) => {
         this.events.emit('state', state);
