@@ -8,8 +8,10 @@
  *
  * A WebAssembly hasher is created asynchronously; `createHash` returns at once and queues the
  * chunks of the first few milliseconds (views, not copies) until its hasher is ready.
+ * hash-wasm itself is loaded on the first hash (a dynamic import): most pages never receive a
+ * file, and the embeddable widget should not carry its 20 kB (gzip) up front.
  */
-import { createSHA1, createSHA256, createSHA384, createSHA512, type IHasher } from 'hash-wasm';
+import type { IHasher } from 'hash-wasm';
 import type { FileHash } from '../../protocol/sdp/index.ts';
 
 export interface IncrementalHash {
@@ -22,10 +24,10 @@ export interface IncrementalHash {
 
 /** Supported algorithms (IANA "Hash Function Textual Names"), strongest first. */
 const FACTORIES: ReadonlyArray<readonly [string, () => Promise<IHasher>]> = [
-  ['sha-512', createSHA512],
-  ['sha-384', createSHA384],
-  ['sha-256', createSHA256],
-  ['sha-1', createSHA1],
+  ['sha-512', async () => (await import('hash-wasm')).createSHA512()],
+  ['sha-384', async () => (await import('hash-wasm')).createSHA384()],
+  ['sha-256', async () => (await import('hash-wasm')).createSHA256()],
+  ['sha-1', async () => (await import('hash-wasm')).createSHA1()],
 ];
 
 export const SUPPORTED_HASHES: readonly string[] = FACTORIES.map(([name]) => name);
