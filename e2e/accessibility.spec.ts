@@ -3,18 +3,10 @@
  * inbox with an expanded push, in the light and the dark theme; a violation of serious or
  * critical impact fails the test, named with its nodes.
  */
-import AxeBuilder from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
+import { seriousViolations } from './fixtures/axe.ts';
 import { test, expect } from './fixtures/test.ts';
 
 const THEMES = ['light', 'dark'] as const;
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 for (const theme of THEMES) {
   test.describe(`accessibility, ${theme} theme`, () => {
