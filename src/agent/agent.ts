@@ -38,6 +38,7 @@ import { browserChannel, browserLocks } from './tabs/locks.ts';
 import { TabGroup } from './tabs/tabGroup.ts';
 import type { TabMessage } from './tabs/tabMessages.ts';
 import { startHashWorker } from './hash/workerHash.ts';
+import { Tracer } from './trace/tracer.ts';
 import { GroupCommitter } from './store/groupCommit.ts';
 import { PushStore } from './store/pushStore.ts';
 import { DEFAULT_DB_PREFIX, identityDbName } from './store/identityDb.ts';
@@ -104,12 +105,20 @@ class PushReceiverAgent implements PushAgent {
   private followerState: AgentState | null = null;
   private stopped = false;
   private idleState: AgentState = initialState();
+  /**
+   * The SIP and MSRP trace. Its taps sit in this tab's sockets, which only the owning tab has:
+   * a following tab's trace records nothing (ownsConnection false) and its panel says where
+   * the traffic is. Frames are not forwarded over the tabs' BroadcastChannel: that would put a
+   * structured clone per frame on the owner's hot path whenever any tab watched.
+   */
+  readonly trace: Tracer;
 
   constructor(config: AgentConfig, options: AgentOptions) {
     this.config = config;
     this.options = options;
     this.limits = { ...DEFAULT_AGENT_LIMITS, ...options.limits };
     for (const spec of config.apps ?? []) this.declared.set(spec.id.toLowerCase(), spec);
+    this.trace = new Tracer({ ...(options.traceLimits ? { limits: options.traceLimits } : {}), ownsConnection: () => this.pipeline !== null || this.owning !== null });
     this.registry.on('changed', () => {
       this.pipeline?.endpoint.refreshRegistration();
       this.shared?.group.postApps();
@@ -390,6 +399,7 @@ class PushReceiverAgent implements PushAgent {
       via: () => endpoint.via(),
       trustAssertedIdentity: this.config.trustAssertedIdentity ?? false,
       limits: this.options.msrpLimits ?? {},
+      trace: this.trace,
       onComplete: async (transfer) => {
         const outcome = await committer.enqueue(transferToPush(transfer));
         if (typeof outcome === 'object') throw new Error(outcome.message);
@@ -407,6 +417,7 @@ class PushReceiverAgent implements PushAgent {
       appIds: () => this.apps().map((a) => a.id),
       interceptMethods: INTERCEPTED_METHODS,
       keepAliveSeconds: this.limits.keepAliveSeconds,
+      trace: this.trace,
       onRequest: (request) => this.handleRequest(request),
       onStateChange: (state) => {
         this.events.emit('state', state);

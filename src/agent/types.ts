@@ -200,6 +200,78 @@ export interface PushAgent {
   start(): Promise<void>;
   /** Unregister and close the socket. */
   stop(): Promise<void>;
+  /**
+   * The SIP and MSRP trace of this tab's connection (off until enabled). Only the tab that owns
+   * the identity's registration holds the sockets, so a following tab records nothing: its
+   * trace says so through `recording` (see AgentTrace).
+   */
+  readonly trace: AgentTrace;
+}
+
+/** One SIP or MSRP frame as the trace recorded it. Its text is data: shown as text, never as HTML. */
+export interface TraceEntry {
+  /** 1, 2, 3... per agent, kept across the ring's wrap-around (a stable key). */
+  seq: number;
+  /** Milliseconds since the epoch when the frame was sent or received. */
+  time: number;
+  protocol: 'sip' | 'msrp';
+  direction: 'in' | 'out';
+  firstLine: string;
+  /**
+   * The request's method; for a response, the method it answers when the frame says (SIP:
+   * its CSeq; MSRP: the request of that transaction seen by the trace), else absent.
+   */
+  method?: string;
+  /** A response's status code. */
+  status?: number;
+  /**
+   * The frame as text: SIP up to TraceLimits.maxSipBytes; MSRP its start line, headers and end
+   * line with at most TraceLimits.maxMsrpBodyBytes of body (a binary body is named, not shown).
+   */
+  text: string;
+  /** Size of the whole frame on the wire, in bytes. */
+  bytes: number;
+  /** True when `text` leaves part of the frame out. */
+  truncated: boolean;
+}
+
+/** The trace's memory bound: a ring of entries, each of bounded size. */
+export interface TraceLimits {
+  /** Entries kept; the oldest is dropped past it (a ring buffer). */
+  maxEntries: number;
+  /** Bytes of a SIP frame kept as text. */
+  maxSipBytes: number;
+  /** Bytes of an MSRP body kept (chunks are never copied whole). */
+  maxMsrpBodyBytes: number;
+}
+
+export const DEFAULT_TRACE_LIMITS: TraceLimits = {
+  maxEntries: 1000,
+  maxSipBytes: 8192,
+  maxMsrpBodyBytes: 256,
+};
+
+/**
+ * The agent's SIP and MSRP trace. Off by default: while off, the sockets' taps do a boolean
+ * check and nothing else. Enabled, each frame in and out becomes a TraceEntry in a ring of
+ * TraceLimits.maxEntries.
+ */
+export interface AgentTrace {
+  readonly limits: TraceLimits;
+  readonly enabled: boolean;
+  /**
+   * False in a tab that follows another (state `following`): the owning tab holds the sockets,
+   * and its trace is the one that records.
+   */
+  readonly ownsConnection: boolean;
+  enable(on: boolean): void;
+  /** The entries kept, oldest first. */
+  entries(): TraceEntry[];
+  /** Entries dropped from the ring since the last clear(). */
+  dropped(): number;
+  clear(): void;
+  /** Told of each entry as it is recorded. Returns the unsubscribe function. */
+  on(listener: (entry: TraceEntry) => void): () => void;
 }
 
 export interface AgentOptions {
@@ -212,6 +284,8 @@ export interface AgentOptions {
   dbName?: string;
   /** Limits of MSRP sessions and transfers (sizes, sessions, messages per session, BYE grace). */
   msrpLimits?: Partial<MsrpReceiverLimits>;
+  /** The trace's memory bound (DEFAULT_TRACE_LIMITS). */
+  traceLimits?: Partial<TraceLimits>;
   /** Test builds only: awaited before each group commit's transaction (see testHooks.ts). */
   beforeCommit?: () => Promise<void>;
 }

@@ -1,5 +1,6 @@
 /** An in-memory PushAgent for the UI's unit tests: emits events on demand, records calls. */
 import { TypedEmitter } from '../agent/events.ts';
+import { Tracer } from '../agent/trace/tracer.ts';
 import { DEFAULT_AGENT_LIMITS, type AgentConfig, type AgentEvents, type AgentState, type PushAgent, type PushApp, type PushAppSpec, type StoredPush, type TransferProgress } from '../agent/types.ts';
 
 export interface FakeAgent extends PushAgent {
@@ -15,6 +16,8 @@ export interface FakeAgent extends PushAgent {
   /** Blobs openContent answers with, by push ID (default: the push's content). */
   contents: Map<string, Blob>;
   deletedTransfers: string[];
+  /** A real trace with its taps callable by the test (trace.sip('in', frame)). */
+  trace: Tracer;
 }
 
 export function fakeAgent(config: AgentConfig = { server: 'ws://127.0.0.1:1', aor: 'sip:alice@localhost' }): FakeAgent {
@@ -34,6 +37,7 @@ export function fakeAgent(config: AgentConfig = { server: 'ws://127.0.0.1:1', ao
     transfers: [],
     contents: new Map(),
     deletedTransfers: [],
+    trace: new Tracer({ ownsConnection: () => state.phase !== 'following' }),
     emit(event, payload) {
       if (event === 'state') state = payload as AgentState;
       emitter.emit(event, payload);

@@ -36,6 +36,7 @@ import { fileTransferRecord, messageTransferRecord } from './transferRecords.ts'
 import type { TransferRecord } from '../store/transferSchema.ts';
 import type { TransferStore } from '../store/transferStore.ts';
 import type { HashFactory } from '../hash/workerHash.ts';
+import type { FrameTap } from '../trace/tracer.ts';
 
 export const DEFAULT_RECEIVER_LIMITS: MsrpReceiverLimits = {
   ...DEFAULT_INVITE_LIMITS,
@@ -82,6 +83,8 @@ export interface MsrpReceiverOptions {
   via?: () => string;
   /** The sender is the core's P-Asserted-Identity (AgentConfig.trustAssertedIdentity). */
   trustAssertedIdentity?: boolean;
+  /** The trace tap of every MSRP session (MsrpSessionOptions.trace). */
+  trace?: FrameTap;
 }
 
 export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
@@ -197,6 +200,7 @@ export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
       limits: { maxChunkBytes: this.limits.maxChunkBytes },
       ...(this.options.createWebSocket ? { createWebSocket: this.options.createWebSocket } : {}),
       ...(this.options.webSocketUrl ? { url: this.options.webSocketUrl(dialog.remotePath) } : {}),
+      ...(this.options.trace ? { trace: this.options.trace } : {}),
       onStateChange: (state, info) => {
         const event: MsrpReceiverEvents['session'] = { callId: dialog.callId, state };
         if (info) event.reason = info.reason;

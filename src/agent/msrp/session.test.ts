@@ -143,3 +143,40 @@ describe('MsrpSession', () => {
     expect(t.states.at(-1)).toBe('closed');
   });
 });
+
+describe('MsrpSession trace tap', () => {
+  function traced(enabled: boolean) {
+    const net = new FakeNetwork();
+    const calls: [string, string][] = [];
+    const tap = {
+      enabled,
+      sip: () => undefined,
+      msrp: (direction: 'in' | 'out', data: unknown) => {
+        const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : (data as Uint8Array);
+        calls.push([direction, new TextDecoder().decode(bytes).split('\r\n')[0]!.replace(/^MSRP \S+ /, '')]);
+      },
+    };
+    const session = new MsrpSession({ localUri: LOCAL, remotePath: [SENDER_URI], createWebSocket: net.factory, trace: tap, handler: { onChunk: async () => ({ code: 200 }) } });
+    session.connect();
+    return { session, calls, socket: () => net.sockets[0]! };
+  }
+
+  it('records the bind, its 200, a chunk and our answer when enabled', async () => {
+    const t = traced(true);
+    await vi.waitFor(() => expect(t.session.state).toBe('open'));
+    sendChunk(t.socket(), { transactionId: 'tTrace1', messageId: 'msg1', byteRange: { start: 1, end: 3, total: 3 }, contentType: 'a/b', body: new Uint8Array([1, 2, 3]) });
+    await vi.waitFor(() => expect(t.calls).toHaveLength(4));
+    expect(t.calls).toEqual([
+      ['out', 'SEND'],
+      ['in', '200'],
+      ['in', 'SEND'],
+      ['out', '200 OK'],
+    ]);
+  });
+
+  it('calls nothing while the tap is not enabled', async () => {
+    const t = traced(false);
+    await vi.waitFor(() => expect(t.session.state).toBe('open'));
+    expect(t.calls).toEqual([]);
+  });
+});

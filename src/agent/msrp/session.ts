@@ -35,6 +35,7 @@ import {
   type MsrpRequest,
   type MsrpRequestHead,
 } from '../../protocol/msrp/index.ts';
+import type { FrameTap } from '../trace/tracer.ts';
 
 /** The part of the browser WebSocket this module uses (the `ws` package fits it too). */
 export interface WebSocketLike {
@@ -107,6 +108,11 @@ export interface MsrpSessionOptions {
   url?: string;
   limits?: Partial<MsrpParserLimits>;
   onStateChange?: (state: MsrpSessionState, info?: MsrpSessionCloseInfo) => void;
+  /**
+   * The trace tap: told of every MSRP frame in and out; it keeps the start line, headers and at
+   * most TraceLimits.maxMsrpBodyBytes of a body. Not enabled, a frame costs one boolean check.
+   */
+  trace?: FrameTap;
 }
 
 /** `msrp://host:port/session;ws` -> `ws://host:port/` (RFC 7977 section 5; see the module doc). */
@@ -123,6 +129,7 @@ export class MsrpSession {
   private stateValue: MsrpSessionState = 'idle';
   private ws: WebSocketLike | null = null;
   private readonly options: MsrpSessionOptions;
+  private readonly trace: FrameTap | null;
   private bindTransactionId = '';
   private closeInfo: MsrpSessionCloseInfo | undefined;
   private settleClosed!: (info: MsrpSessionCloseInfo) => void;
@@ -131,6 +138,7 @@ export class MsrpSession {
 
   constructor(options: MsrpSessionOptions) {
     this.options = options;
+    this.trace = options.trace ?? null;
     this.closed = new Promise((resolve) => (this.settleClosed = resolve));
   }
 
@@ -214,6 +222,8 @@ export class MsrpSession {
   private sendBytes(bytes: Uint8Array): void {
     const ws = this.ws;
     if (!ws || ws.readyState !== OPEN) return;
+    const trace = this.trace;
+    if (trace !== null && trace.enabled) trace.msrp('out', bytes);
     ws.send(bytes);
   }
 
@@ -233,6 +243,8 @@ export class MsrpSession {
 
   private receive(data: unknown): void {
     if (this.stateValue === 'closed') return;
+    const trace = this.trace;
+    if (trace !== null && trace.enabled) trace.msrp('in', data as string | ArrayBuffer);
     const bytes =
       typeof data === 'string' ? encoder.encode(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
     if (!bytes) return;

@@ -115,3 +115,49 @@ describe('InterceptingSocket.abandonFlow', () => {
     expect(drops).toHaveLength(1);
   });
 });
+
+describe('InterceptingSocket trace tap', () => {
+  function tracedSocket(enabled: boolean) {
+    vi.stubGlobal('WebSocket', { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+    const calls: [string, string][] = [];
+    const tap = {
+      enabled,
+      sip: (direction: 'in' | 'out', data: unknown) => calls.push([direction, (typeof data === 'string' ? data : new TextDecoder().decode(data as Uint8Array)).split('\r\n')[0]!]),
+      msrp: () => undefined,
+    };
+    let fake!: { onmessage: ((e: { data: unknown }) => void) | null };
+    const socket = new InterceptingSocket({
+      url: 'ws://core.test:8066',
+      interceptMethods: new Set(['MESSAGE']),
+      onRequest: () => null,
+      trace: tap,
+      createWebSocket: () => {
+        fake = { onmessage: null, readyState: 1, send: () => undefined, close: () => undefined } as never;
+        return fake as unknown as WebSocket;
+      },
+    });
+    socket.connect();
+    return { socket, tap, calls, receive: (text: string) => fake.onmessage!({ data: text }) };
+  }
+
+  it('records every frame in and out when enabled: intercepted, JsSIP-bound, JsSIP-sent and the agent\'s own', () => {
+    const t = tracedSocket(true);
+    t.receive(MESSAGE_HEAD('MESSAGE sip:alice@x SIP/2.0', '1 MESSAGE'));
+    t.receive('SIP/2.0 200 OK\r\nCSeq: 2 REGISTER\r\n\r\n');
+    t.socket.send('REGISTER sip:x SIP/2.0\r\n\r\n');
+    t.socket.send(new TextEncoder().encode('SIP/2.0 200 OK\r\n\r\n'));
+    expect(t.calls).toEqual([
+      ['in', 'MESSAGE sip:alice@x SIP/2.0'],
+      ['in', 'SIP/2.0 200 OK'],
+      ['out', 'REGISTER sip:x SIP/2.0'],
+      ['out', 'SIP/2.0 200 OK'],
+    ]);
+  });
+
+  it('calls nothing while the tap is not enabled', () => {
+    const t = tracedSocket(false);
+    t.receive(MESSAGE_HEAD('MESSAGE sip:alice@x SIP/2.0', '1 MESSAGE'));
+    t.socket.send('REGISTER sip:x SIP/2.0\r\n\r\n');
+    expect(t.calls).toEqual([]);
+  });
+});

@@ -27,6 +27,7 @@ import {
   type SipResponse,
   DEFAULT_SIP_LIMITS,
 } from '../../protocol/sip/index.ts';
+import type { FrameTap } from '../trace/tracer.ts';
 
 export type InterceptedRequestHandler = (request: SipRequest) => Promise<SipResponse | null> | SipResponse | null;
 
@@ -44,6 +45,11 @@ export interface InterceptingSocketOptions {
   limits?: SipParseLimits;
   /** Factory for the WebSocket (tests inject one). */
   createWebSocket?: (url: string, protocol: string) => WebSocket;
+  /**
+   * The trace tap: told of every frame in and out (JsSIP's and the agent's own). While it is
+   * not enabled a frame costs one boolean check here (src/agent/trace/tracer.ts).
+   */
+  trace?: FrameTap;
 }
 
 const encoder = new TextEncoder();
@@ -54,6 +60,7 @@ export class InterceptingSocket {
   private readonly options: InterceptingSocketOptions;
   private viaTransport: string;
   private readonly sipUri: string;
+  private readonly trace: FrameTap | null;
 
   // Set by JsSIP's Transport.
   onconnect: () => void = () => {};
@@ -66,6 +73,7 @@ export class InterceptingSocket {
     if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new TypeError(`Not a WebSocket URL: ${options.url}`);
     this.viaTransport = url.protocol === 'wss:' ? 'WSS' : 'WS';
     this.sipUri = `sip:${url.host};transport=ws`;
+    this.trace = options.trace ?? null;
   }
 
   get via_transport(): string {
@@ -122,6 +130,8 @@ export class InterceptingSocket {
 
   send(message: string | ArrayBufferLike | Blob | ArrayBufferView): boolean {
     if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    const trace = this.trace;
+    if (trace !== null && trace.enabled) trace.sip('out', message);
     this.ws.send(message as string | ArrayBuffer);
     return true;
   }
@@ -143,6 +153,8 @@ export class InterceptingSocket {
   }
 
   private receive(data: string | ArrayBuffer): void {
+    const trace = this.trace;
+    if (trace !== null && trace.enabled) trace.sip('in', data);
     const method = requestMethod(data);
     // A request JsSIP would leave unanswered (its CSeq names another method, `message` for
     // MESSAGE, a malformed start line): the agent answers it, so no sender waits for Timer F.

@@ -22,6 +22,7 @@ import type { SipRequest } from '../../protocol/sip/message.ts';
 import { DEFAULT_AGENT_LIMITS, type AgentConfig, type AgentState } from '../types.ts';
 import { BindingCheck, PROBE_HEADER, responseListsContact, type BindingVerdict, type ProbeOutcome } from './bindingCheck.ts';
 import { InterceptingSocket, type InterceptedRequestHandler } from './interceptingSocket.ts';
+import type { FrameTap } from '../trace/tracer.ts';
 import { initialState, transition, type RegistrationEvent } from './registrationState.ts';
 
 /** Contact parameter carrying the UAProf URL, in RFC 3840 string form so registrars keep it. */
@@ -50,6 +51,8 @@ export interface SipEndpointOptions {
   keepAliveSeconds?: number;
   /** WebSocket factory (tests inject a fake one). */
   createWebSocket?: (url: string, protocol: string) => WebSocket;
+  /** The trace tap of the socket (InterceptingSocketOptions.trace). */
+  trace?: FrameTap;
 }
 
 /** What JsSIP's OPTIONS sender reports (UA.sendOptions is missing from its typings). */
@@ -138,6 +141,7 @@ export class SipEndpoint {
       },
       onRegisterSuccess: (response) => this.onRegisterSuccess(response),
       ...(this.options.createWebSocket ? { createWebSocket: this.options.createWebSocket } : {}),
+      ...(this.options.trace ? { trace: this.options.trace } : {}),
     });
     const ua = new UA({
       sockets: [this.socket as unknown as Socket],
