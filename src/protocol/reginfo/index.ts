@@ -1,0 +1,2 @@
+export * from './reginfo.ts';
+export * from './reginfoState.ts';
