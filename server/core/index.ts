@@ -22,6 +22,8 @@ export interface CoreStats {
   connections: number;
   udpFlows: number;
   flows: number;
+  /** Reg-event subscriptions held (RFC 3680). */
+  regSubscriptions: number;
 }
 
 export interface RunningCore {
@@ -100,7 +102,7 @@ export async function startCore(options: CoreOptions = {}): Promise<RunningCore>
     bindings,
     removeBindings: (aor) => core.registrar.removeBindings(canonicalAor(aor)),
     onMessage: (listener) => core.onMessage(listener),
-    stats: () => ({ connections: guard.size, udpFlows: udpTransport?.flowCount ?? 0, flows: [...core.flows.all()].length }),
+    stats: () => ({ connections: guard.size, udpFlows: udpTransport?.flowCount ?? 0, flows: [...core.flows.all()].length, regSubscriptions: core.regEvents.size }),
     close: () => {
       closed ??= (async () => {
         guard.close();

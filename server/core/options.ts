@@ -28,6 +28,14 @@ export interface CoreLimits {
   udpFlowIdleMs: number;
   /** UDP flows remembered at most; past it the least recently used unheld ones are forgotten. */
   maxUdpFlows: number;
+  /** Reg-event subscriptions (RFC 3680) held at once; the next SUBSCRIBE gets 503. */
+  maxRegSubscriptions: number;
+  /** Longest reg-event subscription granted, in seconds; longer requests are shortened. */
+  maxRegSubscriptionExpires: number;
+  /** Reg-event subscription time when the SUBSCRIBE names none, in seconds (RFC 3680 section 3.2: 3761). */
+  defaultRegSubscriptionExpires: number;
+  /** NOTIFYs waiting behind an unanswered one, per subscription; past it they collapse into one full-state NOTIFY. */
+  maxQueuedRegNotifies: number;
 }
 
 export interface CoreOptions {
@@ -50,6 +58,11 @@ export interface CoreOptions {
   noAuth?: boolean;
   /** Digest realm; the domain by default. */
   realm?: string;
+  /**
+   * Users who may SUBSCRIBE to the reg event (RFC 3680) of any AoR, like Kamailio's push
+   * senders; every user may watch its own AoR. Default `['psa']`. A core with noAuth lets anyone watch.
+   */
+  regEventWatchers?: string[];
   limits?: Partial<CoreLimits>;
 }
 
@@ -60,6 +73,8 @@ export interface ResolvedOptions {
   domain: string;
   users: Map<string, string> | null;
   realm: string;
+  /** Users who may watch any AoR's reg event, or null: anyone may (noAuth). */
+  regEventWatchers: Set<string> | null;
   limits: CoreLimits;
 }
 
@@ -76,6 +91,10 @@ export const DEFAULT_LIMITS: CoreLimits = {
   idleTimeoutMs: 60_000,
   udpFlowIdleMs: 120_000,
   maxUdpFlows: 10_000,
+  maxRegSubscriptions: 1000,
+  maxRegSubscriptionExpires: 7200,
+  defaultRegSubscriptionExpires: 3761,
+  maxQueuedRegNotifies: 16,
 };
 
 export function resolveOptions(options: CoreOptions = {}): ResolvedOptions {
@@ -94,6 +113,7 @@ export function resolveOptions(options: CoreOptions = {}): ResolvedOptions {
     domain,
     users,
     realm: options.realm ?? domain,
+    regEventWatchers: users ? new Set(options.regEventWatchers ?? ['psa']) : null,
     limits,
   };
 }

@@ -65,13 +65,33 @@ export interface Binding {
   readonly expiresAt: number;
   readonly flow: Flow;
   readonly userAgent: string | null;
+  /** Epoch ms of the first REGISTER of this binding (kept across refreshes; reg event duration-registered). */
+  readonly registeredAt: number;
 }
+
+/**
+ * What happened to a binding, in RFC 3680 section 5.1's terms: `registered` (new, by
+ * REGISTER), `refreshed` (REGISTER again), `unregistered` (expires 0 or Contact: *),
+ * `expired`, `deactivated` (its flow closed, or removeBindings: the UA should register again).
+ */
+export type BindingEvent = 'registered' | 'refreshed' | 'unregistered' | 'expired' | 'deactivated';
+
+export interface BindingChange {
+  binding: Binding;
+  event: BindingEvent;
+}
+
+/** Changes to one AoR's bindings, delivered in a microtask after the operation that made them. */
+export type BindingChangeListener = (aor: string, changes: BindingChange[]) => void;
 
 export class Registrar {
   /** AoR -> binding key -> binding. */
   private readonly byAor = new Map<string, Map<string, Binding>>();
   /** Contact URI -> bindings with that URI (requests addressed to a known contact). */
   private readonly byUri = new Map<string, Set<Binding>>();
+  private readonly changeListeners = new Set<BindingChangeListener>();
+  /** Changes not delivered yet, by AoR (flushed in one microtask, so listeners never run inside a lookup). */
+  private pendingChanges: Map<string, BindingChange[]> | null = null;
 
   constructor(private readonly limits: CoreLimits, private readonly now: () => number = Date.now) {}
 
@@ -93,7 +113,7 @@ export class Registrar {
 
     if (contacts.length === 1 && contacts[0] === '*') {
       if (expiresHeader !== '0') return createResponse(request, 400, { reason: 'Contact: * requires Expires: 0', toTag });
-      this.removeAor(aor);
+      this.removeAor(aor, 'unregistered');
       return this.ok(request, aor, toTag);
     }
     if (contacts.includes('*')) return createResponse(request, 400, { reason: 'Contact: * must be the only Contact', toTag });
@@ -141,6 +161,7 @@ export class Registrar {
       if (old) this.unindex(old);
       if (u.expires === 0) {
         current.delete(u.key);
+        if (old) this.changed(aor, old, 'unregistered');
         continue;
       }
       const instanceId = instanceOf(u.params);
@@ -160,8 +181,10 @@ export class Registrar {
         expiresAt: this.now() + u.expires * 1000,
         flow,
         userAgent,
+        registeredAt: old?.registeredAt ?? this.now(),
       };
       current.set(u.key, binding);
+      this.changed(aor, binding, old ? 'refreshed' : 'registered');
       let set = this.byUri.get(binding.uri);
       if (!set) this.byUri.set(binding.uri, (set = new Set()));
       set.add(binding);
@@ -202,6 +225,7 @@ export class Registrar {
         if (b.flow === flow) {
           bindings.delete(key);
           this.unindex(b);
+          this.changed(aor, b, 'deactivated');
         }
       }
       if (bindings.size === 0) this.byAor.delete(aor);
@@ -214,8 +238,21 @@ export class Registrar {
    */
   removeBindings(aor: string): number {
     const count = this.byAor.get(aor)?.size ?? 0;
-    this.removeAor(aor);
+    this.removeAor(aor, 'deactivated');
     return count;
+  }
+
+  /** Observe binding changes (the reg event package); returns an unsubscribe function. */
+  onChange(listener: BindingChangeListener): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** Epoch ms of the first expiry among an AoR's live bindings, or null when it has none. */
+  nextExpiry(aor: string): number | null {
+    let next: number | null = null;
+    for (const b of this.lookup(aor)) if (next === null || b.expiresAt < next) next = b.expiresAt;
+    return next;
   }
 
   /** Every live binding, or those of one AoR. */
@@ -245,16 +282,46 @@ export class Registrar {
       if (b.expiresAt <= now || !b.flow.open) {
         bindings.delete(key);
         this.unindex(b);
+        this.changed(aor, b, b.flow.open ? 'expired' : 'deactivated');
       }
     }
     if (bindings.size === 0) this.byAor.delete(aor);
   }
 
-  private removeAor(aor: string): void {
+  private removeAor(aor: string, event: BindingEvent): void {
     const bindings = this.byAor.get(aor);
     if (!bindings) return;
-    for (const b of bindings.values()) this.unindex(b);
+    for (const b of bindings.values()) {
+      this.unindex(b);
+      this.changed(aor, b, event);
+    }
     this.byAor.delete(aor);
+  }
+
+  private changed(aor: string, binding: Binding, event: BindingEvent): void {
+    if (this.changeListeners.size === 0) return;
+    if (this.pendingChanges === null) {
+      this.pendingChanges = new Map();
+      queueMicrotask(() => this.flushChanges());
+    }
+    let list = this.pendingChanges.get(aor);
+    if (!list) this.pendingChanges.set(aor, (list = []));
+    list.push({ binding, event });
+  }
+
+  private flushChanges(): void {
+    const pending = this.pendingChanges;
+    this.pendingChanges = null;
+    if (!pending) return;
+    for (const [aor, changes] of pending) {
+      for (const listener of this.changeListeners) {
+        try {
+          listener(aor, changes);
+        } catch {
+          // an observer must not break the registrar
+        }
+      }
+    }
   }
 
   private unindex(b: Binding): void {

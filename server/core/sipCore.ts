@@ -34,12 +34,13 @@ import { dropRoutes, FlowRouter } from './flowRouting.ts';
 import { FlowTable, type Flow, type TransportName } from './flows.ts';
 import { LocalAddresses, type LocalPorts } from './localAddresses.ts';
 import type { ResolvedOptions } from './options.ts';
+import { isRegEvent, RegEventServer } from './regEvent.ts';
 import { register, selectTargets } from './registrarGlue.ts';
 import { Registrar } from './registrar.ts';
 import { hasToTag, markReceived, serverKey } from './requestKeys.ts';
 import { ResponseContext } from './responseContext.ts';
 import { TimerWheel } from './timers.ts';
-import { ClientTransaction, ServerTransaction, ServerState, type TransactionEnv } from './transactions.ts';
+import { ClientTransaction, ServerTransaction, ServerState, type ClientTransactionUser, type TransactionEnv } from './transactions.ts';
 import type { TransportSink } from './transports/types.ts';
 import { errorResponse, salvageErrorResponse, validateRequest, validateResponse } from './validate.ts';
 
@@ -69,6 +70,8 @@ export class SipCore implements TransportSink {
   readonly flows = new FlowTable();
   readonly registrar: Registrar;
   readonly timers = new TimerWheel();
+  /** Reg-event subscriptions (RFC 3680): regEvent.ts. */
+  readonly regEvents: RegEventServer;
   private readonly auth: DigestAuthenticator | null;
   private readonly serverTxs = new Map<string, ServerTransaction>();
   private readonly clientTxs = new Map<string, ClientTransaction>();
@@ -94,6 +97,16 @@ export class SipCore implements TransportSink {
       timeoutMs: options.limits.transactionTimeoutMs,
     };
     this.flows.onClosed((flow) => this.flowClosed(flow));
+    this.regEvents = new RegEventServer({
+      registrar: this.registrar,
+      timers: this.timers,
+      local: this.local,
+      domain: options.domain,
+      users: options.users,
+      watchers: options.regEventWatchers,
+      limits: options.limits,
+      sendRequest: (flow, request, user) => this.sendRequest(flow, request, user),
+    });
   }
 
   /** Where the core listens; startCore fills it in as the transports come up. */
@@ -108,6 +121,7 @@ export class SipCore implements TransportSink {
 
   /** Drop every transaction and timer (shutdown). */
   shutdown(): void {
+    this.regEvents.shutdown();
     for (const tx of [...this.clientTxs.values()]) tx.terminate();
     for (const tx of [...this.serverTxs.values()]) tx.terminate();
     this.timers.clear();
@@ -227,13 +241,20 @@ export class SipCore implements TransportSink {
     // Who sent it, as far as the core can vouch (RFC 3325): the digest user it authenticated
     // (the From must be that user), else nobody. Whatever a client wrote itself is removed in fork().
     let asserted: string | null = null;
+    let authenticated: string | null = null;
     if (!inDialog && this.auth && fromLocalUser !== null) {
       const result = this.auth.authenticate(request, 'proxy');
       if (!result.ok) return void tx.respond(result.response);
       if (result.username !== fromLocalUser) return void reply(403, 'Authenticated user does not match From');
+      authenticated = result.username;
       asserted = `<sip:${result.username}@${this.options.domain}>`;
     }
     tx.assertedIdentity = asserted;
+
+    // The reg event package of our AoRs is served by the core itself (RFC 3680; regEvent.ts).
+    if (request.method === 'SUBSCRIBE' && routes.length === 0 && this.local.isOurUri(ruri) && isRegEvent(request)) {
+      return this.regEvents.subscribe(tx, ruri, authenticated, inDialog);
+    }
 
     const known = this.registrar.findByUri(request.uri);
     if (known) return this.fork(tx, [{ uri: request.uri, flow: known.flow }], popped.length, !inDialog);
@@ -369,7 +390,18 @@ export class SipCore implements TransportSink {
 
   // ---- helpers -------------------------------------------------------------------------
 
+  /** Send a request of the core's own (reg-event NOTIFY) in a client transaction: our Via on top. */
+  private sendRequest(flow: Flow, request: SipRequest, user: ClientTransactionUser): void {
+    const branch = newBranch();
+    prependHeader(request, 'Via', `SIP/2.0/${flow.transport} ${this.local.sentBy(flow.transport)};branch=${branch}`);
+    const key = `${branch}|${request.method}`;
+    const client = new ClientTransaction(key, request, flow, this.env, user, (t) => this.clientTxs.delete(t.key));
+    this.clientTxs.set(key, client);
+    client.start();
+  }
+
   private flowClosed(flow: Flow): void {
+    this.regEvents.flowClosed(flow);
     this.registrar.removeFlow(flow);
     for (const tx of [...this.clientTxs.values()]) {
       if (tx.flow !== flow) continue;

@@ -9,7 +9,7 @@
  * new SUBSCRIBE when it did not come, up to five times, and took the new subscription's
  * full-state NOTIFY instead: that hid exactly the missing NOTIFY these tests are about.)
  */
-import { bodyText, getHeader, getHeaders, parseCSeq, type SipRequest } from '../../src/protocol/sip/index.ts';
+import { bodyText, getHeader, getHeaders, parseCSeq, type SipRequest, type SipResponse } from '../../src/protocol/sip/index.ts';
 import { SipUa, type SipExchange } from './sipUa.ts';
 
 export interface ReginfoNotify {
@@ -73,6 +73,9 @@ export class RegEventWatcher {
     private readonly ownsUa: boolean,
   ) {}
 
+  /** CSeq of our last request in the dialog. */
+  private cseq = 0;
+
   /** SUBSCRIBE Event: reg to `target` on a UA the caller owns; throws unless the final answer is 2xx. */
   static async subscribe(ua: SipUa, target: string, options: { expires?: number } = {}): Promise<RegEventWatcher> {
     return RegEventWatcher.start(ua, target, options, false);
@@ -124,32 +127,58 @@ export class RegEventWatcher {
    * when none comes.
    */
   async unsubscribe(options: { timeoutMs?: number } = {}): Promise<ReginfoNotify> {
+    return (await this.refresh(0, options)).notify;
+  }
+
+  /**
+   * SUBSCRIBE in the subscription's dialog with this Expires (0 ends it); returns the final
+   * answer and the first NOTIFY after it (RFC 6665 section 4.2.1.2: a refresh is answered with
+   * full state). Throws unless the answer is 2xx and a NOTIFY comes.
+   */
+  async refresh(expires: number, options: { timeoutMs?: number } = {}): Promise<{ final: SipResponse; notify: ReginfoNotify }> {
+    const { final, since } = await this.sendInDialog(expires);
+    if (final.status < 200 || final.status >= 300) {
+      throw new Error(`${expires === 0 ? 'unSUBSCRIBE' : 'SUBSCRIBE refresh'} Event: reg to ${this.target} answered ${final.status}`);
+    }
+    const notify = await this.waitForNotify(() => true, expires === 0 ? 'the NOTIFY after the unSUBSCRIBE' : 'the NOTIFY after the refresh', {
+      since,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    });
+    return { final, notify };
+  }
+
+  /** SUBSCRIBE in the dialog with this Expires, whatever the answer (a 481 included). */
+  async sendInDialog(expires: number): Promise<{ final: SipResponse; since: number }> {
     const since = this.mark();
     const sent = this.subscribed.request;
     const answer = this.subscribed.final;
     const remoteTarget = /<([^>]*)>/.exec(getHeader(answer, 'Contact') ?? '')?.[1] ?? this.target;
     const built = this.ua.build('SUBSCRIBE', remoteTarget, {
       callId: getHeader(sent, 'Call-ID')!,
-      cseq: parseCSeq(getHeader(sent, 'CSeq') ?? '').seq + 1,
+      cseq: (this.cseq = Math.max(this.cseq, parseCSeq(getHeader(sent, 'CSeq') ?? '').seq) + 1),
       headers: [
         // The route set is the 2xx's Record-Route in reverse (RFC 3261 section 12.1.2).
         ...getHeaders(answer, 'Record-Route').reverse().map((value) => ({ name: 'Route', value })),
         { name: 'Event', value: 'reg' },
         { name: 'Accept', value: 'application/reginfo+xml' },
-        { name: 'Expires', value: '0' },
+        { name: 'Expires', value: String(expires) },
         { name: 'Contact', value: `<${this.ua.contactUri()}>` },
       ],
     });
     const dialogHeaders: Record<string, string> = { from: getHeader(sent, 'From')!, to: getHeader(answer, 'To')! };
     const request: SipRequest = { ...built, headers: built.headers.map((h) => ({ name: h.name, value: dialogHeaders[h.name.toLowerCase()] ?? h.value })) };
-    const { final, finals } = await this.ua.exchange(request);
-    if (final.status < 200 || final.status >= 300) {
-      throw new Error(`unSUBSCRIBE Event: reg to ${this.target} answered ${finals.map((r) => r.status).join(', ')}`);
-    }
-    return this.waitForNotify(() => true, 'the NOTIFY after the unSUBSCRIBE', {
-      since,
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    });
+    const { final } = await this.ua.exchange(request);
+    return { final, since };
+  }
+
+  /** The NOTIFYs of this subscription received so far, in order. */
+  notifies(): ReginfoNotify[] {
+    return this.ua.received.slice(this.start).filter((m): m is SipRequest => m.kind === 'request' && this.isOurNotify(m)).map(reginfoNotify);
+  }
+
+  /** The first NOTIFY of this subscription (received already or to come) that satisfies `accept`. */
+  async waitForNotification(accept: (notify: ReginfoNotify) => boolean, what: string, options: RegEventWaitOptions = {}): Promise<ReginfoNotify> {
+    return this.waitForNotify((r) => accept(reginfoNotify(r)), what, options);
   }
 
   /** Close the UA if it is the watcher's own (connect()); a subscription left open expires. */
