@@ -4,7 +4,7 @@
  * (a <details> whose summary still shows the phase): the DOM order is the visual order, so
  * the focus order follows what is seen.
  */
-import { useSyncExternalStore } from 'react';
+import { useState, useSyncExternalStore } from 'react';
 import { useStore } from 'zustand';
 import type { ConfigLoad } from '../config/load.ts';
 import { AppList } from '../features/apps/AppList.tsx';
@@ -13,6 +13,7 @@ import { NotificationsProvider } from '../features/notifications/NotifyToggle.ts
 import { RejectedLog } from '../features/rejected/RejectedLog.tsx';
 import { SettingsForm } from '../features/settings/SettingsForm.tsx';
 import { phaseLabel, StatusPanel, troubleOf } from '../features/status/StatusPanel.tsx';
+import { TracePanel } from '../features/trace/TracePanel.tsx';
 import { TransfersPanel } from '../features/transfers/TransfersPanel.tsx';
 import { AgentProvider, useAgentView } from '../store/context.tsx';
 import type { Shell } from './shell.ts';
@@ -111,6 +112,8 @@ export function App({ shell }: { shell: Shell }) {
   const load = useStore(shell.store, (s) => s.load);
   const session = useStore(shell.store, (s) => s.session);
   const settingsOpen = useStore(shell.store, (s) => s.settingsOpen);
+  // Closed by default: the trace records only while its panel is open.
+  const [traceOpen, setTraceOpen] = useState(false);
   return (
     <div className="page">
       <header className="topbar">
@@ -119,6 +122,11 @@ export function App({ shell }: { shell: Shell }) {
         <button type="button" className="secondary" aria-expanded={settingsOpen} onClick={() => shell.openSettings(!settingsOpen)} data-testid="settings-toggle">
           {settingsOpen ? 'Close settings' : 'Settings'}
         </button>
+        {session && (
+          <button type="button" className="secondary" aria-expanded={traceOpen} aria-controls={traceOpen ? 'trace-panel' : undefined} onClick={() => setTraceOpen(!traceOpen)} data-testid="trace-toggle">
+            {traceOpen ? 'Close trace' : 'Trace'}
+          </button>
+        )}
       </header>
       <main>
         {load === null && (
@@ -128,6 +136,7 @@ export function App({ shell }: { shell: Shell }) {
         )}
         {load !== null && load.status !== 'ok' && <ConfigProblem load={load} />}
         {settingsOpen && <Settings shell={shell} />}
+        {session && traceOpen && <TracePanel key={`trace-${session.id}`} agent={session.agent} />}
         {session && (
           <AgentProvider key={session.id} store={session.store}>
             <NotificationsProvider value={session.notifications}>
