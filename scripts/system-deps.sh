@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs (Chromium for Playwright, Kamailio and its
-# modules for the Kamailio project, sipp for the foreign-UA scenario) when any is missing.
+# modules for the Kamailio project, sipp for the foreign-UA scenario, PostgreSQL for the
+# sender's push queue tests) when any is missing.
 # Needs root (apt-get); otherwise prints the command to run.
 set -euo pipefail
 PACKAGES=(
@@ -8,6 +9,7 @@ PACKAGES=(
   kamailio kamailio-websocket-modules kamailio-extra-modules kamailio-presence-modules kamailio-sqlite-modules
   kamailio-tls-modules
   sip-tester sqlite3
+  postgresql
 )
 missing=()
 for pkg in "${PACKAGES[@]}"; do
