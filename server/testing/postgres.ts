@@ -31,12 +31,16 @@ export interface StartPostgresOptions {
   startTimeoutMs?: number;
   /** Extra `-c name=value` settings. */
   settings?: Record<string, string>;
+  /** Directories to look for initdb and postgres in, instead of the usual search (tests of the missing case). */
+  binDirs?: readonly string[];
 }
 
 const INSTALL_HINT = 'PostgreSQL server binaries (initdb, postgres) not found: run `bash scripts/system-deps.sh` as root (it installs the Debian package postgresql), or set PG_BIN to their directory';
 
-/** The directory holding initdb and postgres, or undefined. */
-export function findPostgresBin(): string | undefined {
+/** The directory holding initdb and postgres (in `searchDirs`, default the usual places), or undefined. */
+export function findPostgresBin(searchDirs?: readonly string[]): string | undefined {
+  const hasBinaries = (dir: string) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres'));
+  if (searchDirs) return searchDirs.find(hasBinaries);
   const candidates: string[] = [];
   if (process.env['PG_BIN']) candidates.push(process.env['PG_BIN']);
   const debian = '/usr/lib/postgresql';
@@ -45,7 +49,7 @@ export function findPostgresBin(): string | undefined {
     candidates.push(...versions.map((v) => join(debian, v, 'bin')));
   }
   candidates.push(...(process.env['PATH'] ?? '').split(':').filter(Boolean));
-  return candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres')));
+  return candidates.find(hasBinaries);
 }
 
 /** uid and gid of the user to run as: the current one, or `postgres` when we are root. */
@@ -96,7 +100,7 @@ function ready(child: ChildProcess, timeoutMs: number): Promise<void> {
 
 /** Start a server (see the module comment). Throws, naming scripts/system-deps.sh, when PostgreSQL is not installed. */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<TestPostgres> {
-  const bin = findPostgresBin();
+  const bin = findPostgresBin(options.binDirs);
   if (!bin) throw new Error(INSTALL_HINT);
   const user = runAs();
   const dataDir = mkdtempSync(join(tmpdir(), 'sip-push-pg-'));

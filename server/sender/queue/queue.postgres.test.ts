@@ -27,6 +27,12 @@ afterAll(async () => {
 
 queueContract('PostgreSQL', () => sql);
 
+describe('the test server', () => {
+  it('fails naming scripts/system-deps.sh when PostgreSQL is not installed', async () => {
+    await expect(startPostgres({ binDirs: ['/nonexistent/postgresql/bin'] })).rejects.toThrow('run `bash scripts/system-deps.sh`');
+  });
+});
+
 describe('PostgreSQL: several service instances on one queue', () => {
   it('two workers, 1,000 queued pushes: each claimed and sent exactly once', async () => {
     await openPushQueue(sql); // the schema, before resetting it
