@@ -5,12 +5,17 @@
  * leaves the sockets' taps off (src/agent/trace/tracer.ts). Frame text is data: rendered as
  * text, never as HTML.
  */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useState } from 'react';
 import type { PushAgent, TraceEntry } from '../../../agent/types.ts';
 import { exportFileName, exportText, filterEntries, keptLabel, methodsOf, timeLabel } from './traceView.ts';
 
 /** The list re-reads the ring at most this often while frames arrive. */
 const REFRESH_MS = 250;
+/**
+ * Rows rendered at most (the newest that match the filters); export and copy take every match.
+ * Keeps an open panel's rendering cost flat while the ring fills up.
+ */
+export const MAX_TRACE_ROWS = 200;
 
 function useTraceEntries(agent: PushAgent): { entries: TraceEntry[]; reload: () => void } {
   const [entries, setEntries] = useState(() => agent.trace.entries());
@@ -42,7 +47,7 @@ function useOwnsConnection(agent: PushAgent): boolean {
   return owns;
 }
 
-function TraceRow({ entry }: { entry: TraceEntry }) {
+const TraceRow = memo(function TraceRow({ entry }: { entry: TraceEntry }) {
   const [open, setOpen] = useState(false);
   const textId = `trace-text-${entry.seq}`;
   return (
@@ -61,7 +66,7 @@ function TraceRow({ entry }: { entry: TraceEntry }) {
       )}
     </li>
   );
-}
+});
 
 export function TracePanel({ agent, id = 'trace-panel' }: { agent: PushAgent; id?: string }) {
   const [paused, setPaused] = useState(false);
@@ -77,7 +82,7 @@ export function TracePanel({ agent, id = 'trace-panel' }: { agent: PushAgent; id
   }, [agent, paused]);
 
   const shown = useMemo(() => filterEntries(entries, { method, text }), [entries, method, text]);
-  const newestFirst = useMemo(() => [...shown].reverse(), [shown]);
+  const newestFirst = useMemo(() => shown.slice(-MAX_TRACE_ROWS).reverse(), [shown]);
   const methods = useMemo(() => methodsOf(entries, method), [entries, method]);
   // Read with each new list of entries (the ring counts what it overwrote).
   const dropped = useMemo(() => (entries ? agent.trace.dropped() : 0), [agent, entries]);
@@ -158,11 +163,18 @@ export function TracePanel({ agent, id = 'trace-panel' }: { agent: PushAgent; id
       {newestFirst.length === 0 ? (
         <p className="empty">{entries.length === 0 ? 'No frames yet. Frames sent and received while this panel is open appear here.' : 'No frame matches the filter.'}</p>
       ) : (
-        <ol className="trace-list" aria-label={`Frames, newest first (${newestFirst.length} shown)`}>
-          {newestFirst.map((e) => (
-            <TraceRow key={e.seq} entry={e} />
-          ))}
-        </ol>
+        <>
+          {shown.length > newestFirst.length && (
+            <p className="trace-note" data-testid="trace-more">
+              Showing the newest {newestFirst.length} of {shown.length} matching frames; Export and Copy take all {shown.length}.
+            </p>
+          )}
+          <ol className="trace-list" aria-label={`Frames, newest first (${newestFirst.length} shown)`}>
+            {newestFirst.map((e) => (
+              <TraceRow key={e.seq} entry={e} />
+            ))}
+          </ol>
+        </>
       )}
     </section>
   );
