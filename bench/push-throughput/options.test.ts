@@ -14,6 +14,11 @@ describe('parsePushBenchOptions', () => {
     expect(parsePushBenchOptions(argv)).toMatchObject({ check: true, kinds });
   });
 
+  it('measures the trace kinds only when named', () => {
+    expect(parsePushBenchOptions([]).kinds).not.toContain('notap');
+    expect(parsePushBenchOptions(['--kinds', 'notap,ours,trace']).kinds).toEqual(['notap', 'ours', 'trace']);
+  });
+
   it('runs without --check on any kinds', () => {
     expect(parsePushBenchOptions(['--kinds', 'ours', '--pushes', '300', '--rounds', '1'])).toMatchObject({ kinds: ['ours'], pushes: 300, rounds: 1 });
   });

@@ -5,9 +5,19 @@
  */
 import { parseFlags, parseList, parsePositive, requireBaselines } from '../check/options.ts';
 
-/** `agent` is the same agent without the React UI: informational, it splits agent and rendering cost. */
-export type Kind = 'ours' | 'agent' | 'jssip' | 'raw';
+/**
+ * `agent` is the same agent without the React UI: informational, it splits agent and rendering
+ * cost. The trace's cost (issue 11 item 3), measured only when named in --kinds: `notap` is ours
+ * built with the trace taps stripped from the sockets (stripTraceTaps.ts), the baseline of
+ * "the trace costs nothing while its panel is closed"; `trace` is ours with the panel open.
+ */
+export type Kind = 'ours' | 'agent' | 'jssip' | 'raw' | 'notap' | 'trace';
+/** The kinds measured by default. */
 export const ALL_KINDS: readonly Kind[] = ['raw', 'jssip', 'agent', 'ours'];
+export const TRACE_KINDS: readonly Kind[] = ['notap', 'trace'];
+export const KNOWN_KINDS: readonly Kind[] = [...ALL_KINDS, ...TRACE_KINDS];
+/** The full web client, however built or opened: stored pushes are checked against IndexedDB. */
+export const FULL_CLIENT_KINDS: readonly Kind[] = ['ours', 'notap', 'trace'];
 
 export interface PushBenchOptions {
   pushes: number;
@@ -31,7 +41,7 @@ export function parsePushBenchOptions(argv: readonly string[]): PushBenchOptions
     check: { type: 'boolean', default: false },
   });
   const whole = (option: keyof typeof values & string) => parsePositive(option, String(values[option]), { integer: true });
-  const kinds = parseList('kinds', values.kinds, ALL_KINDS);
+  const kinds = parseList('kinds', values.kinds, KNOWN_KINDS);
   if (values.check) {
     requireBaselines(kinds, [
       { kind: 'raw', neededFor: 'the baseline of the throughput and latency ratios' },

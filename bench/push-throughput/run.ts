@@ -8,6 +8,14 @@
  *   jssip  a bare JsSIP page: JsSIP answers 200 itself, nothing stored
  *   raw    a raw WebSocket page answering 200 by hand, nothing stored
  *
+ * and, only when named in --kinds, the trace's cost (issue 11 item 3):
+ *
+ *   notap  ours built with the trace taps stripped from the sockets (stripTraceTaps.ts)
+ *   trace  ours with the trace panel open (every frame recorded and shown)
+ *
+ * `ours` runs with the panel closed, as users do; "closed vs notap" and "trace vs ours" are
+ * printed as ratios of medians. E.g. npm run bench -- --kinds notap,ours,trace
+ *
  * Throughput: N pushes with K in flight (closed loop), pushes answered 2xx per second. Latency:
  * pushes at a fixed rate, p50 and p99 over the pushes that succeeded. A push that failed (no 2xx,
  * or an error) is left out of both, counted and printed per round and in the summary. Rounds
@@ -31,8 +39,9 @@ import { createPushSender, percentile, runLoad, type LoadReport, type PushResult
 import { chromiumLaunch } from '../../playwright.config.ts';
 import { parseOrExit } from '../check/options.ts';
 import { checkExitCode, printTargets } from '../check/target.ts';
-import { parsePushBenchOptions, type Kind } from './options.ts';
-import { succeededLatencies, summarize, type RoundFigures } from './summary.ts';
+import { FULL_CLIENT_KINDS, parsePushBenchOptions, type Kind } from './options.ts';
+import { stripTraceTaps } from './stripTraceTaps.ts';
+import { succeededLatencies, summarize, traceCost, type KindRatio, type RoundFigures } from './summary.ts';
 import { pushTargets } from './targets.ts';
 
 interface RoundResult extends RoundFigures {
@@ -52,14 +61,25 @@ const WARMUP = 300;
 
 let aorCounter = 0;
 
-async function openReceiver(browser: Browser, vite: string, core: RunningCore, kind: Kind): Promise<{ page: Page; aor: string; close: () => Promise<void> }> {
+/** Where each build is served: the main one, and the tap-less one when notap is measured. */
+interface Servers {
+  main: string;
+  notap?: string;
+}
+
+async function openReceiver(browser: Browser, servers: Servers, core: RunningCore, kind: Kind): Promise<{ page: Page; aor: string; close: () => Promise<void> }> {
   const aor = `sip:bench${++aorCounter}${kind}@localhost`;
   const context = await browser.newContext();
   const page = await context.newPage();
-  if (kind === 'ours') {
+  const vite = kind === 'notap' ? servers.notap! : servers.main;
+  if (FULL_CLIENT_KINDS.includes(kind)) {
     const config = { server: core.wsUrl, aor, apps: [{ id: 'news.ua', accept: ['text/plain'] }] };
     await page.goto(`${vite}/?config=${encodeURIComponent(JSON.stringify(config))}`);
     await page.waitForFunction(() => window.__sipPushTest?.state().phase === 'registered', undefined, { timeout: 30_000 });
+    if (kind === 'trace') {
+      await page.getByTestId('trace-toggle').click();
+      await page.getByTestId('trace-status').getByText('Recording.').waitFor({ timeout: 10_000 });
+    }
   } else {
     await page.goto(`${vite}/bench/push-throughput/page/${kind}.html?server=${encodeURIComponent(core.wsUrl)}&aor=${encodeURIComponent(aor)}&app=news.ua`);
     await page.waitForFunction(() => (window as unknown as { __benchReady?: boolean }).__benchReady === true, undefined, { timeout: 30_000 });
@@ -67,8 +87,8 @@ async function openReceiver(browser: Browser, vite: string, core: RunningCore, k
   return { page, aor, close: () => context.close() };
 }
 
-async function measure(browser: Browser, vite: string, core: RunningCore, kind: Kind, round: number): Promise<RoundResult> {
-  const receiver = await openReceiver(browser, vite, core, kind);
+async function measure(browser: Browser, servers: Servers, core: RunningCore, kind: Kind, round: number): Promise<RoundResult> {
+  const receiver = await openReceiver(browser, servers, core, kind);
   const sender = createPushSender({ server: core.wsUrl, from: 'sip:psa@localhost', timeoutMs: 20_000 });
   await sender.connect();
   try {
@@ -100,11 +120,11 @@ async function measure(browser: Browser, vite: string, core: RunningCore, kind: 
     for (const [run, f] of Object.entries(failures)) {
       if (f.failed > 0) console.warn(`  ${kind} ${run}: ${f.failed} failed, statuses ${JSON.stringify(f.statuses)}${f.firstError ? `, first error ${f.firstError}` : ''}`);
     }
-    if (kind === 'ours') {
+    if (FULL_CLIENT_KINDS.includes(kind)) {
       // Durability check: every push answered 200 is in IndexedDB.
       result.stored = await receiver.page.evaluate(async () => (await window.__sipPushTest!.storedPushes()).length);
       const answered = warmup.ok + load.ok + latency.ok;
-      if (result.stored !== answered) throw new Error(`ours: ${answered} pushes answered 200 but ${result.stored} stored`);
+      if (result.stored !== answered) throw new Error(`${kind}: ${answered} pushes answered 200 but ${result.stored} stored`);
     }
     return result;
   } finally {
@@ -133,7 +153,15 @@ async function main(): Promise<void> {
     },
   });
   const vite = await preview({ mode: 'e2e', logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1', strictPort: false } });
-  const viteUrl = (vite.resolvedUrls?.local[0] ?? '').replace(/\/$/, '');
+  const servers: Servers = { main: (vite.resolvedUrls?.local[0] ?? '').replace(/\/$/, '') };
+  // The same client without the trace taps: the baseline of the trace's cost when closed.
+  let notapVite: Awaited<ReturnType<typeof preview>> | undefined;
+  if (KINDS.includes('notap')) {
+    const notapDir = `${outDir}-notap`;
+    await build({ mode: 'e2e', logLevel: 'warn', plugins: [stripTraceTaps()], build: { outDir: notapDir, emptyOutDir: true, rollupOptions: { input: { main: 'index.html' } } } });
+    notapVite = await preview({ mode: 'e2e', logLevel: 'warn', build: { outDir: notapDir }, preview: { port: 0, host: '127.0.0.1', strictPort: false } });
+    servers.notap = (notapVite.resolvedUrls?.local[0] ?? '').replace(/\/$/, '');
+  }
   const browser = await chromium.launch(chromiumLaunch);
   const results: RoundResult[] = [];
   try {
@@ -141,7 +169,7 @@ async function main(): Promise<void> {
     for (let round = 1; round <= ROUNDS; round++) {
       const order = [...KINDS.slice(round % KINDS.length), ...KINDS.slice(0, round % KINDS.length)];
       for (const kind of order) {
-        const r = await measure(browser, viteUrl, core, kind, round);
+        const r = await measure(browser, servers, core, kind, round);
         results.push(r);
         console.log(`  round ${round} ${kind.padEnd(5)} ${r.rate.toFixed(0).padStart(6)} pushes/s   p50 ${r.p50Ms.toFixed(2)} ms   p99 ${r.p99Ms.toFixed(2)} ms   failed ${r.failed}${r.stored !== undefined ? `   stored ${r.stored}` : ''}`);
       }
@@ -149,6 +177,7 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     await vite.close();
+    await notapVite?.close();
     await core.close();
   }
 
@@ -160,10 +189,17 @@ async function main(): Promise<void> {
     const failed = results.filter((r) => r.kind === kind).reduce((sum, r) => sum + r.failed, 0);
     console.log(`  ${kind.padEnd(5)} ${k.rate.toFixed(0).padStart(6)} pushes/s   p50 ${k.p50Ms.toFixed(2)} ms   failed pushes ${failed}`);
   }
+  const cost = traceCost(summary);
+  if (cost.closedVsNoTap || cost.openVsClosed) {
+    const line = (name: string, r: KindRatio) => console.log(`  ${name}: pushes/s x${r.rate.toFixed(3)}, p50 x${r.p50.toFixed(3)}`);
+    console.log('trace cost (ratios of medians):');
+    if (cost.closedVsNoTap) line('panel closed (ours) vs no taps (notap)', cost.closedVsNoTap);
+    if (cost.openVsClosed) line('panel open (trace) vs closed (ours)', cost.openVsClosed);
+  }
   printTargets(targets);
 
   await mkdir('bench/results', { recursive: true });
-  await writeFile('bench/results/push-throughput.json', JSON.stringify({ date: new Date().toISOString(), params: { PUSHES, IN_FLIGHT, ROUNDS, RATE, LATENCY_PUSHES, KINDS }, results, summary, targets }, null, 2));
+  await writeFile('bench/results/push-throughput.json', JSON.stringify({ date: new Date().toISOString(), params: { PUSHES, IN_FLIGHT, ROUNDS, RATE, LATENCY_PUSHES, KINDS }, results, summary, traceCost: cost, targets }, null, 2));
   if (OPTIONS.check) process.exit(checkExitCode(targets));
 }
 

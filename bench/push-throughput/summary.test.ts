@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { succeededLatencies, summarize, type RoundFigures } from './summary.ts';
+import { succeededLatencies, summarize, traceCost, type RoundFigures } from './summary.ts';
 
 const round = (kind: RoundFigures['kind'], rate: number, p50Ms: number, failed = 0): RoundFigures => ({ kind, rate, p50Ms, failed });
 
@@ -26,5 +26,27 @@ describe('succeededLatencies', () => {
     { latencies: [5, 6, 7], succeeded: [true, , true], expected: [5, 7] },
   ])('keeps $expected of $latencies', ({ latencies, succeeded, expected }) => {
     expect(succeededLatencies(latencies, succeeded as boolean[])).toEqual(expected);
+  });
+});
+
+describe('traceCost', () => {
+  it('compares closed with the tap-less build and open with closed', () => {
+    const summary = summarize(
+      [
+        { kind: 'notap', rate: 400, p50Ms: 10, failed: 0 },
+        { kind: 'ours', rate: 396, p50Ms: 10.5, failed: 0 },
+        { kind: 'trace', rate: 300, p50Ms: 12.6, failed: 0 },
+      ],
+      ['notap', 'ours', 'trace'],
+    );
+    const cost = traceCost(summary);
+    expect(cost.closedVsNoTap!.rate).toBeCloseTo(0.99);
+    expect(cost.closedVsNoTap!.p50).toBeCloseTo(1.05);
+    expect(cost.openVsClosed!.rate).toBeCloseTo(300 / 396);
+    expect(cost.openVsClosed!.p50).toBeCloseTo(1.2);
+  });
+
+  it('leaves out a comparison whose kinds were not measured', () => {
+    expect(traceCost(summarize([{ kind: 'ours', rate: 1, p50Ms: 1, failed: 0 }], ['ours']))).toEqual({});
   });
 });

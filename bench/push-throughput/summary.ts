@@ -41,3 +41,28 @@ export function summarize(results: readonly RoundFigures[], kinds: readonly Kind
 export function succeededLatencies(latenciesMs: readonly number[], succeeded: readonly boolean[]): number[] {
   return latenciesMs.filter((_, i) => succeeded[i] === true);
 }
+
+/** One comparison of two kinds: ratios of their medians (rate: higher is faster; p50: higher is slower). */
+export interface KindRatio {
+  rate: number;
+  p50: number;
+}
+
+/**
+ * The trace's cost (issue 11 item 3): the client with the taps in and the panel closed (ours)
+ * against the same client built without them (notap), and the panel open (trace) against
+ * closed. Each present only when both kinds were measured.
+ */
+export interface TraceCost {
+  closedVsNoTap?: KindRatio;
+  openVsClosed?: KindRatio;
+}
+
+export function traceCost(summary: PushSummary): TraceCost {
+  const { ours, notap, trace } = summary.kinds;
+  const ratio = (a: KindSummary, b: KindSummary): KindRatio => ({ rate: a.rate / b.rate, p50: a.p50Ms / b.p50Ms });
+  const cost: TraceCost = {};
+  if (ours && notap) cost.closedVsNoTap = ratio(ours, notap);
+  if (trace && ours) cost.openVsClosed = ratio(trace, ours);
+  return cost;
+}
