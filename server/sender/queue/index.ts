@@ -1,7 +1,7 @@
 /** The persistent push queue and status store (issue 12, store and forward): see queue.ts. */
 export { DEFAULT_BACKOFF, backoffDelay, resolveBackoff, type BackoffOptions } from './backoff.ts';
 export { QueueError, type QueueErrorCode } from './errors.ts';
-export { QUEUE_URL_ENV, isPostgresUrl, openQueueDatabase } from './open.ts';
+export { DEFAULT_QUEUE_DIR, QUEUE_URL_ENV, describeQueueLocation, isPostgresUrl, openQueueDatabase, queueLocation } from './open.ts';
 export { outcomeAction, type AttemptOutcome, type OutcomeAction } from './outcomes.ts';
 export { openPglite, pgliteSql } from './pglite.ts';
 export { openPostgres, postgresSql, type PostgresOptions } from './postgres.ts';
