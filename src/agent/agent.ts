@@ -103,6 +103,8 @@ class PushReceiverAgent implements PushAgent {
   private owning: Promise<void> | null = null;
   /** This tab's state while it follows another tab; null while it owns or has not joined. */
   private followerState: AgentState | null = null;
+  /** The newest push this tab has heard of: what it missed is read back after an owner change. */
+  private lastSeenId: string | undefined;
   private stopped = false;
   private idleState: AgentState = initialState();
   /**
@@ -297,6 +299,7 @@ class PushReceiverAgent implements PushAgent {
       onMessage: (message) => this.receive(message),
     });
     this.idleState = initialState(instanceId);
+    this.lastSeenId = await store.lastId();
     dispatcher.start();
     this.shared = { store, transfers, dispatcher, group, instanceId };
     return this.shared;
@@ -306,8 +309,10 @@ class PushReceiverAgent implements PushAgent {
   private own(): void {
     if (this.stopped || this.owning) return;
     this.owning = this.buildPipeline()
-      .then((pipeline) => {
+      .then(async (pipeline) => {
         this.followerState = null;
+        // Before registering: what the previous owner stored but could not post.
+        await this.catchUp();
         return pipeline.endpoint.start();
       })
       .catch((error: unknown) => {
@@ -338,8 +343,7 @@ class PushReceiverAgent implements PushAgent {
         this.events.emit('state', this.followerState);
         return;
       case 'stored':
-        this.events.emit('stored', message.pushes);
-        this.shared?.dispatcher.dispatchStored(message.pushes);
+        this.heard(message.pushes);
         return;
       case 'dispatched':
         this.events.emit('dispatched', message.push);
@@ -356,25 +360,42 @@ class PushReceiverAgent implements PushAgent {
         this.events.emit(message.type, { ids: message.ids });
         return;
       case 'owner':
+        // Another tab took over: the old owner may have stored pushes it never posted.
+        void this.catchUp().catch((error: unknown) => console.error('SIP Push: reading the pushes missed at a handover failed', error));
+        return;
       case 'apps':
       case 'leave':
         return; // the group's own business
     }
   }
 
+  /** Pushes stored (here, or posted by the owner): every tab shows them and dispatches its apps'. */
+  private heard(pushes: StoredPush[]): void {
+    if (pushes.length === 0) return;
+    for (const push of pushes) if (this.lastSeenId === undefined || push.id > this.lastSeenId) this.lastSeenId = push.id;
+    this.events.emit('stored', pushes);
+    this.shared?.dispatcher.dispatchStored(pushes);
+  }
+
+  /** Read back the pushes stored after the last one this tab heard of (an owner died before posting them). */
+  private async catchUp(): Promise<void> {
+    const shared = this.shared;
+    if (!shared) return;
+    this.heard(await shared.store.after(this.lastSeenId));
+  }
+
   /** The owner's receiving pipeline; its events go to this tab and, posted, to the others. */
   private async buildPipeline(): Promise<Pipeline> {
     const shared = await this.open();
-    const { store, transfers, dispatcher, group, instanceId } = shared;
+    const { store, transfers, group, instanceId } = shared;
     const committer = await GroupCommitter.create({
       store,
       limits: this.limits,
       ...(this.options.beforeCommit ? { beforeCommit: this.options.beforeCommit } : {}),
     });
     committer.on('committed', (pushes) => {
-      this.events.emit('stored', pushes);
       group.post({ type: 'stored', pushes });
-      dispatcher.dispatchStored(pushes);
+      this.heard(pushes);
     });
     const lookup = { get: (id: string) => this.registry.get(id) ?? group.directory.get(id) ?? this.declared.get(id.toLowerCase()) };
     const rejected = (rejection: AgentEvents['rejected']) => {

@@ -277,3 +277,18 @@ describe('PushStore: read state, paging, deleting (host-page API)', () => {
     store.close();
   });
 });
+
+describe('PushStore.after and lastId: what a tab missed at a handover', () => {
+  it('returns the pushes issued after an ID, oldest first, across apps; lastId is the newest', async () => {
+    const store = new PushStore(await openPushDb(uniqueDbName()));
+    expect(await store.lastId()).toBeUndefined();
+    expect(await store.after(undefined)).toEqual([]);
+    const results = await store.commitBatch([newPush(), newPush({ appId: 'mms.ua' }), newPush()]);
+    const ids = results.map((r) => (r.status === 'stored' ? r.push.id : ''));
+    expect(await store.lastId()).toBe(ids[2]);
+    expect((await store.after(ids[0])).map((p) => p.id)).toEqual([ids[1], ids[2]]);
+    expect((await store.after(undefined)).map((p) => p.id)).toEqual(ids);
+    expect(await store.after(ids[2])).toEqual([]);
+    store.close();
+  });
+});

@@ -128,6 +128,21 @@ export class PushStore {
     return out;
   }
 
+  /**
+   * Pushes stored after `id` (all apps), oldest first: IDs sort in the order they were issued
+   * (ids.ts), so this is what a tab missed since the last push it saw.
+   */
+  async after(id: string | undefined, limit = 10_000): Promise<StoredPush[]> {
+    const range = id === undefined ? undefined : IDBKeyRange.lowerBound(id, true);
+    return (await this.db.getAll('pushes', range, limit)).map(toStoredPush);
+  }
+
+  /** The newest push's ID, if any. */
+  async lastId(): Promise<string | undefined> {
+    const cursor = await this.db.transaction('pushes').store.openKeyCursor(null, 'prev');
+    return cursor?.key;
+  }
+
   /** Unread pushes of one app. */
   unreadCount(appId: string): Promise<number> {
     return this.db.countFromIndex('pushes', 'byAppRead', [appId, 0]);
