@@ -5,7 +5,7 @@
  */
 import { seriousViolations } from './fixtures/axe.ts';
 import { test, expect } from './fixtures/test.ts';
-import { hostPageHtml, startEmbedHost, type EmbedHost } from './embedHost.ts';
+import { CONFIGURE_ELEMENT, configOf, hostPageHtml, startEmbedHost, type EmbedHost } from './embedHost.ts';
 
 const hostTest = test.extend<{ host: EmbedHost; client: string }>({
   host: async ({}, use) => {
@@ -20,7 +20,6 @@ for (const theme of ['light', 'dark'] as const) {
   hostTest(`the widget in a host page, ${theme} theme: no serious or critical axe violations`, async ({ page, host, client, core, sender }) => {
     await page.emulateMedia({ colorScheme: theme });
     const identity = core.newReceiver();
-    const config = { server: core.wsUrl, aor: identity.aor, ...(identity.authUser ? { authUser: identity.authUser } : {}), ...(identity.password ? { password: identity.password } : {}) };
     host.page(
       '/a11y.html',
       hostPageHtml({
@@ -28,13 +27,10 @@ for (const theme of ['light', 'dark'] as const) {
         body: `<main><h1>Host page</h1><sip-push-receiver id="receiver" instance="a11y-${theme}"></sip-push-receiver></main>`,
         script: `
           import '${client}/src/embed/define.ts';
-          const config = ${JSON.stringify(config)};
+          const config = ${JSON.stringify(configOf(core, identity))};
           const el = document.getElementById('receiver');
           el.registerApp({ id: 'news.ua', accept: ['text/plain'], handler: () => {} });
-          el.password = config.password;
-          if (config.authUser) el.authUser = config.authUser;
-          el.server = config.server;
-          el.aor = config.aor;
+          ${CONFIGURE_ELEMENT}
         `,
       }),
     );

@@ -7,10 +7,11 @@
  */
 import type { Page } from '@playwright/test';
 import { settled } from '../server/testing/settled.ts';
-import type { SipIdentity } from './fixtures/cores.ts';
 import { test, expect } from './fixtures/test.ts';
 import {
   AGGRESSIVE_HOST_STYLES,
+  CONFIGURE_ELEMENT,
+  configOf,
   hostPageHtml,
   OUTSIDE_PROBE,
   OUTSIDE_PROPERTIES,
@@ -48,10 +49,6 @@ async function widgetStyles(page: Page, scope: string): Promise<Styles> {
 
 async function outsideStyles(page: Page): Promise<Record<string, string>> {
   return page.locator('#outside').evaluate((el, props) => Object.fromEntries(props.map((p) => [p, getComputedStyle(el).getPropertyValue(p)])), [...OUTSIDE_PROPERTIES]);
-}
-
-function configOf(core: { wsUrl: string }, identity: SipIdentity) {
-  return { server: core.wsUrl, aor: identity.aor, ...(identity.authUser ? { authUser: identity.authUser } : {}), ...(identity.password ? { password: identity.password } : {}) };
 }
 
 interface Received {
@@ -108,10 +105,7 @@ hostTest.describe('embedding in a host page of another origin', () => {
           el.addEventListener('sip-push:state', (e) => window.states.push(e.detail));
           el.addEventListener('sip-push:push', (e) => window.record(e.detail, 'event'));
           el.registerApp({ id: '${APP}', accept: ['application/json'], handler: (push) => window.record(push, 'handler') });
-          el.password = config.password;
-          if (config.authUser) el.authUser = config.authUser;
-          el.server = config.server;
-          el.aor = config.aor;
+          ${CONFIGURE_ELEMENT}
         `,
       }),
     );

@@ -6,6 +6,7 @@
  * Pages load the package's sources from the dev server (src/embed/*), after the preamble Vite's
  * React plugin expects of a page it did not serve (Vite's backend-integration guide).
  */
+import type { SipIdentity } from './fixtures/cores.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -97,3 +98,15 @@ window.record = async (push, how) => {
 export const OUTSIDE_PROPERTIES = ['display', 'position', 'width', 'clip-path', 'border-top-left-radius', 'color', 'background-color', 'font-size', 'font-family', 'padding-top', 'grid-template-columns', 'white-space'] as const;
 /** An element of the host page carrying the widget's class names. */
 export const OUTSIDE_PROBE = '<p id="outside" class="spr spr-root spr-push spr-hidden spr-text spr-unread">Host content</p>';
+
+/** The receiver configuration of an identity on the core under test, as a host page passes it. */
+export function configOf(core: { wsUrl: string }, identity: SipIdentity): { server: string; aor: string; authUser?: string; password?: string } {
+  return { server: core.wsUrl, aor: identity.aor, ...(identity.authUser ? { authUser: identity.authUser } : {}), ...(identity.password ? { password: identity.password } : {}) };
+}
+
+/** Host-page script lines that configure the element `el` from `config`: credentials first, the AoR last (it starts the agent). */
+export const CONFIGURE_ELEMENT = `
+          el.password = config.password;
+          if (config.authUser) el.authUser = config.authUser;
+          el.server = config.server;
+          el.aor = config.aor;`;
