@@ -57,6 +57,8 @@ export interface TransferProgress {
   totalBytes: number;
   /** 1-based first byte of this session (above 1 when resuming). */
   firstByte: number;
+  /** Present while the sender holds back: the socket's queue is above the high-water mark, or the window is full. */
+  waiting?: 'drain' | 'window';
 }
 
 export interface TransferSpec {
@@ -262,8 +264,10 @@ export class SendSession implements MsrpSendSession {
     this.outcomeWaiter?.(outcome);
   }
 
-  private emitProgress(): void {
-    this.progress?.({ bytesSent: this.bytesSent, bytesAcked: this.bytesAcked, totalBytes: this.totalBytes, firstByte: this.firstByte });
+  private emitProgress(waiting?: TransferProgress['waiting']): void {
+    const progress: TransferProgress = { bytesSent: this.bytesSent, bytesAcked: this.bytesAcked, totalBytes: this.totalBytes, firstByte: this.firstByte };
+    if (waiting) progress.waiting = waiting;
+    this.progress?.(progress);
   }
 
   async send(spec: TransferSpec): Promise<TransferResult> {
@@ -353,10 +357,12 @@ export class SendSession implements MsrpSendSession {
           this.emitProgress();
           if (ws.bufferedAmount > this.host.highWaterMark) {
             drainWaits++;
+            this.emitProgress('drain');
             await waitForDrain(ws, this.host.highWaterMark, stopped);
           }
           if (this.unacknowledged.full) {
             windowWaits++;
+            this.emitProgress('window');
             await this.unacknowledged.waitForRoom(ws, stopped);
           }
         }
