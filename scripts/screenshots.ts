@@ -10,9 +10,9 @@
  * Other pages add themselves to SHOTS (the widget in a host page, for example): a name, the
  * path to open on the dev server, and how to bring the page into the state to show.
  */
+import { freePort } from '../deploy/kamailio/launch.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { createServer as createNetServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from '@playwright/test';
@@ -95,17 +95,6 @@ export const SHOTS: Shot[] = [
   { name: 'full-page', prepare: fullPageWithPushes, fullPage: false },
   { name: 'full-page-not-connected', prepare: fullPageNeverConnected, fullPage: false },
 ];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

@@ -5,6 +5,7 @@
  * again. Each script runs as a process, as npm runs it; each case takes a port on 127.0.0.1
  * first (a TCP server, or a UDP socket for the SIP port's UDP half) and points the setting at it.
  */
+import { freePort } from '../deploy/kamailio/launch.ts';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -27,15 +28,6 @@ async function takeUdpPort(): Promise<number> {
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   closers.push(() => new Promise<void>((resolve) => socket.close(() => resolve())));
   return socket.address().port;
-}
-
-/** A port free right now (bound, then released). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Whether a TCP port on 127.0.0.1 can be bound: after the script exits, it must be. */

@@ -3,49 +3,35 @@
  * receivers, registered with an embedded core, after a push to each: docs/screenshots/widget-host.png.
  * Starts its own core and Vite dev server on free loopback ports.
  */
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
+import { createServer } from 'vite';
+import { freePort } from '../deploy/kamailio/launch.ts';
 import { chromiumLaunch } from '../playwright.config.ts';
+import { until } from '../server/testing/until.ts';
 import { startEmbeddedCore } from '../e2e/fixtures/cores.ts';
 import { connectSender } from '../e2e/fixtures/senders.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const OUT = 'docs/screenshots/widget-host.png';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
 async function main(): Promise<void> {
   const core = await startEmbeddedCore();
   const port = await freePort();
-  const vite = spawn(process.execPath, ['node_modules/vite/bin/vite.js', '--port', String(port), '--strictPort'], { cwd: root, stdio: 'ignore' });
+  // listen() resolves once the server accepts requests (as in scripts/screenshots.ts).
+  const vite = await createServer({ root, server: { port, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' });
+  await vite.listen();
   const browser = await chromium.launch(chromiumLaunch);
   try {
     const base = `http://127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      const ok = await fetch(`${base}/demo/`).then((r) => r.ok, () => false);
-      if (ok) break;
-      if (i > 300) throw new Error('the Vite dev server did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
     const identity = core.newReceiver();
     const page = await browser.newPage({ viewport: { width: 1200, height: 820 }, colorScheme: 'light' });
     await page.goto(`${base}/demo/?config=${encodeURIComponent(JSON.stringify({ server: core.wsUrl, ...identity }))}`);
     await page.locator('sip-push-receiver [data-phase=registered]').waitFor();
     await page.locator('[data-sip-push-receiver] [data-phase=registered]').waitFor();
     await page.frameLocator('iframe').locator('[data-phase=registered]').waitFor();
-    const until = Date.now() + 15_000;
-    while ((await core.bindings(identity.aor)).filter((b) => b.pushApps.includes('news.ua')).length < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    // All three embeds announce news.ua before the pushes go out.
+    await until(async () => (await core.bindings(identity.aor)).filter((b) => b.pushApps.includes('news.ua')).length >= 3, 15_000);
     const sender = await connectSender(core);
     for (const body of ['{"title":"Your order has shipped","order":1042}', 'Flash sale: 20% off until midnight']) {
       await sender.sendPush({ to: identity.aor, app: 'news.ua', contentType: body.startsWith('{') ? 'application/json' : 'text/plain', body });
@@ -57,9 +43,7 @@ async function main(): Promise<void> {
     await page.screenshot({ path: `${root}/${OUT}`, fullPage: true });
     console.log(`wrote ${OUT}`);
   } finally {
-    await browser.close();
-    vite.kill();
-    await core.close();
+    await Promise.allSettled([browser.close(), vite.close(), core.close()]);
   }
 }
 

@@ -9,9 +9,9 @@
  * newest first), else PATH, else $PG_BIN. When they are missing, startPostgres() throws an
  * error naming scripts/system-deps.sh, which installs them: a test must fail then, not skip.
  */
+import { freePort } from '../../deploy/kamailio/launch.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -60,18 +60,6 @@ function runAs(): { uid: number; gid: number } | undefined {
   const gid = id('-g');
   if (uid.status !== 0 || gid.status !== 0) throw new Error('Running as root, and there is no `postgres` user to run PostgreSQL as: run `bash scripts/system-deps.sh` (the Debian package creates it)');
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Resolves when the server logs that it is ready; rejects when it exits first or the time runs out. */
