@@ -4,17 +4,8 @@
  * theme; a serious or critical violation fails.
  */
 import { seriousViolations } from './fixtures/axe.ts';
-import { test, expect } from './fixtures/test.ts';
-import { CONFIGURE_ELEMENT, configOf, hostPageHtml, startEmbedHost, type EmbedHost } from './embedHost.ts';
-
-const hostTest = test.extend<{ host: EmbedHost; client: string }>({
-  host: async ({}, use) => {
-    const host = await startEmbedHost();
-    await use(host);
-    await host.close();
-  },
-  client: async ({ baseURL }, use) => use(new URL(baseURL!).origin),
-});
+import { expect } from './fixtures/test.ts';
+import { CONFIGURE_ELEMENT, configOf, hostPageHtml, hostTest } from './embedHost.ts';
 
 for (const theme of ['light', 'dark'] as const) {
   hostTest(`the widget in a host page, ${theme} theme: no serious or critical axe violations`, async ({ page, host, client, core, sender }) => {

@@ -7,31 +7,21 @@
  */
 import type { Page } from '@playwright/test';
 import { settled } from '../server/testing/settled.ts';
-import { test, expect } from './fixtures/test.ts';
+import { expect } from './fixtures/test.ts';
 import {
   AGGRESSIVE_HOST_STYLES,
   CONFIGURE_ELEMENT,
   configOf,
   hostPageHtml,
+  hostTest,
   OUTSIDE_PROBE,
   OUTSIDE_PROPERTIES,
   RECORD_PUSHES,
-  startEmbedHost,
   STYLE_PROPERTIES,
   WIDGET_STYLE_PROBES,
-  type EmbedHost,
 } from './embedHost.ts';
 
 const APP = 'news.ua';
-
-const hostTest = test.extend<{ host: EmbedHost; client: string }>({
-  host: async ({}, use) => {
-    const host = await startEmbedHost();
-    await use(host);
-    await host.close();
-  },
-  client: async ({ baseURL }, use) => use(new URL(baseURL!).origin),
-});
 
 type Styles = Record<string, Record<string, string>>;
 

@@ -7,6 +7,7 @@
  * React plugin expects of a page it did not serve (Vite's backend-integration guide).
  */
 import type { SipIdentity } from './fixtures/cores.ts';
+import { test } from './fixtures/test.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -110,3 +111,13 @@ export const CONFIGURE_ELEMENT = `
           if (config.authUser) el.authUser = config.authUser;
           el.server = config.server;
           el.aor = config.aor;`;
+
+/** The specs' test with a host-page server (`host`) and the receiver's origin (`client`). */
+export const hostTest = test.extend<{ host: EmbedHost; client: string }>({
+  host: async ({}, use) => {
+    const host = await startEmbedHost();
+    await use(host);
+    await host.close();
+  },
+  client: async ({ baseURL }, use) => use(new URL(baseURL!).origin),
+});
