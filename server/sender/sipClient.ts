@@ -65,8 +65,10 @@ export interface SipClientOptions {
 
 export interface SipRequestSpec {
   method: string;
-  /** Request-URI, also used as the To URI. */
+  /** Request-URI, also used as the To URI unless `to` is given. */
   uri: string;
+  /** To URI when it differs from the Request-URI (REGISTER: the AoR, while the Request-URI is the registrar's domain). */
+  to?: string;
   /** Extra headers, after the ones the client manages (Via, From, To, Call-ID, CSeq...). */
   headers?: SipHeader[];
   contentType?: string;
@@ -79,6 +81,7 @@ export interface SipRequestSpec {
 interface Operation {
   method: string;
   uri: string;
+  to: string;
   callId: string;
   fromTag: string;
   cseq: number;
@@ -213,6 +216,7 @@ class LeanSipClient implements SipClient {
   private prepare(spec: SipRequestSpec, startedAt: number): Operation {
     if (!TOKEN.test(spec.method)) throw new SenderError('SENDER_ERR_OPTION', `Invalid method ${JSON.stringify(spec.method)}`);
     if (!REQUEST_URI.test(spec.uri)) throw new SenderError('SENDER_ERR_URI', `Invalid request URI ${JSON.stringify(spec.uri)} (expected sip: or sips:)`);
+    if (spec.to !== undefined && !REQUEST_URI.test(spec.to)) throw new SenderError('SENDER_ERR_URI', `Invalid To URI ${JSON.stringify(spec.to)} (expected sip: or sips:)`);
     const timeoutMs = positive(spec.timeoutMs, this.defaultTimeoutMs, 'timeoutMs');
     const method = spec.method.toUpperCase();
     let fixed = '';
@@ -232,6 +236,7 @@ class LeanSipClient implements SipClient {
     return {
       method,
       uri: spec.uri,
+      to: spec.to ?? spec.uri,
       callId: randomToken(22),
       fromTag: randomToken(10),
       cseq: 1,
@@ -257,7 +262,7 @@ class LeanSipClient implements SipClient {
       `Via: SIP/2.0/WS ${this.viaHost};branch=${branch};rport\r\n` +
       `Max-Forwards: 70\r\n` +
       `From: ${this.fromPrefix};tag=${op.fromTag}\r\n` +
-      `To: <${op.uri}>\r\n` +
+      `To: <${op.to}>\r\n` +
       `Call-ID: ${op.callId}\r\n` +
       `CSeq: ${op.cseq} ${op.method}\r\n` +
       op.fixedHeaders +

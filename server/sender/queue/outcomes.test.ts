@@ -44,6 +44,11 @@ describe('outcomeAction: the documented table', () => {
     expect(outcomeAction({ kind: 'no-contact' })).toEqual({ action: 'park', reason: 'no matching contact', retryAfterMs: 0 });
   });
 
+  it('a receiver-side expiry is expired; a refusal at send time is undeliverable', () => {
+    expect(outcomeAction({ kind: 'expired', reason: '410 Gone' })).toEqual({ action: 'expired', reason: '410 Gone' });
+    expect(outcomeAction({ kind: 'refused', reason: 'capabilities mismatch' })).toEqual({ action: 'undeliverable', reason: 'capabilities mismatch' });
+  });
+
   it.each([100, 180, 199, 700, 200.5])('refuses %s, not a final status', (status) => {
     expect(() => outcomeAction({ kind: 'sip', status })).toThrow('final SIP status');
   });

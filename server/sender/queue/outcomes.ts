@@ -21,7 +21,10 @@
  *
  * Without a SIP response: a transport failure (connection refused or closed, transaction
  * timeout with nothing received) retries; no matching contact in the directory parks (not a
- * send, so not counted as an attempt). Every retry and park ends as expired when the next
+ * send, so not counted as an attempt); a terminal found unable to take the push at send time
+ * (`refused`: its capabilities, learnt after the submit) is undeliverable without a send. A
+ * receiver that answers 410 with `Push-Report-Reason: expired` (the push reached it after its
+ * deliver-before) ends the delivery `expired`, not undeliverable. Every retry and park ends as expired when the next
  * attempt would come after the push's deliver-before, and as undeliverable after maxAttempts.
  */
 import { QueueError } from './errors.ts';
@@ -33,10 +36,14 @@ export type AttemptOutcome =
   /** No SIP response: the transport failed or the transaction timed out. */
   | { kind: 'transport'; reason: string }
   /** Not sent: the directory shows no contact that matches the target. */
-  | { kind: 'no-contact'; reason?: string };
+  | { kind: 'no-contact'; reason?: string }
+  /** The receiver refused it as past its deliver-before (410 with `Push-Report-Reason: expired`). */
+  | { kind: 'expired'; reason: string }
+  /** Not sent: the terminal cannot take it (capabilities learnt after the submit: content type, app, size). */
+  | { kind: 'refused'; reason: string };
 
 export type OutcomeAction =
-  | { action: 'accepted' | 'delivered' | 'undeliverable'; reason: string }
+  | { action: 'accepted' | 'delivered' | 'undeliverable' | 'expired'; reason: string }
   | { action: 'retry' | 'park'; reason: string; retryAfterMs: number };
 
 const RETRY = new Set([408, 480, 486, 500, 502, 503, 504, 600]);
@@ -51,6 +58,8 @@ function describe(status: number, reason: string | undefined): string {
 export function outcomeAction(outcome: AttemptOutcome): OutcomeAction {
   if (outcome.kind === 'transport') return { action: 'retry', reason: outcome.reason, retryAfterMs: 0 };
   if (outcome.kind === 'no-contact') return { action: 'park', reason: outcome.reason ?? 'no matching contact', retryAfterMs: 0 };
+  if (outcome.kind === 'expired') return { action: 'expired', reason: outcome.reason };
+  if (outcome.kind === 'refused') return { action: 'undeliverable', reason: outcome.reason };
   const { status } = outcome;
   if (!Number.isInteger(status) || status < 200 || status > 699) throw new QueueError('QUEUE_ERR_INPUT', `An attempt's outcome needs a final SIP status (200-699), got ${status}`);
   const reason = describe(status, outcome.reason);

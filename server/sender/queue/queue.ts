@@ -509,7 +509,7 @@ export async function openPushQueue(sql: Sql, options: PushQueueOptions = {}): P
         const row = rows[0];
         if (!row) return { recorded: false, reason: 'lease-lost' };
         const from = status(row.status);
-        const sent = outcome.kind !== 'no-contact';
+        const sent = outcome.kind !== 'no-contact' && outcome.kind !== 'refused';
         const attempts = row.attempts + (sent ? 1 : 0);
         const sipStatus = outcome.kind === 'sip' ? outcome.status : undefined;
         let to: DeliveryStatus = from;

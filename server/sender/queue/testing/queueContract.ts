@@ -235,6 +235,19 @@ export function queueContract(engine: string, getSql: () => Sql): void {
         const [claim] = await queue.claim('w');
         expect(await queue.recordAttempt(claim!, { kind: 'sip', status: 403, reason: 'Forbidden' })).toMatchObject({ delivery: { status: 'undeliverable', reason: '403 Forbidden' } });
       });
+
+      it('a receiver that found it expired ends it expired (a send); a terminal found unable to take it ends undeliverable without a send', async () => {
+        await queue.enqueue(push('late'));
+        const [late] = await queue.claim('w');
+        expect(await queue.recordAttempt(late!, { kind: 'expired', reason: '410 Gone (expired at the receiver)' })).toMatchObject({
+          delivery: { status: 'expired', reason: '410 Gone (expired at the receiver)', attempts: 1 },
+        });
+        await queue.enqueue(push('unfit'));
+        const [unfit] = await queue.claim('w');
+        expect(await queue.recordAttempt(unfit!, { kind: 'refused', reason: 'capabilities mismatch: image/png not accepted' })).toMatchObject({
+          delivery: { status: 'undeliverable', reason: 'capabilities mismatch: image/png not accepted', attempts: 0 },
+        });
+      });
     });
 
     describe('report', () => {
