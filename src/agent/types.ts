@@ -53,6 +53,23 @@ export interface StoredPush {
   via: 'message' | 'msrp';
   /** imdn.Message-ID when the sender gave one. */
   messageId?: string;
+  /** Provider push ID (`Push-ID` header, src/protocol/push). */
+  pushId?: string;
+  /** Push-Deliver-Before, epoch ms: never handed to an app after it (discarded, reported expired). */
+  deliverBefore?: number;
+  /** Push-Deliver-After, epoch ms: when the sender was allowed to send it (kept, not enforced here). */
+  deliverAfter?: number;
+  /** RFC 3261 Priority of the push. */
+  priority?: 'non-urgent' | 'normal' | 'urgent';
+  /** Delivery reports (IMDN, RFC 5438) the sender asked for; absent: none. */
+  report?: PushReportRequest;
+  /**
+   * When the display and negative-delivery reports of this push were queued (epoch ms): each
+   * is queued at most once. (A delivered report is sent from memory right after the commit.)
+   */
+  reported?: { displayed?: number; failed?: number };
+  /** Why the push was discarded without being handed to its app (it stays stored, dispatched). */
+  discarded?: 'expired';
   /** Key that identifies re-sent copies: `imdn:<Message-ID>` or `sip:<Call-ID>:<CSeq>`. */
   dedupKey: string;
   /** True once the app's handler has taken it. */
@@ -65,6 +82,18 @@ export interface StoredPush {
    * whole in memory). Never stored. Elsewhere use PushAgent.openContent(push).
    */
   blob?: Blob;
+}
+
+/** What a push asked to be told about, and where the IMDN MESSAGEs go (src/agent/reports). */
+export interface PushReportRequest {
+  /** The push's imdn.Message-ID (CPIM header, or Push-Message-ID on an MSRP INVITE). */
+  messageId: string;
+  /** Dispositions asked for (RFC 5438 section 6.3). */
+  dispositions: ('positive-delivery' | 'negative-delivery' | 'processing' | 'display')[];
+  /** SIP URI the notifications are sent to: the CPIM From, or the INVITE's From AoR. */
+  replyTo: string;
+  /** The push's CPIM DateTime (RFC 3339); for MSRP the time it was received. Echoed in <datetime>. */
+  dateTime: string;
 }
 
 export interface AgentConfig {
@@ -106,6 +135,10 @@ export interface AgentLimits {
    * RFC 5626 section 4.4); a lost binding is re-registered at once (src/agent/sip).
    */
   keepAliveSeconds: number;
+  /** Attempts to send one IMDN report (src/agent/reports) before it is given up. */
+  maxReportAttempts: number;
+  /** Delay before the second attempt of a report, doubled for each further one (ms). */
+  reportRetryBaseMs: number;
 }
 
 export const DEFAULT_AGENT_LIMITS: AgentLimits = {
@@ -115,6 +148,8 @@ export const DEFAULT_AGENT_LIMITS: AgentLimits = {
   maxBatchSize: 256,
   maxInFlight: 4096,
   keepAliveSeconds: 60,
+  maxReportAttempts: 4,
+  reportRetryBaseMs: 2000,
 };
 
 /**
@@ -176,7 +211,10 @@ export interface PushAgent {
   listPushes(appId: string, options?: { limit?: number; before?: string }): Promise<StoredPush[]>;
   /** Unread pushes of one app. */
   unreadCount(appId: string): Promise<number>;
-  /** Mark pushes read (every tab of the identity hears of it). */
+  /**
+   * Mark pushes read (every tab of the identity hears of it). The first time a push that asked
+   * for a display report is marked read, the owning tab sends it its IMDN `displayed` (once).
+   */
   markRead(pushIds: readonly string[]): Promise<void>;
   /** Delete pushes and, for MSRP pushes, their stored content. */
   deletePushes(pushIds: readonly string[]): Promise<void>;

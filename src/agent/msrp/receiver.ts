@@ -21,7 +21,8 @@
  * builders (transferRecords.ts). The INVITE dialogs are SIP (../sip/inviteHandler.ts), the
  * transfer database is storage (../store/transferStore.ts), digests are ../hash/.
  */
-import type { SipRequest, SipResponse } from '../../protocol/sip/index.ts';
+import { parsePushControl, PushControlError, PUSH_REPORT_REASON_HEADER, PUSH_REPORT_REASONS, type PushControl } from '../../protocol/push/control.ts';
+import { createResponse, getHeader, parseNameAddr, randomToken, safeReasonPhrase, type SipRequest, type SipResponse } from '../../protocol/sip/index.ts';
 import { TypedEmitter } from '../events.ts';
 import type { AppLookup } from '../policy/pushPolicy.ts';
 import type { AgentEvents, MsrpReceiverLimits, PushAppSpec, TransferProgress } from '../types.ts';
@@ -95,6 +96,11 @@ export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
   private readonly sessions = new Map<string, ActiveSession>();
   private readonly tracker: ProgressTracker;
   private readonly now: () => number;
+  /**
+   * Push control information of INVITEs, by Call-ID, from the INVITE until its dialog ends (or
+   * its refusal): the transfer records of the session take it.
+   */
+  private readonly controls = new Map<string, PushControl>();
 
   constructor(options: MsrpReceiverOptions) {
     super();
@@ -124,7 +130,30 @@ export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
 
   /** The response to an INVITE, ACK (null), BYE or CANCEL. Never rejects. */
   handle(request: SipRequest): Promise<SipResponse | null> | SipResponse | null {
-    return this.invites.handle(request);
+    if (request.method !== 'INVITE' || hasToTag(request)) return this.invites.handle(request);
+    // A new INVITE: its push control headers first (400 naming a bad one, 410 when expired).
+    let control: PushControl;
+    try {
+      control = parsePushControl((name) => getHeader(request, name));
+    } catch (error) {
+      if (!(error instanceof PushControlError)) throw error;
+      return this.refuse(request, 400, error.message);
+    }
+    if (control.deliverBefore !== undefined && control.deliverBefore <= this.now()) {
+      return this.refuse(request, 410, 'Push expired (Push-Deliver-Before has passed)', [{ name: PUSH_REPORT_REASON_HEADER, value: PUSH_REPORT_REASONS.expired }]);
+    }
+    const callId = getHeader(request, 'Call-ID')?.trim() ?? '';
+    this.controls.set(callId, control);
+    return Promise.resolve(this.invites.handle(request)).then((response) => {
+      if (!response || response.status >= 300) this.controls.delete(callId);
+      return response;
+    });
+  }
+
+  private refuse(request: SipRequest, status: number, reason: string, headers: { name: string; value: string }[] = []): SipResponse {
+    const response = createResponse(request, status, { reason: safeReasonPhrase(reason), headers, toTag: this.options.toTag?.() ?? randomToken(10) });
+    this.emit('rejected', { status, reason: response.reason });
+    return response;
   }
 
   /**
@@ -215,7 +244,7 @@ export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
   }
 
   private async createFileTransfer(dialog: MsrpDialog<SessionPlan>): Promise<IncomingTransfer> {
-    const record = fileTransferRecord(dialog, () => this.store.newId(), this.now());
+    const record = fileTransferRecord(dialog, () => this.store.newId(), this.now(), this.controls.get(dialog.callId));
     await this.store.putTransfer(record);
     return this.track(record);
   }
@@ -245,7 +274,7 @@ export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
 
   private async createExtraTransfer(entry: ActiveSession, chunk: IncomingChunk): Promise<IncomingTransfer> {
     const now = this.now();
-    const record = messageTransferRecord(entry.dialog, chunk, this.store.newId(), now);
+    const record = messageTransferRecord(entry.dialog, chunk, this.store.newId(), now, this.controls.get(entry.dialog.callId));
     await this.store.putTransfer(record);
     return this.track(record);
   }
@@ -309,6 +338,8 @@ export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
   // ---- BYE, CANCEL, drops ---------------------------------------------------------------------
 
   private terminated(dialog: MsrpDialog<SessionPlan>, cause: TerminationCause): void {
+    // The session's file record took it at ACK; a further message arriving after this ends without it.
+    this.controls.delete(dialog.callId);
     const entry = this.sessions.get(dialog.id);
     if (!entry) return; // never confirmed: no transfer was created
     if (cause === 'bye') {
@@ -343,5 +374,15 @@ export class MsrpReceiver extends TypedEmitter<MsrpReceiverEvents> {
     const all = new Set(entry.transfers);
     if (file) all.add(file);
     await Promise.all([...all].map((t) => t.interrupt(reason, resumable)));
+  }
+}
+
+function hasToTag(request: SipRequest): boolean {
+  const to = getHeader(request, 'To');
+  if (!to) return false;
+  try {
+    return parseNameAddr(to).params.has('tag');
+  } catch {
+    return false; // the INVITE handler answers the garbled To
   }
 }

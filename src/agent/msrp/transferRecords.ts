@@ -4,8 +4,9 @@
  * the same session, and the push record of a complete transfer. Ids and clocks are arguments
  * so the builders stay pure and the receiver decides when they are read.
  */
+import type { PushControl } from '../../protocol/push/control.ts';
 import type { NewPush } from '../store/pushStore.ts';
-import type { StoredPush } from '../types.ts';
+import type { PushReportRequest, StoredPush } from '../types.ts';
 import { pickHash } from '../hash/fileHash.ts';
 import type { MsrpDialog } from '../sip/inviteHandler.ts';
 import type { SessionPlan } from './resumePlan.ts';
@@ -17,7 +18,7 @@ import type { TransferRecord } from '../store/transferSchema.ts';
  * (`receiving` again, its reason dropped), else a new one from the offer. `newId` is called
  * only for a new one.
  */
-export function fileTransferRecord(dialog: MsrpDialog<SessionPlan>, newId: () => string, now: number): TransferRecord {
+export function fileTransferRecord(dialog: MsrpDialog<SessionPlan>, newId: () => string, now: number, control: PushControl = {}): TransferRecord {
   const selector = dialog.offer.fileSelector;
   let record: TransferRecord;
   const resume = dialog.plan.resume;
@@ -52,11 +53,11 @@ export function fileTransferRecord(dialog: MsrpDialog<SessionPlan>, newId: () =>
     }
   }
   if (dialog.offer.fileTransferId !== undefined) record.fileTransferId = dialog.offer.fileTransferId;
-  return record;
+  return withInviteControl(record, dialog, control, now);
 }
 
 /** The record of a further message of a session (its own Message-ID): sized by its Byte-Range total only. */
-export function messageTransferRecord(dialog: MsrpDialog<SessionPlan>, chunk: IncomingChunk, id: string, now: number): TransferRecord {
+export function messageTransferRecord(dialog: MsrpDialog<SessionPlan>, chunk: IncomingChunk, id: string, now: number, control: PushControl = {}): TransferRecord {
   const total = chunk.byteRange && chunk.byteRange.total !== '*' ? chunk.byteRange.total : null;
   const record: TransferRecord = {
     id,
@@ -77,6 +78,29 @@ export function messageTransferRecord(dialog: MsrpDialog<SessionPlan>, chunk: In
   };
   if (dialog.fromDisplayName !== undefined) record.fromDisplayName = dialog.fromDisplayName;
   if (dialog.senderUnverified) record.senderUnverified = true;
+  return withInviteControl(record, dialog, control, now);
+}
+
+/**
+ * The INVITE's push control information on a transfer record (a resumed transfer takes the
+ * newest INVITE's). With a Push-Message-ID, reports go to the INVITE's From AoR: display when
+ * Push-Disposition-Notification asked for it, and negative-delivery always (delivery itself is
+ * reported by the MSRP Success-Report REPORT).
+ */
+export function withInviteControl(record: TransferRecord, dialog: Pick<MsrpDialog, 'fromAor'>, control: PushControl, now: number): TransferRecord {
+  if (control.pushId !== undefined) record.pushId = control.pushId;
+  if (control.deliverBefore !== undefined) record.deliverBefore = control.deliverBefore;
+  if (control.deliverAfter !== undefined) record.deliverAfter = control.deliverAfter;
+  if (control.priority !== undefined) record.priority = control.priority;
+  if (control.reportMessageId !== undefined) {
+    const report: PushReportRequest = {
+      messageId: control.reportMessageId,
+      dispositions: control.displayRequested ? ['negative-delivery', 'display'] : ['negative-delivery'],
+      replyTo: dialog.fromAor,
+      dateTime: new Date(now).toISOString(),
+    };
+    record.report = report;
+  }
   return record;
 }
 
@@ -99,6 +123,11 @@ export function transferToPush(transfer: TransferRecord): NewPush {
   };
   if (transfer.fromDisplayName !== undefined) push.fromDisplayName = transfer.fromDisplayName;
   if (transfer.senderUnverified) push.senderUnverified = true;
+  if (transfer.pushId !== undefined) push.pushId = transfer.pushId;
+  if (transfer.deliverBefore !== undefined) push.deliverBefore = transfer.deliverBefore;
+  if (transfer.deliverAfter !== undefined) push.deliverAfter = transfer.deliverAfter;
+  if (transfer.priority !== undefined) push.priority = transfer.priority;
+  if (transfer.report !== undefined) push.report = transfer.report;
   return push;
 }
 

@@ -3,7 +3,11 @@
  * after the push is committed to IndexedDB.
  *
  *   request ─> headers (From, To, Call-ID, CSeq, Content-Type, Accept-Contact)   400 if missing/garbled
- *           ─> unwrap message/cpim (content type, content, imdn.Message-ID)     400 if malformed
+ *           ─> push control headers (Push-ID, Push-Deliver-Before/After,        400 naming the header
+ *              Priority: src/protocol/push)
+ *           ─> unwrap message/cpim (content type, content, imdn.Message-ID,     400 if malformed
+ *              imdn.Disposition-Notification, From, DateTime: the report request)
+ *           ─> past Push-Deliver-Before                                        410 + Push-Report-Reason: expired
  *           ─> policy: app, allowFrom, accept, size                            404 / 403 / 415 / 413
  *           ─> GroupCommitter.enqueue (one transaction per tick)
  *           ─> 'stored' | 'duplicate' -> 200; full -> 503 + Retry-After; error -> 500
@@ -12,12 +16,14 @@
  * stored pushes are reported to onStored once per committed batch.
  */
 import { CpimError, getContentHeader, getCpimHeader, IMDN_NS, parseCpim } from '../../protocol/cpim/cpim.ts';
-import { parseCSeq } from '../../protocol/sip/headers.ts';
-import type { SipHeader, SipRequest, SipResponse } from '../../protocol/sip/message.ts';
+import { parseDispositionNotification, ImdnError } from '../../protocol/imdn/imdn.ts';
+import { parsePushControl, PushControlError, PUSH_REPORT_REASON_HEADER, PUSH_REPORT_REASONS, type PushControl } from '../../protocol/push/control.ts';
+import { parseCSeq, parseNameAddr } from '../../protocol/sip/headers.ts';
+import { getHeader, type SipHeader, type SipRequest, type SipResponse } from '../../protocol/sip/message.ts';
 import { createResponse, randomToken, safeReasonPhrase } from '../../protocol/sip/response.ts';
 import type { EnqueueOutcome, GroupCommitter } from '../store/groupCommit.ts';
 import type { NewPush } from '../store/pushStore.ts';
-import type { AgentEvents, AgentLimits, PushAppSpec, StoredPush } from '../types.ts';
+import type { AgentEvents, AgentLimits, PushAppSpec, PushReportRequest, StoredPush } from '../types.ts';
 import { dedupKey } from './dedupKey.ts';
 import { MalformedPushRequest, readAppIds, readParty, readSender, requiredHeader } from '../policy/pushAddressing.ts';
 import { bareMediaType, decidePush, type AppLookup } from '../policy/pushPolicy.ts';
@@ -61,6 +67,10 @@ export interface MessageFacts {
   contentType: string;
   content: Uint8Array;
   messageId?: string;
+  /** Push control information (Push-ID, Push-Deliver-Before/After, Priority). */
+  control: PushControl;
+  /** Reports asked for by the CPIM wrapper (imdn.Message-ID and imdn.Disposition-Notification). */
+  report?: PushReportRequest;
 }
 
 export function createMessageIntake(options: MessageIntakeOptions): MessageIntake {
@@ -101,8 +111,13 @@ export function createMessageIntake(options: MessageIntakeOptions): MessageIntak
     try {
       facts = readMessageFacts(request, options.trustAssertedIdentity ?? false);
     } catch (error) {
-      const reason = error instanceof MalformedPushRequest || error instanceof CpimError ? error.message : `Malformed request: ${String((error as Error).message ?? error)}`;
+      const known = error instanceof MalformedPushRequest || error instanceof CpimError || error instanceof PushControlError || error instanceof ImdnError;
+      const reason = known ? error.message : `Malformed request: ${String((error as Error).message ?? error)}`;
       return reject(request, 400, reason);
+    }
+    if (facts.control.deliverBefore !== undefined && facts.control.deliverBefore <= now()) {
+      // Already expired: not stored, never dispatched; the sender learns why (contract: 410).
+      return reject(request, 410, 'Push expired (Push-Deliver-Before has passed)', [{ name: PUSH_REPORT_REASON_HEADER, value: PUSH_REPORT_REASONS.expired }], { from: facts.fromAor });
     }
     const decision = decidePush(
       { appIds: facts.appIds, fromAor: facts.fromAor, senderUnverified: facts.senderUnverified ?? false, contentType: facts.contentType, size: facts.content.length },
@@ -128,6 +143,8 @@ export function createMessageIntake(options: MessageIntakeOptions): MessageIntak
     if (facts.fromDisplayName !== undefined) push.fromDisplayName = facts.fromDisplayName;
     if (facts.messageId !== undefined) push.messageId = facts.messageId;
     if (facts.senderUnverified) push.senderUnverified = true;
+    withControl(push, facts.control);
+    if (facts.report) push.report = facts.report;
 
     mine.set(push.dedupKey, (mine.get(push.dedupKey) ?? 0) + 1);
     let outcome: EnqueueOutcome;
@@ -167,6 +184,7 @@ export function readMessageFacts(request: SipRequest, trustAssertedIdentity = fa
   } catch (error) {
     throw error instanceof MalformedPushRequest ? error : new MalformedPushRequest(`Malformed CSeq header`);
   }
+  const control = parsePushControl((name) => getHeader(request, name));
   const from = readSender(request, trustAssertedIdentity);
   const to = readParty(request, 'To');
   const appIds = readAppIds(request);
@@ -174,6 +192,7 @@ export function readMessageFacts(request: SipRequest, trustAssertedIdentity = fa
   let contentType = contentTypeValue;
   let content = request.body;
   let messageId: string | undefined;
+  let report: PushReportRequest | undefined;
   if (bareMediaType(contentTypeValue) === 'message/cpim') {
     const cpim = parseCpim(request.body);
     const inner = getContentHeader(cpim, 'Content-Type');
@@ -182,11 +201,38 @@ export function readMessageFacts(request: SipRequest, trustAssertedIdentity = fa
     content = cpim.content;
     messageId = getCpimHeader(cpim, 'Message-ID', IMDN_NS);
     if (messageId !== undefined && messageId === '') messageId = undefined;
+    const disposition = getCpimHeader(cpim, 'Disposition-Notification', IMDN_NS);
+    if (messageId !== undefined && disposition !== undefined) {
+      const dispositions = parseDispositionNotification(disposition);
+      if (dispositions.length > 0) {
+        // RFC 5438 section 7.1: notifications go to the CPIM From (the SIP From when it has none).
+        const cpimFrom = getCpimHeader(cpim, 'From');
+        let replyTo = from.aor;
+        if (cpimFrom !== undefined) {
+          try {
+            replyTo = parseNameAddr(cpimFrom).uri;
+          } catch {
+            throw new MalformedPushRequest(`Malformed CPIM From: ${cpimFrom}`);
+          }
+        }
+        report = { messageId, dispositions, replyTo, dateTime: getCpimHeader(cpim, 'DateTime') ?? new Date().toISOString() };
+      }
+    }
   }
 
-  const facts: MessageFacts = { fromAor: from.aor, toAor: to.aor, callId, cseq, appIds, contentType, content };
+  const facts: MessageFacts = { fromAor: from.aor, toAor: to.aor, callId, cseq, appIds, contentType, content, control };
+  if (report) facts.report = report;
   if (from.displayName !== undefined) facts.fromDisplayName = from.displayName;
   if (from.identity === 'unverified') facts.senderUnverified = true;
   if (messageId !== undefined) facts.messageId = messageId;
   return facts;
+}
+
+/** Copy the control information onto a push record (absent fields stay absent). */
+export function withControl<T extends Partial<Pick<StoredPush, 'pushId' | 'deliverBefore' | 'deliverAfter' | 'priority'>>>(push: T, control: PushControl): T {
+  if (control.pushId !== undefined) push.pushId = control.pushId;
+  if (control.deliverBefore !== undefined) push.deliverBefore = control.deliverBefore;
+  if (control.deliverAfter !== undefined) push.deliverAfter = control.deliverAfter;
+  if (control.priority !== undefined) push.priority = control.priority;
+  return push;
 }

@@ -8,13 +8,13 @@ import { letTasksRun, watchTransactions, type TransactionWatch } from '../../tes
 import { countReadwriteTransactions, isPushWrite, newPush, uniqueDbName } from '../../testing/pushFixtures.ts';
 
 describe('openPushDb (schema v1 and migrations)', () => {
-  it('creates pushes and meta with the four indexes', async () => {
+  it('creates pushes, meta and the report outbox with the five indexes', async () => {
     const db = await openPushDb(uniqueDbName());
     expect(db.version).toBe(PUSH_DB_VERSION);
-    expect([...db.objectStoreNames].sort()).toEqual(['meta', 'pushes']);
+    expect([...db.objectStoreNames].sort()).toEqual(['meta', 'pushes', 'reports']);
     const store = db.transaction('pushes').store;
     expect(store.keyPath).toBe('id');
-    expect([...store.indexNames].sort()).toEqual(['byApp', 'byAppDispatched', 'byAppRead', 'byDedupKey']);
+    expect([...store.indexNames].sort()).toEqual(['byApp', 'byAppDispatched', 'byAppRead', 'byDedupKey', 'byDeliverBefore']);
     expect(store.index('byDedupKey').unique).toBe(true);
     expect(store.index('byApp').keyPath).toEqual(['appId', 'receivedAt']);
     expect(store.index('byAppDispatched').keyPath).toEqual(['appId', 'dispatched']);

@@ -8,7 +8,7 @@
  */
 import type { StoredPush } from '../types.ts';
 import { createIdGenerator, type IdGenerator } from './ids.ts';
-import { openPushDb, type PushDb, type PushRecord } from './schema.ts';
+import { openPushDb, type PushDb, type PushRecord, type ReportOutboxRecord } from './schema.ts';
 
 /** A push before it is stored: the store assigns `id` and `dispatched: false`. */
 export type NewPush = Omit<StoredPush, 'id' | 'dispatched' | 'read'>;
@@ -34,6 +34,8 @@ export interface PushStoreOptions {
    * disk before oncomplete; 'relaxed' trades that for speed (Chrome's default since 121).
    */
   durability?: IDBTransactionDurability;
+  /** Clock of the report bookkeeping (epoch ms). */
+  now?: () => number;
 }
 
 export function toStoredPush(record: PushRecord): StoredPush {
@@ -44,9 +46,11 @@ export class PushStore {
   readonly db: PushDb;
   private readonly nextId: IdGenerator;
   private readonly durability: IDBTransactionDurability;
+  private readonly now: () => number;
 
   constructor(db: PushDb, options: PushStoreOptions = {}) {
     this.db = db;
+    this.now = options.now ?? Date.now;
     this.nextId = options.ids ?? createIdGenerator();
     this.durability = options.durability ?? 'strict';
   }
@@ -148,21 +152,84 @@ export class PushStore {
     return this.db.countFromIndex('pushes', 'byAppRead', [appId, 0]);
   }
 
-  /** Mark pushes read; returns the IDs that were unread. */
+  /**
+   * Mark pushes read; returns the IDs that were unread. In the same transaction, a push that
+   * asked for a display report and has not had one queued gets one in the report outbox
+   * (`reported.displayed`): once per push, whichever tab marks it first.
+   */
   async markRead(ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];
-    const tx = this.db.transaction('pushes', 'readwrite', { durability: this.durability });
-    const records = await Promise.all(ids.map((id) => tx.store.get(id)));
+    const tx = this.db.transaction(['pushes', 'reports'], 'readwrite', { durability: this.durability });
+    const pushes = tx.objectStore('pushes');
+    const outbox = tx.objectStore('reports');
+    const records = await Promise.all(ids.map((id) => pushes.get(id)));
     const changed: string[] = [];
-    await Promise.all(
-      records.map((record) => {
-        if (!record || record.read === 1) return undefined;
-        changed.push(record.id);
-        return tx.store.put({ ...record, read: 1 });
-      }),
-    );
+    const now = this.now();
+    const writes: Promise<unknown>[] = [];
+    for (const record of records) {
+      if (!record) continue;
+      const wantsDisplay = record.report?.dispositions.includes('display') === true && record.reported?.displayed === undefined;
+      if (record.read === 1 && !wantsDisplay) continue;
+      if (record.read === 0) changed.push(record.id);
+      const next: PushRecord = { ...record, read: 1 };
+      if (wantsDisplay) {
+        next.reported = { ...record.reported, displayed: now };
+        writes.push(outbox.put({ id: `${record.id}:displayed`, pushId: record.id, kind: 'displayed', report: record.report!, createdAt: now }));
+      }
+      writes.push(pushes.put(next));
+    }
+    await Promise.all(writes);
     await tx.done;
     return changed;
+  }
+
+  /**
+   * Discard every undispatched push whose deliverBefore is at or before `now`: marked
+   * dispatched (so no tab hands it: the dispatcher's claim fails) with `discarded: 'expired'`,
+   * and, when it asked for negative-delivery reports, a `failed` report queued in the outbox,
+   * all in one transaction. Returns the pushes discarded now (each exactly once).
+   */
+  async discardExpired(now: number = this.now()): Promise<StoredPush[]> {
+    const tx = this.db.transaction(['pushes', 'reports'], 'readwrite', { durability: this.durability });
+    const pushes = tx.objectStore('pushes');
+    const outbox = tx.objectStore('reports');
+    const discarded: StoredPush[] = [];
+    let cursor = await pushes.index('byDeliverBefore').openCursor(IDBKeyRange.upperBound(now));
+    while (cursor) {
+      const record = cursor.value;
+      if (record.dispatched === 0 && record.discarded === undefined) {
+        const next: PushRecord = { ...record, dispatched: 1, discarded: 'expired' };
+        if (record.report?.dispositions.includes('negative-delivery') && record.reported?.failed === undefined) {
+          next.reported = { ...record.reported, failed: now };
+          await outbox.put({ id: `${record.id}:failed`, pushId: record.id, kind: 'failed', reason: 'expired', report: record.report, createdAt: now });
+        }
+        await cursor.update(next);
+        discarded.push(toStoredPush(next));
+      }
+      cursor = await cursor.continue();
+    }
+    await tx.done;
+    return discarded;
+  }
+
+  /** The earliest deliverBefore after `after` among pushes not yet dispatched, if any. */
+  async nextExpiry(after: number): Promise<number | undefined> {
+    let cursor = await this.db.transaction('pushes').store.index('byDeliverBefore').openCursor(IDBKeyRange.lowerBound(after, true));
+    while (cursor) {
+      if (cursor.value.dispatched === 0) return cursor.value.deliverBefore;
+      cursor = await cursor.continue();
+    }
+    return undefined;
+  }
+
+  /** Reports due (the outbox), oldest first. */
+  async dueReports(): Promise<ReportOutboxRecord[]> {
+    return (await this.db.getAll('reports')).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+  }
+
+  /** A report sent (or given up): out of the outbox. */
+  async finishReport(id: string): Promise<void> {
+    await this.db.delete('reports', id);
   }
 
   /** Delete pushes (one transaction); returns the records deleted (an MSRP push's content is the caller's). */

@@ -13,9 +13,17 @@
  * v2:
  *   pushes  + read 0 | 1 on every record (existing ones: 0, unread)
  *           byAppRead       [appId, read]         unread count per app
+ * v3 (push control information and delivery reports, issue 12):
+ *   pushes  + optional pushId, deliverBefore, deliverAfter, priority, report, reported,
+ *           discarded (older records have none: no report, no expiry)
+ *           byDeliverBefore deliverBefore         pushes with an expiry (records without
+ *                                                 the field are not in the index)
+ *   reports keyPath 'id' (`<push id>:<kind>`)     outbox of IMDN reports due: written in the
+ *                                                 transaction that makes them due (markRead,
+ *                                                 discardExpired), deleted once sent or given up
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import type { StoredPush } from '../types.ts';
+import type { PushReportRequest, StoredPush } from '../types.ts';
 
 /** A push as IndexedDB holds it: `dispatched` as 0 | 1 so it can be part of an index key. */
 export interface PushRecord extends Omit<StoredPush, 'dispatched' | 'read'> {
@@ -32,12 +40,30 @@ export interface PushDbSchema extends DBSchema {
       byDedupKey: string;
       byAppDispatched: [string, number];
       byAppRead: [string, number];
+      byDeliverBefore: number;
     };
+  };
+  reports: {
+    key: string;
+    value: ReportOutboxRecord;
   };
   meta: {
     key: string;
     value: unknown;
   };
+}
+
+/** A report due for a push (the push record holds what it needs to be built). */
+export interface ReportOutboxRecord {
+  /** `<push id>:<kind>`: one per push and kind. */
+  id: string;
+  pushId: string;
+  kind: 'displayed' | 'failed';
+  /** Push-Report-Reason of a failed report. */
+  reason?: string;
+  /** The push's report request, copied: the report survives the push's deletion. */
+  report: PushReportRequest;
+  createdAt: number;
 }
 
 export type PushDb = IDBPDatabase<PushDbSchema>;
@@ -66,6 +92,11 @@ export const MIGRATIONS: readonly Migration[] = [
         cursor = await cursor.continue();
       }
     })();
+  },
+  // v3: expiry index and the report outbox; the new push fields are optional (no walk).
+  (db, tx) => {
+    tx.objectStore('pushes').createIndex('byDeliverBefore', 'deliverBefore');
+    db.createObjectStore('reports', { keyPath: 'id' });
   },
 ];
 

@@ -13,7 +13,7 @@
  */
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
 import type { ByteSpan } from '../msrp/ranges.ts';
-import type { TransferState } from '../types.ts';
+import type { PushReportRequest, StoredPush, TransferState } from '../types.ts';
 
 export interface TransferRecord {
   id: string;
@@ -55,6 +55,13 @@ export interface TransferRecord {
   callId: string;
   /** True once the completion record was committed to the push store (see MsrpReceiver). */
   pushed: boolean;
+  /** Push control information of the INVITE (src/protocol/push), carried to the push record. */
+  pushId?: string;
+  deliverBefore?: number;
+  deliverAfter?: number;
+  priority?: StoredPush['priority'];
+  /** Reports the INVITE asked for (Push-Message-ID, Push-Disposition-Notification). */
+  report?: PushReportRequest;
 }
 
 export interface ChunkRecord {
