@@ -4,7 +4,7 @@ import { DEFAULT_REPORT_OVERHEAD_BYTES, DEFAULT_SIP_OVERHEAD_BYTES, messageLimit
 
 const CORE = 65_535;
 const DEFAULT_MAX = 60_000;
-/** The core's room for content: 65535 - 2048 = 63487; with a report 62463. */
+/** The core's room for content: 65535 - 3072 = 62463; with a report 60415. */
 const CORE_ROOM = CORE - DEFAULT_SIP_OVERHEAD_BYTES;
 const CORE_ROOM_REPORT = CORE_ROOM - DEFAULT_REPORT_OVERHEAD_BYTES;
 
@@ -55,7 +55,7 @@ describe('selectMode: the table of modeSelection.ts', () => {
     { name: 'message asked for, at the default receiver limit', row: 5, given: { mode: 'message', contentSize: DEFAULT_MAX }, expected: { mode: 'message', limit: DEFAULT_MAX } },
     { name: 'message asked for, one byte above the default receiver limit', row: 6, given: { mode: 'message', contentSize: DEFAULT_MAX + 1 }, expected: { refused: 'mode', reason: /too large for a MESSAGE: 60001 bytes of content exceed 60000 \(the default receiver limit 60000 \(no Push-MsgSize known\)\); use mode auto or msrp/ } },
     { name: 'message asked for, above the advertised limit', row: 6, given: { mode: 'message', capabilities: browser, contentSize: 61_441 }, expected: { refused: 'mode', reason: /exceed 61440 \(the receiver's advertised Push-MsgSize 61440\)/ } },
-    { name: 'message asked for, above the core limit', row: 6, given: { mode: 'message', capabilities: huge, contentSize: CORE_ROOM + 1 }, expected: { refused: 'mode', reason: /the core's 65535-byte message limit less 2048 for SIP headers\)/ } },
+    { name: 'message asked for, above the core limit', row: 6, given: { mode: 'message', capabilities: huge, contentSize: CORE_ROOM + 1 }, expected: { refused: 'mode', reason: /the core's 65535-byte message limit less 3072 for SIP headers\)/ } },
     // Rows 7 and 8: auto, by size, at each limit.
     { name: 'auto, unknown terminal, at the default limit', row: 7, given: { contentSize: DEFAULT_MAX }, expected: { mode: 'message', limit: DEFAULT_MAX } },
     { name: 'auto, unknown terminal, one above the default limit', row: 8, given: { contentSize: DEFAULT_MAX + 1 }, expected: { mode: 'msrp', limit: DEFAULT_MAX } },
@@ -65,8 +65,9 @@ describe('selectMode: the table of modeSelection.ts', () => {
     { name: 'auto, advertised limit above the core: one above the core room', row: 8, given: { capabilities: huge, contentSize: CORE_ROOM + 1 }, expected: { mode: 'msrp', limit: CORE_ROOM } },
     { name: 'auto, report requested: at the core room less the CPIM wrapper', row: 7, given: { capabilities: huge, reportRequested: true, contentSize: CORE_ROOM_REPORT }, expected: { mode: 'message', limit: CORE_ROOM_REPORT } },
     { name: 'auto, report requested: one above it', row: 8, given: { capabilities: huge, reportRequested: true, contentSize: CORE_ROOM_REPORT + 1 }, expected: { mode: 'msrp', limit: CORE_ROOM_REPORT } },
-    { name: 'auto, report requested, receiver limit below the core room: the CPIM wrapper does not count', row: 7, given: { capabilities: browser, reportRequested: true, contentSize: 61_440 }, expected: { mode: 'message', limit: 61_440 } },
-    { name: 'auto, a small core: its room decides', row: 8, given: { coreMaxMessageBytes: 4096, contentSize: 4096 - 2048 + 1 }, expected: { mode: 'msrp', limit: 2048 } },
+    { name: 'auto, report requested, receiver limit below the core room: the CPIM wrapper does not count', row: 7, given: { capabilities: { ...browser, maxMessageBytes: 50_000 }, reportRequested: true, contentSize: 50_000 }, expected: { mode: 'message', limit: 50_000 } },
+    { name: 'auto, report requested, the browser\'s 61440 above the core room less the wrapper: MSRP', row: 8, given: { capabilities: browser, reportRequested: true, contentSize: 61_440 }, expected: { mode: 'msrp', limit: CORE_ROOM_REPORT } },
+    { name: 'auto, a small core: its room decides', row: 8, given: { coreMaxMessageBytes: 4096, contentSize: 4096 - 3072 + 1 }, expected: { mode: 'msrp', limit: 1024 } },
     { name: 'auto, named overheads: sipOverheadBytes and reportOverheadBytes', row: 7, given: { coreMaxMessageBytes: 1000, sipOverheadBytes: 100, reportOverheadBytes: 200, reportRequested: true, contentSize: 700 }, expected: { mode: 'message', limit: 700 } },
     { name: 'auto, named overheads: one above', row: 8, given: { coreMaxMessageBytes: 1000, sipOverheadBytes: 100, reportOverheadBytes: 200, reportRequested: true, contentSize: 701 }, expected: { mode: 'msrp', limit: 700 } },
     { name: 'auto, empty content', row: 7, given: { contentSize: 0 }, expected: { mode: 'message', limit: DEFAULT_MAX } },
