@@ -46,7 +46,7 @@ export async function startServiceProcess(core: { wsUrl: string; domain: string 
     await close();
     throw new Error(`fanout: the service did not start: ${reply.message}`);
   }
-  return { apiUrl: reply.apiUrl, token: reply.token, close };
+  return { apiUrl: reply.apiUrl.replace(/\/$/, ''), token: reply.token, close };
 }
 
 /** A status change as the SSE stream carries it (server/sender/queue StatusChange, the fields read here). */
