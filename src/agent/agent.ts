@@ -20,6 +20,12 @@
  * them, state `following`. Every tab dispatches to the apps registered in it (the dispatcher
  * claims each push in IndexedDB first, so one tab hands it), and the owner's registration
  * announces the apps of all tabs.
+ *
+ * Reports (IMDN, src/agent/reports) go out from the owner only: delivered right after a
+ * MESSAGE push that asked for it is committed; displayed and failed (expired) from the
+ * reports outbox in IndexedDB, which markRead (any tab) and the owner's ExpirySweeper fill in
+ * the same transaction as the change they report, and which the owner drains when it hears
+ * of a read mark, after a discard, and when it takes over.
  */
 import { createResponse, randomToken, type SipRequest, type SipResponse } from '../protocol/sip/index.ts';
 import { AppRegistry } from './apps/registry.ts';
@@ -39,6 +45,8 @@ import { TabGroup } from './tabs/tabGroup.ts';
 import type { TabMessage } from './tabs/tabMessages.ts';
 import { startHashWorker } from './hash/workerHash.ts';
 import { Tracer } from './trace/tracer.ts';
+import { Reporter } from './reports/reporter.ts';
+import { ExpirySweeper } from './reports/expirySweeper.ts';
 import { GroupCommitter } from './store/groupCommit.ts';
 import { PushStore } from './store/pushStore.ts';
 import { DEFAULT_DB_PREFIX, identityDbName } from './store/identityDb.ts';
@@ -79,6 +87,8 @@ interface Pipeline {
   msrp: MsrpReceiver;
   hashes: { close: () => void };
   endpoint: SipEndpoint;
+  reporter: Reporter;
+  sweeper: ExpirySweeper;
 }
 
 /** SIP methods the agent answers itself; everything else goes to JsSIP (REGISTER responses...). */
@@ -165,6 +175,8 @@ class PushReceiverAgent implements PushAgent {
   async markRead(pushIds: readonly string[]): Promise<void> {
     const ids = await (await this.open()).store.markRead(pushIds);
     if (ids.length > 0) this.announce({ type: 'read', ids });
+    // Display reports the read marks queued: sent by the owner (this tab, or on hearing 'read').
+    void this.pipeline?.reporter.drain();
   }
 
   async deletePushes(pushIds: readonly string[]): Promise<void> {
@@ -243,6 +255,8 @@ class PushReceiverAgent implements PushAgent {
     const pipeline = this.pipeline;
     this.pipeline = null;
     if (pipeline) {
+      pipeline.sweeper.close();
+      pipeline.reporter.close();
       await pipeline.endpoint.stop();
       await pipeline.msrp.close();
       pipeline.intake.close();
@@ -286,6 +300,8 @@ class PushReceiverAgent implements PushAgent {
         this.events.emit('dispatched', push);
         this.shared?.group.post({ type: 'dispatched', push });
       },
+      // Not handed: the owner's sweeper discards it and reports it expired (followers leave it to the owner's timer).
+      onExpired: () => void this.pipeline?.sweeper.sweep(),
     });
     const group = new TabGroup({
       name: dbName,
@@ -313,7 +329,10 @@ class PushReceiverAgent implements PushAgent {
         this.followerState = null;
         // Before registering: what the previous owner stored but could not post.
         await this.catchUp();
-        return pipeline.endpoint.start();
+        const registered = pipeline.endpoint.start();
+        // What expired or was read while no owner ran (or the previous one left unsent).
+        void pipeline.sweeper.start().then(() => pipeline.reporter.drain());
+        return registered;
       })
       .catch((error: unknown) => {
         console.error('SIP Push: taking over the registration failed', error);
@@ -355,6 +374,9 @@ class PushReceiverAgent implements PushAgent {
         this.events.emit('transfer', message.progress);
         return;
       case 'read':
+        this.events.emit('read', { ids: message.ids });
+        void this.pipeline?.reporter.drain();
+        return;
       case 'deleted':
       case 'transfersRemoved':
         this.events.emit(message.type, { ids: message.ids });
@@ -393,9 +415,18 @@ class PushReceiverAgent implements PushAgent {
       limits: this.limits,
       ...(this.options.beforeCommit ? { beforeCommit: this.options.beforeCommit } : {}),
     });
+    const reporter = new Reporter({
+      send: (message) => endpoint.sendMessage(message),
+      store,
+      from: this.config.aor,
+      limits: this.limits,
+    });
+    const sweeper = new ExpirySweeper({ store, onDiscarded: () => void reporter.drain() });
     committer.on('committed', (pushes) => {
       group.post({ type: 'stored', pushes });
       this.heard(pushes);
+      reporter.delivered(pushes);
+      sweeper.watch(pushes);
     });
     const lookup = { get: (id: string) => this.registry.get(id) ?? group.directory.get(id) ?? this.declared.get(id.toLowerCase()) };
     const rejected = (rejection: AgentEvents['rejected']) => {
@@ -454,7 +485,7 @@ class PushReceiverAgent implements PushAgent {
       this.events.emit('transfer', progress);
       group.post({ type: 'transfer', progress });
     }
-    this.pipeline = { committer, intake, msrp, hashes, endpoint };
+    this.pipeline = { committer, intake, msrp, hashes, endpoint, reporter, sweeper };
     return this.pipeline;
   }
 

@@ -17,6 +17,10 @@
  *   - At hand-over the push must pass the app's policy as it is now (types, senders, size;
  *     handOverDecision): a push accepted under another spec (a declared `*\/*` app, another
  *     tab's app, an older policy) that this app would refuse is not handed and stays undispatched.
+ *   - Never after its Push-Deliver-Before (StoredPush.deliverBefore): an expired push is not
+ *     handed (onExpired; the owning tab's ExpirySweeper discards it and reports it, src/agent/reports).
+ *     The check runs just before the claim; the sweeper discards by the same claim, so of
+ *     "handed" and "discarded as expired" exactly one happens to each push.
  *   - A handler's error (throw or rejection) is reported to onError, never retried.
  *   - A push whose app is not registered stays undispatched until the app registers.
  */
@@ -42,6 +46,10 @@ export interface DispatcherOptions {
   onError?: (error: unknown, context: { appId: string; pushId?: string }) => void;
   /** A stored push the app's policy refuses now (not handed; it stays undispatched). */
   onRefused?: (push: StoredPush, reason: string) => void;
+  /** A stored push past its deliverBefore: not handed (it stays undispatched for the sweeper). */
+  onExpired?: (push: StoredPush) => void;
+  /** Clock of the expiry check (epoch ms). */
+  now?: () => number;
 }
 
 export class Dispatcher {
@@ -52,6 +60,8 @@ export class Dispatcher {
   private readonly onError: NonNullable<DispatcherOptions['onError']>;
   private readonly onRefused: NonNullable<DispatcherOptions['onRefused']>;
   private readonly limits: DispatcherOptions['limits'];
+  private readonly onExpired: DispatcherOptions['onExpired'];
+  private readonly now: () => number;
   /** Push IDs handed (or being handed) in this session. */
   private readonly handed = new Set<string>();
   /** Per app (lower-case ID): the tail of its chain of hand-off steps. */
@@ -67,6 +77,8 @@ export class Dispatcher {
     this.onError = options.onError ?? ((error, context) => console.error(`push dispatch failed for ${context.appId}`, error));
     this.onRefused = options.onRefused ?? ((push, reason) => console.info(`push ${push.id} not handed to ${push.appId}: ${reason}`));
     this.limits = options.limits;
+    this.onExpired = options.onExpired;
+    this.now = options.now ?? Date.now;
     this.unsubscribe = options.apps.on('registered', (app) => this.replay(app.id));
   }
 
@@ -133,12 +145,23 @@ export class Dispatcher {
     });
   }
 
+  private expired(push: StoredPush): boolean {
+    if (push.deliverBefore === undefined || push.deliverBefore > this.now()) return false;
+    try {
+      this.onExpired?.(push);
+    } catch (error) {
+      this.onError(error, { appId: push.appId, pushId: push.id });
+    }
+    return true;
+  }
+
   private async handOff(key: string, pushes: readonly StoredPush[]): Promise<void> {
     const app = this.apps.get(key);
     if (!app) return;
     const admitted: StoredPush[] = [];
     for (const push of pushes) {
       if (push.dispatched || this.handed.has(push.id)) continue;
+      if (this.expired(push)) continue;
       const decision = handOverDecision(app, push, this.limits);
       if (!decision.accept) {
         this.onRefused(push, decision.reason);
@@ -161,6 +184,14 @@ export class Dispatcher {
         continue;
       }
       if (!claimed) continue; // another tab took it first
+      // Claims are one at a time: the handlers before this one may have run past its expiry.
+      if (push.deliverBefore !== undefined && push.deliverBefore <= this.now()) {
+        // Given back before onExpired, so the sweeper it wakes finds the push undispatched.
+        this.handed.delete(push.id);
+        await this.store.unclaim([push.id]).catch((error: unknown) => this.onError(error, { appId: app.id, pushId: push.id }));
+        this.expired(push);
+        continue;
+      }
       // Looked up per push: the app may have been replaced or unregistered meanwhile.
       const current: PushApp | undefined = this.apps.get(key);
       if (!current || (current !== app && !handOverDecision(current, push, this.limits).accept)) {

@@ -30,6 +30,8 @@ import { bareMediaType, decidePush, type AppLookup } from '../policy/pushPolicy.
 
 export type PushRejection = AgentEvents['rejected'];
 
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+
 export interface MessageIntakeOptions {
   apps: AppLookup<PushAppSpec>;
   committer: Pick<GroupCommitter, 'enqueue' | 'on'>;
@@ -215,7 +217,9 @@ export function readMessageFacts(request: SipRequest, trustAssertedIdentity = fa
             throw new MalformedPushRequest(`Malformed CPIM From: ${cpimFrom}`);
           }
         }
-        report = { messageId, dispositions, replyTo, dateTime: getCpimHeader(cpim, 'DateTime') ?? new Date().toISOString() };
+        // Echoed in the notifications' <datetime>, which must be RFC 3339: else the receipt time.
+        const dateTime = getCpimHeader(cpim, 'DateTime');
+        report = { messageId, dispositions, replyTo, dateTime: dateTime !== undefined && RFC3339.test(dateTime) ? dateTime : new Date().toISOString() };
       }
     }
   }

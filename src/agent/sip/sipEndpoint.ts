@@ -113,6 +113,30 @@ export class SipEndpoint {
     return this.socket?.sendSip(request) ?? false;
   }
 
+  /**
+   * Send a MESSAGE through JsSIP (it adds From = our AoR, answers digest challenges and runs
+   * the transaction; the intercepting socket passes every response to it). Resolves with the
+   * final response's status, or `{ error }` when there was none (not connected, timeout,
+   * transport error). Used for IMDN reports (src/agent/reports).
+   */
+  sendMessage(message: { target: string; body: string; contentType: string; extraHeaders: string[] }): Promise<{ status: number } | { error: string }> {
+    const ua = this.ua;
+    if (!ua?.isConnected()) return Promise.resolve({ error: 'not connected to the core' });
+    return new Promise((resolve) => {
+      const settle = (e: { response?: { status_code: number } | null; cause?: string }) =>
+        resolve(e.response ? { status: e.response.status_code } : { error: String(e.cause ?? 'no response') });
+      try {
+        ua.sendMessage(message.target, message.body, {
+          contentType: message.contentType,
+          extraHeaders: message.extraHeaders,
+          eventHandlers: { succeeded: settle as never, failed: settle as never },
+        });
+      } catch (error) {
+        resolve({ error: String((error as Error).message ?? error) });
+      }
+    });
+  }
+
   /** Our Via for such a request, without its branch: the connection's transport, our `.invalid` host. */
   via(): string {
     return `SIP/2.0/${this.socket?.via_transport ?? 'WS'} ${new URL(this.contactUri.replace(/^sip:/, 'http://')).hostname}`;
