@@ -1,0 +1,69 @@
+/**
+ * Issue 12 acceptance, crash: the Push Sender Agent service (`tsx server/sender/service/main.ts`,
+ * a child process on a queue directory) is killed with SIGKILL while 100 pushes wait for an
+ * offline browser, started again on the same queue, then the browser registers: every push is
+ * stored exactly once (counted in the page's IndexedDB) and every status is delivered.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { settled } from '../server/testing/settled.ts';
+import { PsaClient, spawnPsa, type ChildPsa } from './fixtures/psaService.ts';
+import { expect, test } from './fixtures/test.ts';
+
+const PUSHES = 100;
+/** Submits in flight at once (the API takes them one JSON body each). */
+const SUBMIT_CONCURRENCY = 10;
+
+test.describe('Push Sender Agent service crash (issue 12)', () => {
+  test('SIGKILL with 100 pushes queued for an offline browser: after a restart each is stored once and reported delivered', async ({ receiver, core }) => {
+    test.setTimeout(240_000);
+    const queue = mkdtempSync(join(tmpdir(), 'sip-push-e2e-psa-queue-'));
+    const token = randomBytes(16).toString('hex');
+    const running: ChildPsa[] = [];
+    try {
+      const first = await spawnPsa(core, { queue, token });
+      running.push(first);
+      const api = new PsaClient(first);
+      const ids = Array.from({ length: PUSHES }, (_, i) => `crash-${i}`);
+      for (let i = 0; i < ids.length; i += SUBMIT_CONCURRENCY) {
+        const batch = ids.slice(i, i + SUBMIT_CONCURRENCY);
+        const pushes = await Promise.all(batch.map((pushId) => api.submit({ pushId, target: receiver.aor, app: 'news.ua', contentType: 'text/plain', content: `push ${pushId}`, report: true })));
+        for (const push of pushes) expect(push.status, JSON.stringify(push.deliveries)).toBe('pending');
+      }
+
+      // Every push accepted (202, so committed to the queue): kill the service without a word.
+      await first.kill();
+      expect(first.child.signalCode).toBe('SIGKILL');
+
+      const second = await spawnPsa(core, { queue, token });
+      running.push(second);
+      const again = new PsaClient(second);
+      // Nothing lost, nothing sent: all 100 still pending for the offline AoR.
+      const before = await Promise.all(ids.map((id) => again.get(id)));
+      expect(before.map((p) => p.status)).toEqual(ids.map(() => 'pending'));
+
+      await receiver.open();
+      await receiver.expectRegistered();
+      await expect
+        .poll(async () => (await Promise.all(ids.map((id) => again.get(id)))).filter((p) => p.status === 'delivered').length, { timeout: 120_000, message: 'pushes delivered' })
+        .toBe(PUSHES);
+
+      const expected = ids.map((id) => `push ${id}`).sort();
+      const stored = async () => (await receiver.storedPushes()).map((p) => p.text).sort();
+      expect(await stored()).toEqual(expected);
+      // No late second copy either.
+      await settled();
+      expect(await stored()).toEqual(expected);
+      const after = await Promise.all(ids.map((id) => again.get(id)));
+      expect(after.flatMap((p) => p.deliveries.map((d) => d.status))).toEqual(ids.map(() => 'delivered'));
+    } catch (error) {
+      for (const [i, child] of running.entries()) await test.info().attach(`psa-${i + 1}.log`, { body: child.output(), contentType: 'text/plain' });
+      throw error;
+    } finally {
+      for (const child of running) await child.stop();
+      rmSync(queue, { recursive: true, force: true });
+    }
+  });
+});
