@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { answerOptions } from '../../../../src/agent/sip/optionsResponder.ts';
+import type { SipRequest, SipResponse } from '../../../../src/protocol/sip/index.ts';
+import type { SipRequestSpec, SipResult } from '../../sipClient.ts';
+import { capabilityRequest, createCapabilityQuery, parseCapabilityAnswer, sameContact } from './capabilityQuery.ts';
+
+const INSTANCE = 'urn:uuid:00000000-0000-4000-8000-0000000000b1';
+const options: SipRequest = {
+  kind: 'request',
+  method: 'OPTIONS',
+  uri: 'sip:bob@d',
+  headers: [
+    { name: 'Via', value: 'SIP/2.0/WS x.invalid;branch=z9hG4bK1' },
+    { name: 'From', value: '<sip:psa@d>;tag=1' },
+    { name: 'To', value: '<sip:bob@d>' },
+    { name: 'Call-ID', value: 'c' },
+    { name: 'CSeq', value: '1 OPTIONS' },
+  ],
+  body: new Uint8Array(0),
+};
+const withContact = (contact: string | undefined): SipResponse => ({
+  kind: 'response',
+  status: 200,
+  reason: 'OK',
+  headers: contact === undefined ? [] : [{ name: 'Contact', value: contact }],
+  body: new Uint8Array(0),
+});
+
+describe('capability query (RFC 3840 section 7)', () => {
+  it('reads the browser agent\'s answer (optionsResponder): apps, instance, UAProf', () => {
+    const contact = `<sip:k1@x.invalid;transport=ws;alias=127.0.0.1~4000~5>;+g.oma.pusheventapp="news.ua,mms.ua";+sip.instance="<${INSTANCE}>";reg-id=1;+g.oma.uaprof="<https://p.example/u.rdf>"`;
+    const response = answerOptions(options, { contact, accept: ['text/plain'], toTag: 't' });
+    expect(parseCapabilityAnswer(response)).toEqual({
+      contactUri: 'sip:k1@x.invalid;transport=ws;alias=127.0.0.1~4000~5',
+      pushApps: ['news.ua', 'mms.ua'],
+      uaprofUrl: 'https://p.example/u.rdf',
+      instanceId: INSTANCE,
+    });
+  });
+
+  it.each([
+    ['no feature tags: apps not announced', '<sip:k@h>', { pushApps: null, uaprofUrl: null, instanceId: null }],
+    ['the uaprof URI parameter (Kamailio drops header parameters)', `<sip:k@h;uaprof=${encodeURIComponent('http://u/p.rdf')}>;+g.oma.pusheventapp="a.ua"`, { pushApps: ['a.ua'], uaprofUrl: 'http://u/p.rdf' }],
+    ['negated apps are not announced', '<sip:k@h>;+g.oma.pusheventapp="!x.ua,y.ua"', { pushApps: ['y.ua'] }],
+    ['case of the tag names', '<sip:k@h>;+G.OMA.PushEventApp="z.ua"', { pushApps: ['z.ua'] }],
+  ])('%s', (_what, contact, expected) => {
+    expect(parseCapabilityAnswer(withContact(contact))).toMatchObject(expected);
+  });
+
+  it('no Contact, or an unparseable one: undefined', () => {
+    expect(parseCapabilityAnswer(withContact(undefined))).toBeUndefined();
+    expect(parseCapabilityAnswer(withContact('<sip:unterminated'))).toBeUndefined();
+  });
+
+  it('addresses by pub GRUU, else the AoR with Accept-Contact +sip.instance, else the AoR', () => {
+    const base = { aor: 'sip:bob@d', contactUri: 'sip:k@x.invalid', pubGruu: null, instanceId: null };
+    expect(capabilityRequest({ ...base, pubGruu: 'sip:bob@d;gr=urn:uuid:1' }).uri).toBe('sip:bob@d;gr=urn:uuid:1');
+    const byInstance = capabilityRequest({ ...base, instanceId: INSTANCE });
+    expect(byInstance.uri).toBe('sip:bob@d');
+    expect(byInstance.headers).toContainEqual({ name: 'Accept-Contact', value: `*;+sip.instance="<${INSTANCE}>";require;explicit` });
+    expect(capabilityRequest(base).headers.some((h) => h.name === 'Accept-Contact')).toBe(false);
+  });
+
+  it('matches contacts by scheme, user and host', () => {
+    expect(sameContact('sip:k@x.invalid;transport=ws', 'sip:K@X.invalid;transport=ws;alias=1~2~5')).toBe(true);
+    expect(sameContact('sip:k@x.invalid', 'sip:j@x.invalid')).toBe(false);
+  });
+
+  it('runs at most maxConcurrent OPTIONS at once, with the timeout given; failures are results', async () => {
+    let active = 0;
+    let peak = 0;
+    const specs: SipRequestSpec[] = [];
+    const release: Array<() => void> = [];
+    const client = {
+      request: async (spec: SipRequestSpec): Promise<SipResult> => {
+        specs.push(spec);
+        active++;
+        peak = Math.max(peak, active);
+        await new Promise<void>((r) => release.push(r));
+        active--;
+        return spec.uri.includes('fail')
+          ? { status: 480, reason: 'Temporarily Unavailable', ok: false, elapsedMs: 1 }
+          : { status: 200, reason: 'OK', ok: true, elapsedMs: 1, response: withContact('<sip:k@h>;+g.oma.pusheventapp="a.ua"') };
+      },
+    };
+    const query = createCapabilityQuery(client, { maxConcurrent: 2, timeoutMs: 1234 });
+    const target = (aor: string) => ({ aor, contactUri: 'sip:k@h', pubGruu: null, instanceId: null });
+    const all = Promise.all([query(target('sip:a@d')), query(target('sip:fail@d')), query(target('sip:c@d'))]);
+    while (specs.length < 3 || release.length > 0) {
+      await new Promise((r) => setImmediate(r));
+      release.shift()?.();
+    }
+    const results = await all;
+    expect(peak).toBe(2);
+    expect(specs.every((s) => s.method === 'OPTIONS' && s.timeoutMs === 1234)).toBe(true);
+    expect(results[0]).toMatchObject({ ok: true, answer: { pushApps: ['a.ua'] } });
+    expect(results[1]).toEqual({ ok: false, error: expect.stringMatching(/^OPTIONS to sip:fail@d answered 480/) });
+  });
+});
