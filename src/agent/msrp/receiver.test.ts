@@ -457,3 +457,31 @@ describe('MsrpReceiver over a real WebSocket (ws) sender', () => {
     expect(new Uint8Array(await (await receiver.openTransferContent(t!.id)).arrayBuffer())).toEqual(file);
   });
 });
+
+describe('MsrpReceiver: push control information on the INVITE (issue 12)', () => {
+  it('answers 400 naming a malformed control header, and 410 + Push-Report-Reason: expired to an expired push', async () => {
+    const s = await setup({}, undefined, undefined, { now: () => Date.parse('2026-12-02T17:10:00.000Z') });
+    const bad = (await s.receiver.handle(invite({ extra: ['Push-Deliver-Before: soon'] })))!;
+    expect(bad.status).toBe(400);
+    expect(bad.reason).toContain('Push-Deliver-Before');
+    const expired = (await s.receiver.handle(invite({ extra: ['Push-Deliver-Before: 2026-12-02T17:10:00.000Z'] })))!;
+    expect(expired.status).toBe(410);
+    expect(expired.headers.find((h) => h.name === 'Push-Report-Reason')?.value).toBe('expired');
+    expect(await s.store.list()).toEqual([]);
+  });
+
+  it('carries Push-ID, expiry, priority and the report request (display, reply-to = From AoR) to the push', async () => {
+    const s = await setup();
+    const file = makeContent(100, 3);
+    const before = Date.now() + 60_000;
+    const { socket } = await session(s, {
+      selector: selectorFor(file),
+      extra: ['Push-ID: "big-1"', `Push-Deliver-Before: ${new Date(before).toISOString()}`, 'Priority: non-urgent', 'Push-Message-ID: psa.abc', 'Push-Disposition-Notification: display'],
+    });
+    sendFile(socket, file, { messageId: 'ctl00001', chunkSize: 4096, successReport: 'yes' });
+    await vi.waitFor(() => expect(s.completed).toHaveLength(1));
+    const push = transferToPush(s.completed[0]!);
+    expect(push).toMatchObject({ pushId: 'big-1', deliverBefore: before, priority: 'non-urgent' });
+    expect(push.report).toMatchObject({ messageId: 'psa.abc', dispositions: ['negative-delivery', 'display'], replyTo: 'sip:psa@example.com' });
+  });
+});
