@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerOptions } from '../../../../src/agent/sip/optionsResponder.ts';
-import type { SipRequest, SipResponse } from '../../../../src/protocol/sip/index.ts';
+import { createResponse, type SipRequest, type SipResponse } from '../../../../src/protocol/sip/index.ts';
 import type { SipRequestSpec, SipResult } from '../../sipClient.ts';
 import { capabilityRequest, createCapabilityQuery, parseCapabilityAnswer, sameContact } from './capabilityQuery.ts';
 
@@ -27,9 +26,19 @@ const withContact = (contact: string | undefined): SipResponse => ({
 });
 
 describe('capability query (RFC 3840 section 7)', () => {
-  it('reads the browser agent\'s answer (optionsResponder): apps, instance, UAProf', () => {
+  it('reads the browser agent\'s answer (the headers of src/agent/sip/optionsResponder.ts): apps, instance, UAProf', () => {
     const contact = `<sip:k1@x.invalid;transport=ws;alias=127.0.0.1~4000~5>;+g.oma.pusheventapp="news.ua,mms.ua";+sip.instance="<${INSTANCE}>";reg-id=1;+g.oma.uaprof="<https://p.example/u.rdf>"`;
-    const response = answerOptions(options, { contact, accept: ['text/plain'], toTag: 't' });
+    // server/ may not import the agent (check:deps): its answer as it writes it.
+    const response = createResponse(options, 200, {
+      toTag: 't',
+      headers: [
+        { name: 'Contact', value: contact },
+        { name: 'Accept', value: 'text/plain' },
+        { name: 'Allow', value: 'INVITE, ACK, CANCEL, BYE, MESSAGE, OPTIONS' },
+        { name: 'Accept-Encoding', value: 'identity' },
+        { name: 'Supported', value: 'gruu' },
+      ],
+    });
     expect(parseCapabilityAnswer(response)).toEqual({
       contactUri: 'sip:k1@x.invalid;transport=ws;alias=127.0.0.1~4000~5',
       pushApps: ['news.ua', 'mms.ua'],
