@@ -8,14 +8,24 @@
  *   npm run push -- --to sip:alice@localhost --app news.ua --data "hello"
  *   npm run push -- --to sip:alice@localhost --app news.ua --file video.mp4
  *
- * Exit status: 0 on 2xx, 1 on any other final status or a transport failure, 2 on usage errors.
- * A failure prints one line on stderr naming the cause and the flag or setting that fixes it
+ * With --via <service URL> it is a client of the Push Sender Agent service instead (issue 12):
+ * it submits through the service's HTTP API (a --file uploaded first, streamed), then follows
+ * the push's status changes on the event stream, one line each, until every delivery is
+ * delivered or final (--wait-for displayed: final), and exits 0 when delivered or displayed.
+ *
+ *   npm run push -- --via http://127.0.0.1:8077 --to sip:alice@localhost --app news.ua --text "hello" --report
+ *
+ * Exit status: 0 on 2xx (--via: delivered or displayed), 1 on any other final status or a
+ * transport failure, 2 on usage errors. A failure prints one line on stderr naming the cause and the flag or setting that fixes it
  * (cliFailures.ts); never the usage text after a runtime error.
  */
+import { accessSync, constants, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isValidAppId, type SipHeader } from '../../src/protocol/sip/index.ts';
-import { connectFailure, fileProblem, msrpListenFailure, resultFailure, type ConnectCause, type FailureContext, type ServerSetting } from './cliFailures.ts';
+import { connectFailure, fileProblem, msrpListenFailure, resultFailure, viaFailure, viaOutcomeFailure, type ConnectCause, type FailureContext, type ServerSetting, type ViaFailureContext } from './cliFailures.ts';
+import { guessContentType } from './contentType.ts';
+import { createPushApiClient, followPush, type WaitFor } from './service/http/client.ts';
 import { percentile, runLoad } from './load.ts';
 import type { TransferProgress } from './msrp/endpoint.ts';
 import type { LargePushRequest, LargePushResult } from './msrp/pushLarge.ts';
@@ -30,7 +40,9 @@ export const USAGE =
   'usage: npm run push -- --to <sip-uri> [--app <id>] [--type <mime>] (--data <text> | --file <path>) ' +
   '[--from <sip-uri>] [--server <ws-url>] [--auth-user <user>] [--password <pw>] [--header "Name: value"]... ' +
   '[--mode auto|message|msrp] [--message-max bytes] [--msrp-port port] [--msrp-host addr] [--msrp-window chunks] ' +
-  '[--count N] [--concurrency K] [--timeout ms] [--verbose] [--help]';
+  '[--count N] [--concurrency K] [--timeout ms] [--verbose] [--help]\n' +
+  '       npm run push -- --via <service-url> [--token <token>] --to <target> --app <id> (--text <text> | --file <path>) [--type <mime>] ' +
+  '[--report] [--expires-in s] [--priority low|normal|high] [--push-id id] [--mode auto|message|msrp] [--no-wait] [--wait-for delivered|displayed] [--timeout ms]';
 
 const HELP = `${USAGE}
 
@@ -60,7 +72,23 @@ for a --file above --message-max bytes.
                         for MSRP also how long the receiver has to connect, and to send its REPORT
   --verbose             print every SIP message sent and received on stderr
 
-Exit status: 0 on 2xx, 1 on another final status or a transport failure, 2 on usage errors.`;
+Through the Push Sender Agent service (npm run psa) instead of straight to the core:
+
+  --via <url>           the service's HTTP API (such as http://127.0.0.1:8077)
+  --token <token>       its bearer token (default $SIP_PUSH_PSA_TOKEN; npm run psa prints it)
+  --to <target>         an AoR, or a target as JSON: '{"aor":"sip:a@d","terminals":"all"}',
+                        '{"gruu":"..."}', '{"aor":"...","instance":"urn:uuid:..."}' or an array of these
+  --text <text>         body as UTF-8 text (--data works too); --file <path> is uploaded first
+  --report              ask for delivery and display reports (IMDN)
+  --expires-in <s>      never delivered after this many seconds
+  --priority <p>        low, normal (default) or high
+  --push-id <id>        your own push ID (default: the service makes one)
+  --no-wait             exit once the service has queued the push
+  --wait-for <status>   delivered (default): until no delivery waits; displayed: until each is final
+  --timeout <ms>        stop waiting after this long (the push stays queued at the service)
+
+Exit status: 0 on 2xx (--via: delivered or displayed), 1 on another final status or a transport
+failure, 2 on usage errors.`;
 
 /** A usage error: exit status 2, one line on stderr; `seeHelp` adds a pointer to --help. */
 export class UsageError extends Error {
@@ -100,7 +128,7 @@ export interface CliConfig {
 }
 
 /** Parse argv (without node and script); returns 'help' for --help, throws UsageError. */
-export function parseCli(argv: string[], env: Record<string, string | undefined> = process.env): CliConfig | 'help' {
+export function parseCli(argv: string[], env: Record<string, string | undefined> = process.env): CliConfig | ViaConfig | 'help' {
   let values;
   try {
     ({ values } = parseArgs({
@@ -128,6 +156,15 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
         'msrp-window': { type: 'string' },
         verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        via: { type: 'string' },
+        token: { type: 'string' },
+        text: { type: 'string' },
+        report: { type: 'boolean' },
+        'expires-in': { type: 'string' },
+        priority: { type: 'string' },
+        'push-id': { type: 'string' },
+        'no-wait': { type: 'boolean' },
+        'wait-for': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -136,6 +173,10 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     throw new UsageError(message.split(/\.\s/)[0]!.replace(/\.$/, ''));
   }
   if (values.help) return 'help';
+  if (values.via !== undefined) return parseVia(values, env);
+  for (const flag of VIA_ONLY) {
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} applies with --via <service URL> only${flag === 'text' ? '; without it give --data' : ''}`);
+  }
   if (!values.to) throw new UsageError('missing --to <sip-uri>');
   if (!/^sips?:[^\s<>"]+$/i.test(values.to)) throw new UsageError(`--to ${values.to}: not a sip: or sips: URI`);
   if (values.app !== undefined && !isValidAppId(values.app)) {
@@ -219,6 +260,93 @@ function nonNegativeInt(flag: string, raw: string): number {
   return Number(raw);
 }
 
+/** A run through the service (--via): what to submit and how long to follow it. */
+export interface ViaConfig {
+  via: string;
+  token?: string;
+  /** Where the token came from, for the failure lines. */
+  tokenSetting: ViaFailureContext['tokenSetting'];
+  /** The submit body (content or, with `file`, the upload added at run time). */
+  body: Record<string, unknown>;
+  /** Uploaded first (POST /v1/uploads), then named by the push. */
+  file?: string;
+  wait: boolean;
+  waitFor: WaitFor;
+  timeoutMs?: number;
+}
+
+const VIA_ONLY = ['token', 'text', 'report', 'expires-in', 'priority', 'push-id', 'no-wait', 'wait-for'] as const;
+const DIRECT_ONLY = ['server', 'from', 'auth-user', 'password', 'header', 'count', 'concurrency', 'message-max', 'msrp-port', 'msrp-host', 'msrp-window', 'verbose'] as const;
+
+type ParsedValues = Record<string, string | boolean | string[] | undefined>;
+
+function parseVia(values: ParsedValues, env: Record<string, string | undefined>): ViaConfig {
+  const str = (flag: string) => values[flag] as string | undefined;
+  for (const flag of DIRECT_ONLY) {
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} does not apply with --via: the service sends with its own settings`);
+  }
+  const via = str('via')!;
+  if (!/^https?:\/\/[^\s/]+/i.test(via)) throw new UsageError(`--via ${via}: expected the service's http:// or https:// URL (npm run psa prints it)`);
+  const to = str('to');
+  if (!to) throw new UsageError('missing --to <target>');
+  let target: unknown = to;
+  if (/^[[{]/.test(to)) {
+    try {
+      target = JSON.parse(to);
+    } catch {
+      throw new UsageError(`--to ${to}: not JSON; give an AoR, or a target such as '{"aor":"sip:alice@example.com","terminals":"all"}'`);
+    }
+  } else if (!/^sips?:[^\s<>"]+$/i.test(to)) throw new UsageError(`--to ${to}: not a sip: or sips: URI`);
+  const app = str('app');
+  if (app === undefined) throw new UsageError('missing --app <id>: the service pushes to an application');
+  if (!isValidAppId(app)) throw new UsageError(`--app ${app}: not an RFC 3840 token (letters, digits and - . % * _ + \` ' ~)`);
+  if (str('text') !== undefined && str('data') !== undefined) throw new UsageError('give either --text or --data, not both');
+  const text = str('text') ?? str('data');
+  const file = str('file');
+  if (text !== undefined && file !== undefined) throw new UsageError('give either --text or --file, not both');
+  if (text === undefined && file === undefined) throw new UsageError('missing --text <text> or --file <path>');
+  if (file !== undefined) {
+    try {
+      if (!statSync(file).isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+      accessSync(file, constants.R_OK);
+    } catch (err) {
+      throw new UsageError(fileProblem(file, (err as NodeJS.ErrnoException).code), false);
+    }
+  }
+  const contentType = str('type') ?? (file !== undefined ? guessContentType(file) : 'text/plain');
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*;.*)?$/.test(contentType)) throw new UsageError(`--type ${contentType}: not a media type (type/subtype)`);
+  const body: Record<string, unknown> = { target, app, contentType };
+  if (text !== undefined) body.content = text;
+  if (values.report) body.report = true;
+  if (str('expires-in') !== undefined) body.expiresInSeconds = positiveInt('--expires-in', str('expires-in'), 0);
+  const priority = str('priority');
+  if (priority !== undefined && priority !== 'low' && priority !== 'normal' && priority !== 'high') throw new UsageError(`--priority ${priority}: expected low, normal or high`);
+  if (priority !== undefined) body.priority = priority;
+  const mode = str('mode');
+  if (mode !== undefined && mode !== 'auto' && mode !== 'message' && mode !== 'msrp') throw new UsageError(`--mode ${mode}: expected auto, message or msrp`);
+  if (mode !== undefined) body.mode = mode;
+  const pushId = str('push-id');
+  if (pushId !== undefined) {
+    if (pushId === '') throw new UsageError('--push-id is empty: give an ID, or leave it out and the service makes one');
+    body.pushId = pushId;
+  }
+  const waitFor = str('wait-for') ?? 'delivered';
+  if (waitFor !== 'delivered' && waitFor !== 'displayed') throw new UsageError(`--wait-for ${waitFor}: expected delivered or displayed`);
+  if (values['no-wait'] && str('wait-for') !== undefined) throw new UsageError('give either --no-wait or --wait-for, not both');
+  const token = str('token') ?? (env.SIP_PUSH_PSA_TOKEN || undefined);
+  const config: ViaConfig = {
+    via: via.replace(/\/+$/, ''),
+    tokenSetting: str('token') !== undefined ? '--token' : token !== undefined ? 'SIP_PUSH_PSA_TOKEN' : 'none',
+    body,
+    wait: !values['no-wait'],
+    waitFor,
+  };
+  if (token !== undefined) config.token = token;
+  if (file !== undefined) config.file = file;
+  if (str('timeout') !== undefined) config.timeoutMs = positiveInt('--timeout', str('timeout'), 0);
+  return config;
+}
+
 function statusLine(result: SendResult): string {
   return `${result.status} ${result.reason} (${Math.round(result.elapsedMs)} ms)`;
 }
@@ -270,7 +398,7 @@ const defaultIo = (): CliIo => {
 
 /** Run the CLI; resolves with the exit status. */
 export async function main(argv: string[], io: CliIo = defaultIo(), env = process.env): Promise<number> {
-  let config: CliConfig | 'help';
+  let config: CliConfig | ViaConfig | 'help';
   try {
     config = parseCli(argv, env);
   } catch (err) {
@@ -282,6 +410,7 @@ export async function main(argv: string[], io: CliIo = defaultIo(), env = proces
     io.out(HELP);
     return 0;
   }
+  if ('via' in config) return via(config, io);
   let sender;
   try {
     sender = createPushSender({
@@ -318,6 +447,43 @@ export async function main(argv: string[], io: CliIo = defaultIo(), env = proces
     return 1;
   } finally {
     await sender.close();
+  }
+}
+
+/**
+ * A push through the service: upload the --file, submit, then print each status change of
+ * each delivery (`aor:sip:alice@localhost: delivered (SIP 200)`) until it is settled.
+ */
+async function via(config: ViaConfig, io: CliIo): Promise<number> {
+  const client = createPushApiClient({ url: config.via, ...(config.token !== undefined ? { token: config.token } : {}) });
+  const context: ViaFailureContext = { via: config.via, tokenSetting: config.tokenSetting, ...(config.file !== undefined ? { file: config.file } : {}) };
+  const signal = config.timeoutMs !== undefined ? AbortSignal.timeout(config.timeoutMs) : undefined;
+  try {
+    const body = { ...config.body };
+    if (config.file !== undefined) {
+      const { uploadId, size } = await client.upload(config.file, String(config.body.contentType));
+      io.out(`uploaded ${config.file} (${size} bytes)`);
+      body.upload = uploadId;
+    }
+    const push = await client.submit(body);
+    context.pushId = push.pushId;
+    io.out(`push ${push.pushId} queued for ${push.deliveries.length} ${push.deliveries.length === 1 ? 'terminal' : 'terminals'}`);
+    if (!config.wait) return 0;
+    const result = await followPush(client, push.pushId, {
+      waitFor: config.waitFor,
+      ...(signal ? { signal } : {}),
+      onChange: (c) => io.out(`${c.terminal}: ${c.to}${c.reason ? ` (${c.reason})` : ''}${c.sipStatus !== undefined ? ` (SIP ${c.sipStatus})` : ''}`),
+    });
+    io.out(`push ${push.pushId}: ${result.status}`);
+    if (result.status === 'delivered' || result.status === 'displayed') return 0;
+    io.err(viaOutcomeFailure(result, context));
+    return 1;
+  } catch (err) {
+    if (signal?.aborted) {
+      const state = await client.get(context.pushId!).catch(() => undefined);
+      io.err(viaFailure({ kind: 'timeout', timeoutMs: config.timeoutMs!, ...(state ? { status: state.status } : {}) }, context));
+    } else io.err(viaFailure(err, context));
+    return 1;
   }
 }
 

@@ -136,3 +136,72 @@ export function fileProblem(path: string, code: string | undefined): string {
       return `--file ${path}: cannot be read (${code ?? 'unknown error'}); check the path and its permissions`;
   }
 }
+
+/** What a --via failure line may name: the service, where the token came from, the push. */
+export interface ViaFailureContext {
+  via: string;
+  tokenSetting: '--token' | 'SIP_PUSH_PSA_TOKEN' | 'none';
+  file?: string;
+  /** Known once the service queued the push. */
+  pushId?: string;
+}
+
+/** The flag that sets each field of the API's submit body, for its 400s. */
+const FLAG_OF_FIELD: Record<string, string> = {
+  target: '--to',
+  app: '--app',
+  contentType: '--type',
+  content: '--text',
+  upload: '--file',
+  pushId: '--push-id',
+  expiresInSeconds: '--expires-in',
+  deliverBefore: '--expires-in',
+  priority: '--priority',
+  mode: '--mode',
+};
+
+/** An error of a --via run: the service unreachable, a refused token, a refused field, a wait that timed out. */
+export function viaFailure(err: unknown, ctx: ViaFailureContext): string {
+  const e = err as { name?: string; status?: number; code?: string; field?: string; message?: string; kind?: string; timeoutMs?: number };
+  if (e.kind === 'timeout') {
+    const id = ctx.pushId ?? '(unknown)';
+    return `push failed: push ${id} is still ${(e as { status?: string }).status ?? 'waiting'} after ${e.timeoutMs} ms; it stays queued at the service (follow it with GET /v1/pushes/${id}, or cancel it with DELETE); raise --timeout to wait longer`;
+  }
+  if (e.name === 'PushApiUnreachable') {
+    if (e.code === 'ECONNREFUSED') return `push failed: connection refused at ${ctx.via}: no push service listens there; start it (npm run psa), or check --via`;
+    if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return `push failed: cannot resolve the host of ${ctx.via}; check --via`;
+    return `push failed: cannot reach ${ctx.via} (${e.code ?? 'no answer'}); check --via and that the service is running`;
+  }
+  if (e.name === 'PushApiError') {
+    if (e.status === 401) {
+      return ctx.tokenSetting === 'none'
+        ? `push failed: the service at ${ctx.via} wants a token (401); give --token or set SIP_PUSH_PSA_TOKEN (npm run psa prints it)`
+        : `push failed: the service at ${ctx.via} refused the token from ${ctx.tokenSetting} (401); check it against the one npm run psa printed`;
+    }
+    if (e.code === 'PSA_ERR_HTTP') return `push failed: ${e.message}; check --via`;
+    if (e.code === 'PSA_ERR_STREAM') return `push failed: ${e.message}; check that the service still runs, then read the push with GET /v1/pushes/${ctx.pushId ?? '<pushId>'}`;
+    const flag = e.field !== undefined ? FLAG_OF_FIELD[e.field.replace(/[.[].*$/, '')] : undefined;
+    const where = e.field !== undefined ? ` ${e.field}${flag ? ` (${flag})` : ''}` : '';
+    return `push failed: ${e.status}${where}: ${e.message}`;
+  }
+  if (ctx.file !== undefined && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) && e.name !== 'AbortError') return `push failed: ${fileProblem(ctx.file, e.code)}`;
+  return `push failed: ${e.message ?? String(err)}`;
+}
+
+/** A push that ended other than delivered or displayed: which terminal, why, and what to change. */
+export function viaOutcomeFailure(result: { status: string; deliveries: readonly { terminal: string; status: string; reason?: string }[] }, ctx: ViaFailureContext): string {
+  const id = ctx.pushId ?? '(unknown)';
+  const ok = result.deliveries.filter((d) => d.status === 'delivered' || d.status === 'displayed').length;
+  const failed = result.deliveries.find((d) => d.status === 'undeliverable' || d.status === 'expired' || d.status === 'cancelled');
+  const head = result.status === 'partial' ? `push ${id} reached ${ok} of ${result.deliveries.length} terminals` : `push ${id} ${result.status}`;
+  if (!failed) return `push failed: ${head}; follow it with GET /v1/pushes/${id}`;
+  const reason = failed.reason ? ` (${failed.reason})` : '';
+  switch (failed.status) {
+    case 'undeliverable':
+      return `push failed: ${head}: ${failed.terminal} undeliverable${reason}; check --to and --app (GET /v1/receivers lists who is registered with which apps)`;
+    case 'expired':
+      return `push failed: ${head}: expired before ${failed.terminal} took it${reason}; the receiver was not online in time: raise --expires-in, or check that it registers`;
+    default:
+      return `push failed: ${head}: cancelled (DELETE /v1/pushes/${id}) before it reached ${failed.terminal}; send it again if it is still wanted`;
+  }
+}
