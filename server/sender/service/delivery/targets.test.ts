@@ -37,6 +37,15 @@ function entry(aor: string, terminals: TerminalEntry[], subscription: ReceiverEn
   return { aor, subscription, terminals, updatedAt: 0 };
 }
 
+/** Addresses without their directory terminal (checked on their own below). */
+function plain<T extends object>(value: T | T[]): unknown {
+  const strip = (v: T) => {
+    const { terminal: _terminal, ...rest } = v as T & { terminal?: unknown };
+    return rest;
+  };
+  return Array.isArray(value) ? value.map(strip) : strip(value);
+}
+
 function directoryOf(...entries: ReceiverEntry[]) {
   const map = new Map(entries.map((e) => [e.aor, e]));
   return { get: (aor: string) => map.get(aor), list: () => [...map.values()] };
@@ -101,7 +110,7 @@ describe('resolveTargets: the table of targets.ts', () => {
 
   it('{aor} (app): only the terminals that announced the app, by GRUU', () => {
     const r = resolve([{ aor: ALICE }]);
-    expect(r.addresses).toEqual([{ key: `instance:${U1}`, aor: ALICE, requestUri: GRUU1, acceptContact: [APP_AC] }]);
+    expect(plain(r.addresses)).toEqual([{ key: `instance:${U1}`, aor: ALICE, requestUri: GRUU1, acceptContact: [APP_AC] }]);
     expect(r.refused).toEqual([]);
     expect(r.keys).toEqual([`instance:${U1}`]);
     expect(r.aors).toEqual([ALICE]);
@@ -109,21 +118,21 @@ describe('resolveTargets: the table of targets.ts', () => {
   });
 
   it('{aor} (app) where no terminal announced it: the AoR key with the app predicate', () => {
-    expect(resolve([{ aor: ALICE }], 'other.ua').addresses).toEqual([
+    expect(plain(resolve([{ aor: ALICE }], 'other.ua').addresses)).toEqual([
       { key: `aor:${ALICE}`, aor: ALICE, requestUri: ALICE, acceptContact: ['*;+g.oma.pusheventapp="other.ua";require;explicit'] },
     ]);
   });
 
   it('{aor} of an AoR with no terminals, or unknown to the directory: the AoR key', () => {
     expect(resolve([{ aor: BOB }]).keys).toEqual([`aor:${BOB}`]);
-    expect(resolve([{ aor: 'sip:carol@example.com', terminals: 'all' }]).addresses).toEqual([
+    expect(plain(resolve([{ aor: 'sip:carol@example.com', terminals: 'all' }]).addresses)).toEqual([
       { key: 'aor:sip:carol@example.com', aor: 'sip:carol@example.com', requestUri: 'sip:carol@example.com', acceptContact: [APP_AC] },
     ]);
   });
 
   it('{aor, terminals: all}: every terminal; those whose known apps lack the app refused at once', () => {
     const r = resolve([{ aor: ALICE, terminals: 'all' }]);
-    expect(r.addresses).toEqual([
+    expect(plain(r.addresses)).toEqual([
       { key: `instance:${U1}`, aor: ALICE, requestUri: GRUU1, acceptContact: [APP_AC] },
       { key: `instance:${U3}`, aor: ALICE, requestUri: ALICE, acceptContact: [instanceAcceptContact(U3), APP_AC] },
     ]);
@@ -132,27 +141,27 @@ describe('resolveTargets: the table of targets.ts', () => {
   });
 
   it('{aor, instance}: known by GRUU; known without GRUU; unknown', () => {
-    expect(resolve([{ aor: ALICE, instance: U1 }]).addresses).toEqual([{ key: `instance:${U1}`, aor: ALICE, requestUri: GRUU1, acceptContact: [APP_AC] }]);
-    expect(resolve([{ aor: ALICE, instance: U2 }]).addresses).toEqual([
+    expect(plain(resolve([{ aor: ALICE, instance: U1 }]).addresses)).toEqual([{ key: `instance:${U1}`, aor: ALICE, requestUri: GRUU1, acceptContact: [APP_AC] }]);
+    expect(plain(resolve([{ aor: ALICE, instance: U2 }]).addresses)).toEqual([
       { key: `instance:${U2}`, aor: ALICE, requestUri: ALICE, acceptContact: [`*;+sip.instance="<${U2}>";require;explicit`, APP_AC] },
     ]);
     const U9 = 'urn:uuid:00000000-0000-4000-8000-000000000009';
-    expect(resolve([{ aor: BOB, instance: U9 }]).addresses).toEqual([
+    expect(plain(resolve([{ aor: BOB, instance: U9 }]).addresses)).toEqual([
       { key: `instance:${U9}`, aor: BOB, requestUri: BOB, acceptContact: [`*;+sip.instance="<${U9}>";require;explicit`, APP_AC] },
     ]);
   });
 
   it('{gruu}: the known terminal keeps its instance key; an unknown GRUU is its own key, its AoR watched', () => {
-    expect(resolve([{ gruu: GRUU1 }]).addresses).toEqual([{ key: `instance:${U1}`, aor: ALICE, requestUri: GRUU1, acceptContact: [APP_AC] }]);
+    expect(plain(resolve([{ gruu: GRUU1 }]).addresses)).toEqual([{ key: `instance:${U1}`, aor: ALICE, requestUri: GRUU1, acceptContact: [APP_AC] }]);
     const other = `${BOB};gr=${U3}`;
     const r = resolve([{ gruu: other }]);
-    expect(r.addresses).toEqual([{ key: `gruu:${other}`, aor: BOB, requestUri: other, acceptContact: [APP_AC] }]);
+    expect(plain(r.addresses)).toEqual([{ key: `gruu:${other}`, aor: BOB, requestUri: other, acceptContact: [APP_AC] }]);
     expect(r.aors).toEqual([BOB]);
   });
 
   it('a contact with neither instance nor GRUU: its key, addressed to the AoR', () => {
     const r = resolveTargets([{ aor: ALICE }], APP, directoryOf(entry(ALICE, [bare])).get);
-    expect(r.addresses).toEqual([{ key: bare.key, aor: ALICE, requestUri: ALICE, acceptContact: [APP_AC] }]);
+    expect(plain(r.addresses)).toEqual([{ key: bare.key, aor: ALICE, requestUri: ALICE, acceptContact: [APP_AC] }]);
   });
 
   it('dedupes keys across a list: the first target wins', () => {
@@ -162,6 +171,13 @@ describe('resolveTargets: the table of targets.ts', () => {
     expect(new Set(r.keys).size).toBe(r.keys.length);
   });
 
+  it('each address carries the directory terminal behind it, null when none is known', () => {
+    const r = resolve([{ aor: ALICE, terminals: 'all' }, { aor: BOB }, { aor: BOB, instance: 'urn:uuid:00000000-0000-4000-8000-000000000009' }]);
+    expect(r.addresses.map((a) => a.terminal)).toEqual([withApp, unknownApps, null, null]);
+    const decision = addressFor(`instance:${U1}`, APP, directory, ALICE);
+    expect(decision.kind === 'send' && decision.terminal).toBe(withApp);
+  });
+
   it('refuses a bad app ID naming the field', () => {
     expect(() => resolve([{ aor: ALICE }], 'bad app')).toThrow(expect.objectContaining({ code: 'PSA_ERR_INPUT', field: 'app' }));
   });
@@ -169,7 +185,7 @@ describe('resolveTargets: the table of targets.ts', () => {
 
 describe('addressFor: at send time', () => {
   it('aor key: sent to the AoR; no-contact when the active subscription shows none, or none with the app', () => {
-    expect(addressFor(`aor:${ALICE}`, APP, directoryOf())).toEqual({ kind: 'send', key: `aor:${ALICE}`, aor: ALICE, requestUri: ALICE, acceptContact: [APP_AC] });
+    expect(plain(addressFor(`aor:${ALICE}`, APP, directoryOf()))).toEqual({ kind: 'send', key: `aor:${ALICE}`, aor: ALICE, requestUri: ALICE, acceptContact: [APP_AC] });
     expect(addressFor(`aor:${BOB}`, APP, directoryOf(entry(BOB, [])))).toEqual({ kind: 'no-contact', reason: `no contact registered at ${BOB}` });
     expect(addressFor(`aor:${BOB}`, APP, directoryOf(entry(BOB, [otherApp])))).toEqual({ kind: 'no-contact', reason: `no terminal registered at ${BOB} announces app news.ua` });
     expect(addressFor(`aor:${BOB}`, APP, directoryOf(entry(BOB, [unknownApps])))).toMatchObject({ kind: 'send', requestUri: BOB });
@@ -182,7 +198,7 @@ describe('addressFor: at send time', () => {
     const before = resolveTargets([{ aor: ALICE, instance: U2 }], APP, directoryOf().get);
     expect(before.addresses[0]!.requestUri).toBe(ALICE);
     const learnt = terminal({ key: `instance:${U2}`, instanceId: U2, pubGruu: `${ALICE};gr=${U2}`, pushApps: ['news.ua'] });
-    expect(addressFor(`instance:${U2}`, APP, directoryOf(entry(ALICE, [learnt])), before.aorOf[`instance:${U2}`])).toEqual({
+    expect(plain(addressFor(`instance:${U2}`, APP, directoryOf(entry(ALICE, [learnt])), before.aorOf[`instance:${U2}`]))).toEqual({
       kind: 'send',
       key: `instance:${U2}`,
       aor: ALICE,
@@ -196,7 +212,7 @@ describe('addressFor: at send time', () => {
   it('instance key: refused when its apps are known and lack the app; no-contact when not registered at a watched AoR; else by AoR', () => {
     expect(addressFor(`instance:${U2}`, APP, directoryOf(entry(ALICE, [otherApp])), ALICE)).toEqual({ kind: 'refused', reason: 'does not announce app news.ua (announces mms.ua)' });
     expect(addressFor(`instance:${U2}`, APP, directoryOf(entry(ALICE, [withApp])), ALICE)).toEqual({ kind: 'no-contact', reason: `terminal ${U2} is not registered at ${ALICE}` });
-    expect(addressFor(`instance:${U2}`, APP, directoryOf(entry(ALICE, [], 'pending')), ALICE)).toEqual({
+    expect(plain(addressFor(`instance:${U2}`, APP, directoryOf(entry(ALICE, [], 'pending')), ALICE))).toEqual({
       kind: 'send',
       key: `instance:${U2}`,
       aor: ALICE,
@@ -208,13 +224,13 @@ describe('addressFor: at send time', () => {
 
   it('gruu key: the GRUU, whether or not the directory lists it', () => {
     const other = `${BOB};gr=${U3}`;
-    expect(addressFor(`gruu:${other}`, APP, directoryOf())).toEqual({ kind: 'send', key: `gruu:${other}`, aor: BOB, requestUri: other, acceptContact: [APP_AC] });
+    expect(plain(addressFor(`gruu:${other}`, APP, directoryOf()))).toEqual({ kind: 'send', key: `gruu:${other}`, aor: BOB, requestUri: other, acceptContact: [APP_AC] });
     const listed = terminal({ key: `gruu:${other}`, pubGruu: other, pushApps: ['mms.ua'] });
     expect(addressFor(`gruu:${other}`, APP, directoryOf(entry(BOB, [listed])))).toMatchObject({ kind: 'refused' });
   });
 
   it('contact key: the AoR while the contact is registered, no-contact after', () => {
-    expect(addressFor(bare.key, APP, directoryOf(entry(ALICE, [bare])), ALICE)).toEqual({ kind: 'send', key: bare.key, aor: ALICE, requestUri: ALICE, acceptContact: [APP_AC] });
+    expect(plain(addressFor(bare.key, APP, directoryOf(entry(ALICE, [bare])), ALICE))).toEqual({ kind: 'send', key: bare.key, aor: ALICE, requestUri: ALICE, acceptContact: [APP_AC] });
     expect(addressFor(bare.key, APP, directoryOf(entry(ALICE, [])), ALICE)).toEqual({ kind: 'no-contact', reason: 'contact sip:c@h.invalid is no longer registered' });
   });
 

@@ -50,6 +50,8 @@ export interface DeliveryAddress {
   requestUri: string;
   /** Accept-Contact values, one header line each. */
   acceptContact: string[];
+  /** The directory's terminal behind the key (its capabilities and apps for selectMode); null for an AoR key or a terminal not known yet. */
+  terminal: TerminalEntry | null;
 }
 
 /** A key refused at submit: the queue enqueues it, then reports it undeliverable with `reason`. */
@@ -174,14 +176,14 @@ export function instanceAcceptContact(instance: string): string {
 /** How to reach a terminal the directory knows: its GRUU, else its AoR with its instance. */
 function terminalAddress(key: string, aor: string, terminal: TerminalEntry, app: string): DeliveryAddress {
   const appPredicate = acceptContactFor(app);
-  if (terminal.pubGruu) return { key, aor, requestUri: terminal.pubGruu, acceptContact: [appPredicate] };
-  if (terminal.instanceId) return { key, aor, requestUri: aor, acceptContact: [instanceAcceptContact(terminal.instanceId), appPredicate] };
+  if (terminal.pubGruu) return { key, aor, requestUri: terminal.pubGruu, acceptContact: [appPredicate], terminal };
+  if (terminal.instanceId) return { key, aor, requestUri: aor, acceptContact: [instanceAcceptContact(terminal.instanceId), appPredicate], terminal };
   // A contact with neither cannot be singled out through the core: the AoR with the app.
-  return { key, aor, requestUri: aor, acceptContact: [appPredicate] };
+  return { key, aor, requestUri: aor, acceptContact: [appPredicate], terminal };
 }
 
 function aorAddress(aor: string, app: string): DeliveryAddress {
-  return { key: `aor:${aor}`, aor, requestUri: aor, acceptContact: [acceptContactFor(app)] };
+  return { key: `aor:${aor}`, aor, requestUri: aor, acceptContact: [acceptContactFor(app)], terminal: null };
 }
 
 /** The AoR a GRUU belongs to: the GRUU without its parameters (RFC 5627 section 3.1: `;gr=` on the AoR). */
@@ -231,7 +233,7 @@ export function resolveTargets(specs: readonly TargetSpec[], app: string, lookup
       const aor = aorOfGruu(spec.gruu) ?? spec.gruu;
       watch(aor);
       const terminal = findByGruu(lookup(aor), spec.gruu);
-      add(terminal ? terminalAddress(terminal.key, aor, terminal, app) : { key: `gruu:${spec.gruu}`, aor, requestUri: spec.gruu, acceptContact: [acceptContactFor(app)] });
+      add(terminal ? terminalAddress(terminal.key, aor, terminal, app) : { key: `gruu:${spec.gruu}`, aor, requestUri: spec.gruu, acceptContact: [acceptContactFor(app)], terminal: null });
       continue;
     }
     const { aor } = spec;
@@ -239,7 +241,7 @@ export function resolveTargets(specs: readonly TargetSpec[], app: string, lookup
     const entry = lookup(aor);
     if ('instance' in spec) {
       const terminal = findByInstance(entry, spec.instance);
-      add(terminal ? terminalAddress(terminal.key, aor, terminal, app) : { key: `instance:${spec.instance}`, aor, requestUri: aor, acceptContact: [instanceAcceptContact(spec.instance), acceptContactFor(app)] });
+      add(terminal ? terminalAddress(terminal.key, aor, terminal, app) : { key: `instance:${spec.instance}`, aor, requestUri: aor, acceptContact: [instanceAcceptContact(spec.instance), acceptContactFor(app)], terminal: null });
       continue;
     }
     const terminals = entry?.terminals ?? [];
@@ -302,20 +304,20 @@ export function addressFor(key: string, app: string, directory: Pick<ReceiverDir
         if (entry.terminals.length === 0) return { kind: 'no-contact', reason: `no contact registered at ${value}` };
         if (entry.terminals.every((t) => announces(t, app) === false)) return { kind: 'no-contact', reason: `no terminal registered at ${value} announces app ${app}` };
       }
-      return send({ key, aor: value, requestUri: value, acceptContact: [appPredicate] });
+      return send({ key, aor: value, requestUri: value, acceptContact: [appPredicate], terminal: null });
     }
     case 'instance': {
       const found = findTerminal(directory, aor, (t) => t.instanceId?.toLowerCase() === value || t.key === key);
       if (found) return known(found);
       if (aor === undefined) return { kind: 'no-contact', reason: `no registered terminal has instance ${value}` };
       if (directory.get(aor)?.subscription === 'active') return { kind: 'no-contact', reason: `terminal ${value} is not registered at ${aor}` };
-      return send({ key, aor, requestUri: aor, acceptContact: [instanceAcceptContact(value), appPredicate] });
+      return send({ key, aor, requestUri: aor, acceptContact: [instanceAcceptContact(value), appPredicate], terminal: null });
     }
     case 'gruu': {
       const gruuAor = aor ?? aorOfGruu(value);
       const found = findTerminal(directory, gruuAor, (t) => t.pubGruu === value || t.key === key);
       if (found) return known(found);
-      return send({ key, aor: gruuAor ?? value, requestUri: value, acceptContact: [appPredicate] });
+      return send({ key, aor: gruuAor ?? value, requestUri: value, acceptContact: [appPredicate], terminal: null });
     }
     case 'contact': {
       const found = findTerminal(directory, aor, (t) => t.key === key);
