@@ -8,13 +8,14 @@ describe('parseFanoutOptions', () => {
   });
 
   it('takes every option', () => {
-    expect(parseFanoutOptions(['--receivers', '200', '--rounds', '1', '--in-flight', '8', '--body-bytes', '512', '--timeout-seconds', '2.5', '--sipp-only'])).toEqual({
+    expect(parseFanoutOptions(['--receivers', '200', '--rounds', '1', '--in-flight', '8', '--body-bytes', '512', '--timeout-seconds', '2.5', '--sipp-only', '--queue', 'memory:'])).toEqual({
       receivers: 200,
       rounds: 1,
       inFlight: 8,
       bodyBytes: 512,
       timeoutMs: 2500,
       sippOnly: true,
+      queue: 'memory:',
       check: false,
     });
   });

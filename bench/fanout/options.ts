@@ -20,6 +20,8 @@ export interface FanoutOptions {
   timeoutMs: number;
   /** Measure only sipp (no service): the baseline and the receivers alone. */
   sippOnly: boolean;
+  /** The service's queue (server/sender/queue/open.ts): `memory:`, `postgres://...`; default a fresh PGlite data directory. */
+  queue?: string;
   check: boolean;
 }
 
@@ -34,6 +36,7 @@ export function parseFanoutOptions(argv: readonly string[]): FanoutOptions {
     'body-bytes': { type: 'string', default: '128' },
     'timeout-seconds': { type: 'string', default: '60' },
     'sipp-only': { type: 'boolean', default: false },
+    queue: { type: 'string' },
     check: { type: 'boolean', default: false },
   });
   const whole = (option: 'receivers' | 'rounds' | 'in-flight' | 'body-bytes') => parsePositive(option, String(values[option]), { integer: true });
@@ -47,6 +50,7 @@ export function parseFanoutOptions(argv: readonly string[]): FanoutOptions {
     bodyBytes,
     timeoutMs: parsePositive('timeout-seconds', values['timeout-seconds'], { integer: false }) * 1000,
     sippOnly: values['sipp-only'],
+    ...(values.queue !== undefined ? { queue: values.queue } : {}),
     check: values.check,
   };
 }

@@ -23,11 +23,13 @@
  * Figures go to bench/results/fanout.json and fanout.md (gitignored).
  *
  * Usage: npm run bench:fanout -- [--receivers 1000] [--rounds 3] [--in-flight 64] [--body-bytes 128]
- *                                [--timeout-seconds 60] [--sipp-only] [--check]
+ *                                [--timeout-seconds 60] [--queue memory:|postgres://...] [--sipp-only] [--check]
+ * --queue: the service's queue (default a fresh PGlite data directory on disk, as `npm run psa`).
  * --check exits 1 when a target is missed (targets.ts): every push delivered, and the service's
  * pushes/s at least 80% of sipp's. Without it the bench reports and asserts nothing timed.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { percentile } from '../../server/sender/index.ts';
 import { parseOrExit } from '../check/options.ts';
 import { checkExitCode, printTargets } from '../check/target.ts';
 import { pushBody, tokenKey } from './body.ts';
@@ -44,6 +46,8 @@ const OPTIONS = parseOrExit('fanout', () => parseFanoutOptions(process.argv.slic
 const PATHS: FanoutPath[] = OPTIONS.sippOnly ? ['sipp'] : [...ALL_PATHS];
 
 interface RoundResult extends RoundFigures {
+  /** Service only: p50 and p99 of POST /v1/pushes answered 202, ms (part of the time to delivered). */
+  submit?: { p50Ms: number; p99Ms: number };
   /** Body sizes the receivers got on this path (bytes, as framed by Content-Length). */
   bodySizes: number[];
   problem?: string;
@@ -55,6 +59,7 @@ async function measure(path: FanoutPath, round: number, core: FanoutCore, pool: 
   const bodies = pool.aors.map((_, index) => pushBody({ path, round, index }, size));
   let pushes: TimedPush[];
   let problem: string | undefined;
+  let submit: RoundResult['submit'];
   if (path === 'sipp') {
     const users = pool.aors.map((aor) => aor.slice(4, aor.indexOf('@')));
     const result = await runSippFanout({
@@ -73,13 +78,14 @@ async function measure(path: FanoutPath, round: number, core: FanoutCore, pool: 
   } else {
     const result = await runServiceFanout({ service: service!, aors: pool.aors, bodies, inFlight: OPTIONS.inFlight, timeoutMs: OPTIONS.timeoutMs });
     pushes = result.pushes;
+    submit = { p50Ms: percentile(result.submitMs, 50), p99Ms: percentile(result.submitMs, 99) };
     if (result.problems.length > 0) problem = result.problems.join('; ');
   }
   const keys = pool.aors.map((_, index) => tokenKey({ path, round, index }));
   const arrivals = keys.map((k) => pool.arrivals.get(k)).filter((t): t is number => t !== undefined);
   const figures = roundFigures(path, round, pushes, arrivals);
   const bodySizes = [...(pool.bodySizes.get(path) ?? [])];
-  return { ...figures, bodySizes, ...(problem ? { problem } : {}) };
+  return { ...figures, bodySizes, ...(submit ? { submit } : {}), ...(problem ? { problem } : {}) };
 }
 
 async function main(): Promise<number> {
@@ -91,7 +97,7 @@ async function main(): Promise<number> {
     const started = performance.now();
     pool = await startReceiverPool({ wsUrl: core.wsUrl, domain: core.domain, count: OPTIONS.receivers });
     console.log(`fanout: ${OPTIONS.receivers} receivers registered on the core (pid ${core.pid}, ${core.wsUrl}, SIP ${core.sipPort}) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    if (PATHS.includes('service')) service = await startServiceProcess({ wsUrl: core.wsUrl, domain: core.domain });
+    if (PATHS.includes('service')) service = await startServiceProcess({ wsUrl: core.wsUrl, domain: core.domain, ...(OPTIONS.queue !== undefined ? { queue: OPTIONS.queue } : {}) });
     console.log(`  ${OPTIONS.rounds} rounds, ${OPTIONS.inFlight} in flight, ${OPTIONS.bodyBytes}-byte bodies, paths ${PATHS.join(', ')}`);
     for (let round = 1; round <= OPTIONS.rounds; round++) {
       const order = round % 2 === 1 ? PATHS : [...PATHS].reverse();
@@ -100,7 +106,8 @@ async function main(): Promise<number> {
         results.push(r);
         console.log(
           `  round ${round} ${path.padEnd(7)} ${r.rate.toFixed(0).padStart(6)} pushes/s   p50 ${r.p50Ms.toFixed(1)} ms   p99 ${r.p99Ms.toFixed(1)} ms   ` +
-            `arrivals ${r.arrivalRate.toFixed(0)}/s   delivered ${r.delivered}/${r.pushes}`,
+            `arrivals ${r.arrivalRate.toFixed(0)}/s   delivered ${r.delivered}/${r.pushes}` +
+            (r.submit ? `   (POST answered: p50 ${r.submit.p50Ms.toFixed(1)} ms, p99 ${r.submit.p99Ms.toFixed(1)} ms)` : ''),
         );
         if (r.problem) console.warn(`    problem: ${r.problem}`);
       }

@@ -25,12 +25,14 @@ export interface ServiceStart {
   type: 'start';
   wsUrl: string;
   domain: string;
+  /** The queue's location; absent: a fresh PGlite data directory. */
+  queue?: string;
 }
 export type ServiceReply = { type: 'ready'; apiUrl: string; token: string } | { type: 'failed'; message: string };
 
 const SERVICE_PROCESS = fileURLToPath(new URL('./serviceProcess.ts', import.meta.url));
 
-export async function startServiceProcess(core: { wsUrl: string; domain: string }): Promise<ServiceHandle> {
+export async function startServiceProcess(core: Omit<ServiceStart, 'type'>): Promise<ServiceHandle> {
   const child = fork(SERVICE_PROCESS, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const reply = await new Promise<ServiceReply>((resolve) => {
@@ -72,6 +74,8 @@ export interface ServiceFanout {
 
 export interface ServiceFanoutResult {
   pushes: TimedPush[];
+  /** How long each accepted POST took to be answered 202, ms: the submit's share of the time to delivered. */
+  submitMs: number[];
   problems: string[];
 }
 
@@ -84,6 +88,7 @@ export async function runServiceFanout(run: ServiceFanout): Promise<ServiceFanou
   const index = new Map(ids.map((id, i) => [id, i]));
   const pushes: TimedPush[] = run.aors.map(() => ({ sentAt: NaN }));
   const problems: string[] = [];
+  const submitMs: number[] = [];
   const finalReasons = new Map<string, number>();
   let settled = 0;
   let allSettled!: () => void;
@@ -126,7 +131,10 @@ export async function runServiceFanout(run: ServiceFanout): Promise<ServiceFanou
           ended.add(i);
           settle();
         }
-      } else await response.body?.cancel();
+      } else {
+        submitMs.push(nowEpochMs() - pushes[i]!.sentAt);
+        await response.body?.cancel();
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(run.inFlight, run.aors.length) }, submitter));
@@ -140,7 +148,7 @@ export async function runServiceFanout(run: ServiceFanout): Promise<ServiceFanou
   if (outcome === 'timeout') problems.push(`${pushes.length - settled} pushes neither delivered nor failed ${run.timeoutMs} ms after the last submit`);
   if (outcome === 'stream-ended') problems.push(`the SSE stream ended with ${pushes.length - settled} pushes unsettled${stream.error ? `: ${stream.error}` : ''}`);
   for (const [reason, count] of finalReasons) problems.push(`${count} ended ${reason}`);
-  return { pushes, problems };
+  return { pushes, submitMs, problems };
 }
 
 /**

@@ -3,7 +3,7 @@
  * provider runs it beside the core: startPushService with its defaults (delivery worker,
  * directory, HTTP API with a bearer token) but on a free port, as user `psa` of the bench's
  * open core, its queue a fresh PGlite data directory (the default kind: on disk, as
- * `npm run psa` keeps it), removed on close.
+ * `npm run psa` keeps it), removed on close, unless the bench's --queue names another.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,7 +23,7 @@ async function start(message: ServiceStart): Promise<void> {
   running = await startPushService({
     core: { server: message.wsUrl, aor: `sip:psa@${message.domain}` },
     api: { port: 0, token, uploadDir: join(workDir, 'uploads') },
-    queue: join(workDir, 'queue'),
+    queue: message.queue ?? join(workDir, 'queue'),
     contentDir: join(workDir, 'content'),
     log: (line) => console.error(`  [service] ${line}`),
   });
