@@ -1,6 +1,6 @@
 /** The service's registration against the embedded core: digest, refusal, a core restart, un-REGISTER. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCore, type RunningCore } from '../../../core/index.ts';
+import { startTestCore as startCore, type RunningCore } from '../../../testing/coreHarness.ts';
 import { until } from '../../../testing/until.ts';
 import { createSipClient, type SipClient } from '../../sipClient.ts';
 import { createServiceRegistration, grantedExpiry, registrarUri, type ServiceRegistration } from './registration.ts';

@@ -1,0 +1,159 @@
+/**
+ * The Push Sender Agent as a long-running service (issue 12): `startPushService(config)` opens
+ * the queue, connects to the core and registers, watches receivers (reg event, OPTIONS,
+ * UAProf), runs the delivery worker, takes delivery reports, and serves the HTTP API.
+ * `npm run psa` (main.ts) is this with flags; `npm start` runs it beside the embedded core.
+ *
+ * ```
+ *   queue (PGlite dir | memory: | postgres://)   core (ws://)
+ *        |                                          |
+ *   worker --claims--> deliverClaim --MESSAGE / INVITE+MSRP--> receivers
+ *        ^                                          |
+ *   reports <--IMDN MESSAGE-------------------------+
+ *   directory <--reg-event NOTIFY, OPTIONS 200, UAProf GET
+ *   HTTP API (http/) --> service.ts (submit, get, cancel, receivers, events)
+ * ```
+ */
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { openPushQueue, openQueueDatabase, queueLocation, describeQueueLocation, type BackoffOptions } from '../queue/index.ts';
+import { createPushSender } from '../pushSender.ts';
+import { createReceiverDirectory, type ReceiverDirectoryOptions } from './discovery/directory.ts';
+import { createPushApi, type PushApiOptions } from './http/server.ts';
+import { attachReportIntake } from './runtime/reportIntake.ts';
+import { createDeliverClaim } from './runtime/deliverClaim.ts';
+import { createChangeFeed } from './runtime/changeFeed.ts';
+import { createServiceRegistration, type RegistrationOptions, type ServiceRegistration } from './runtime/registration.ts';
+import { createDeliveryWorker, type DeliveryWorkerOptions } from './runtime/worker.ts';
+import { createPushService, type ServiceLimits } from './service.ts';
+import type { PushService } from './types.ts';
+
+export interface PushServiceConfig {
+  /** The core and the service's identity there (the user the core lets push: `psa`). */
+  core: { server: string; aor: string; authUser?: string; password?: string; displayName?: string };
+  /** The HTTP API (host 127.0.0.1, port 8077, Bearer token unless `auth: false`). */
+  api?: PushApiOptions;
+  /** Where the queue lives (server/sender/queue/open.ts): default SIP_PUSH_QUEUE_URL, else `.runtime/psa-queue`. */
+  queue?: string;
+  /** Where contents sent over MSRP are kept (default `.runtime/psa-content`). */
+  contentDir?: string;
+  /** This instance's name in the queue's leases (default host:pid). */
+  workerId?: string;
+  limits?: Partial<ServiceLimits>;
+  backoff?: Partial<BackoffOptions>;
+  registration?: Omit<RegistrationOptions, 'aor'>;
+  worker?: Pick<DeliveryWorkerOptions, 'maxConcurrentSends' | 'pollIntervalMs' | 'expireIntervalMs' | 'leaseMs'>;
+  directory?: Omit<ReceiverDirectoryOptions, 'client'>;
+  /** SIP transaction timeout, ms (default 32000). */
+  sipTimeoutMs?: number;
+  /** How long start waits for the first registration before serving anyway, ms (default 10000). */
+  registerWaitMs?: number;
+  /** One line per event worth an operator's attention (default console.log). */
+  log?: (line: string) => void;
+}
+
+export interface RunningPushService {
+  apiUrl: string;
+  /** The API's bearer token, null when started without auth. */
+  token: string | null;
+  service: PushService;
+  registration: ServiceRegistration;
+  /** Where the queue is, for the log (password masked). */
+  queueDescription: string;
+  close(): Promise<void>;
+}
+
+export async function startPushService(config: PushServiceConfig): Promise<RunningPushService> {
+  const log = config.log ?? ((line: string) => console.log(line));
+  const location = config.queue ?? queueLocation();
+  const sql = await openQueueDatabase(location);
+  const closers: Array<() => Promise<unknown> | unknown> = [() => sql.close()];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
+  };
+  try {
+    const queue = await openPushQueue(sql, { ...(config.backoff && { backoff: config.backoff }), ...(config.worker?.leaseMs !== undefined && { leaseMs: config.worker.leaseMs }) });
+    const sender = createPushSender({
+      server: config.core.server,
+      from: config.core.aor,
+      ...(config.core.authUser !== undefined && { authUser: config.core.authUser }),
+      ...(config.core.password !== undefined && { password: config.core.password }),
+      displayName: config.core.displayName ?? 'Push Sender Agent',
+      ...(config.sipTimeoutMs !== undefined && { timeoutMs: config.sipTimeoutMs }),
+    });
+    closers.push(() => sender.close());
+    const registration = createServiceRegistration(sender.client, { aor: config.core.aor, ...config.registration });
+    closers.push(() => registration.stop());
+    const directory = createReceiverDirectory({ client: sender.client, ...config.directory });
+    closers.push(() => directory.close());
+    const feed = createChangeFeed({ queue, onError: (err) => log(`psa: reading status changes failed: ${String(err)}`) });
+    await feed.start();
+    closers.push(() => feed.stop());
+
+    const deliverClaim = createDeliverClaim({ sender, directory, serviceAor: config.core.aor, limits: config.limits });
+    const worker = createDeliveryWorker({
+      queue,
+      workerId: config.workerId ?? `${hostname()}:${process.pid}`,
+      deliver: deliverClaim,
+      ...config.worker,
+      onRecorded: () => feed.poke(),
+      onError: (err, what) => log(`psa: ${what}: ${err instanceof Error ? err.message : String(err)}`),
+    });
+    closers.push(() => worker.stop());
+    closers.push(
+      attachReportIntake(sender.client.wire, queue, {
+        onApplied: () => feed.poke(),
+        onError: (err) => log(`psa: a delivery report could not be recorded: ${err instanceof Error ? err.message : String(err)}`),
+      }),
+    );
+
+    registration.onRegistered(() => {
+      directory.start();
+      worker.kick();
+    });
+    registration.onPhase((status) => {
+      if (status.phase === 'failed' || (status.phase === 'waiting' && status.error)) log(`psa: ${status.error}`);
+      if (status.phase === 'registered') log(`psa: registered as ${config.core.aor} at ${config.core.server}`);
+    });
+    // A contact appearing brings the deliveries parked for it forward.
+    directory.onContactAppeared((aor, keys) => {
+      queue
+        .wake([...new Set([...keys, `aor:${aor}`])])
+        .then((woken) => {
+          if (woken > 0) worker.kick();
+        })
+        .catch((err: unknown) => log(`psa: waking deliveries for ${aor} failed: ${String(err)}`));
+    });
+
+    const service = createPushService({
+      queue,
+      directory,
+      worker,
+      feed,
+      contentDir: config.contentDir ?? join('.runtime', 'psa-content'),
+      ...(config.limits && { limits: config.limits }),
+      health: () => ({ sip: registration.status.phase, queue: describeQueueLocation(location) }),
+    });
+    const api = createPushApi(service, config.api);
+    const { url } = await api.listen();
+    closers.push(() => api.close());
+
+    await registration.start();
+    worker.start();
+    if (registration.status.phase !== 'registered') {
+      await registration.whenRegistered(config.registerWaitMs ?? 10_000).catch((err: unknown) => log(`psa: ${err instanceof Error ? err.message : String(err)}; serving the API anyway, pushes wait in the queue`));
+    }
+    const token = config.api?.auth === false ? null : (config.api?.token ?? null);
+    return {
+      apiUrl: url,
+      token,
+      service,
+      registration,
+      queueDescription: describeQueueLocation(location),
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
