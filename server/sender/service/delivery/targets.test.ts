@@ -134,7 +134,7 @@ describe('resolveTargets: the table of targets.ts', () => {
     const r = resolve([{ aor: ALICE, terminals: 'all' }]);
     expect(plain(r.addresses)).toEqual([
       { key: `instance:${U1}`, aor: ALICE, requestUri: GRUU1, acceptContact: [APP_AC] },
-      { key: `instance:${U3}`, aor: ALICE, requestUri: ALICE, acceptContact: [instanceAcceptContact(U3), APP_AC] },
+      { key: `instance:${U3}`, aor: ALICE, requestUri: ALICE, acceptContact: [APP_AC, instanceAcceptContact(U3)] },
     ]);
     expect(r.refused).toEqual([{ key: `instance:${U2}`, aor: ALICE, reason: 'does not announce app news.ua (announces mms.ua)' }]);
     expect(r.keys).toEqual([`instance:${U1}`, `instance:${U3}`, `instance:${U2}`]);
@@ -143,11 +143,11 @@ describe('resolveTargets: the table of targets.ts', () => {
   it('{aor, instance}: known by GRUU; known without GRUU; unknown', () => {
     expect(plain(resolve([{ aor: ALICE, instance: U1 }]).addresses)).toEqual([{ key: `instance:${U1}`, aor: ALICE, requestUri: GRUU1, acceptContact: [APP_AC] }]);
     expect(plain(resolve([{ aor: ALICE, instance: U2 }]).addresses)).toEqual([
-      { key: `instance:${U2}`, aor: ALICE, requestUri: ALICE, acceptContact: [`*;+sip.instance="<${U2}>";require;explicit`, APP_AC] },
+      { key: `instance:${U2}`, aor: ALICE, requestUri: ALICE, acceptContact: [APP_AC, `*;+sip.instance="<${U2}>";require;explicit`] },
     ]);
     const U9 = 'urn:uuid:00000000-0000-4000-8000-000000000009';
     expect(plain(resolve([{ aor: BOB, instance: U9 }]).addresses)).toEqual([
-      { key: `instance:${U9}`, aor: BOB, requestUri: BOB, acceptContact: [`*;+sip.instance="<${U9}>";require;explicit`, APP_AC] },
+      { key: `instance:${U9}`, aor: BOB, requestUri: BOB, acceptContact: [APP_AC, `*;+sip.instance="<${U9}>";require;explicit`] },
     ]);
   });
 
@@ -217,7 +217,7 @@ describe('addressFor: at send time', () => {
       key: `instance:${U2}`,
       aor: ALICE,
       requestUri: ALICE,
-      acceptContact: [instanceAcceptContact(U2), APP_AC],
+      acceptContact: [APP_AC, instanceAcceptContact(U2)],
     });
     expect(addressFor(`instance:${U2}`, APP, directoryOf())).toEqual({ kind: 'no-contact', reason: `no registered terminal has instance ${U2}` });
   });

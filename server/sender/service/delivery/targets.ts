@@ -31,7 +31,8 @@
  * the AoR; every request carries the app predicate
  * `Accept-Contact: *;+g.oma.pusheventapp="<app>";require;explicit` (ARCHITECTURE.md section 2);
  * one addressed to an instance by its AoR also carries
- * `Accept-Contact: *;+sip.instance="<urn:uuid:...>";require;explicit`.
+ * `Accept-Contact: *;+sip.instance="<urn:uuid:...>";require;explicit`, after the app's: our
+ * Kamailio configuration filters forks by the first Accept-Contact only (route[ACCEPT_CONTACT]).
  */
 import { isValidAppId, parseUri, quote, type SipUri } from '../../../../src/protocol/sip/index.ts';
 import { acceptContactFor } from '../../pushSender.ts';
@@ -177,7 +178,7 @@ export function instanceAcceptContact(instance: string): string {
 function terminalAddress(key: string, aor: string, terminal: TerminalEntry, app: string): DeliveryAddress {
   const appPredicate = acceptContactFor(app);
   if (terminal.pubGruu) return { key, aor, requestUri: terminal.pubGruu, acceptContact: [appPredicate], terminal };
-  if (terminal.instanceId) return { key, aor, requestUri: aor, acceptContact: [instanceAcceptContact(terminal.instanceId), appPredicate], terminal };
+  if (terminal.instanceId) return { key, aor, requestUri: aor, acceptContact: [appPredicate, instanceAcceptContact(terminal.instanceId)], terminal };
   // A contact with neither cannot be singled out through the core: the AoR with the app.
   return { key, aor, requestUri: aor, acceptContact: [appPredicate], terminal };
 }
@@ -241,7 +242,7 @@ export function resolveTargets(specs: readonly TargetSpec[], app: string, lookup
     const entry = lookup(aor);
     if ('instance' in spec) {
       const terminal = findByInstance(entry, spec.instance);
-      add(terminal ? terminalAddress(terminal.key, aor, terminal, app) : { key: `instance:${spec.instance}`, aor, requestUri: aor, acceptContact: [instanceAcceptContact(spec.instance), acceptContactFor(app)], terminal: null });
+      add(terminal ? terminalAddress(terminal.key, aor, terminal, app) : { key: `instance:${spec.instance}`, aor, requestUri: aor, acceptContact: [acceptContactFor(app), instanceAcceptContact(spec.instance)], terminal: null });
       continue;
     }
     const terminals = entry?.terminals ?? [];
@@ -311,7 +312,7 @@ export function addressFor(key: string, app: string, directory: Pick<ReceiverDir
       if (found) return known(found);
       if (aor === undefined) return { kind: 'no-contact', reason: `no registered terminal has instance ${value}` };
       if (directory.get(aor)?.subscription === 'active') return { kind: 'no-contact', reason: `terminal ${value} is not registered at ${aor}` };
-      return send({ key, aor, requestUri: aor, acceptContact: [instanceAcceptContact(value), appPredicate], terminal: null });
+      return send({ key, aor, requestUri: aor, acceptContact: [appPredicate, instanceAcceptContact(value)], terminal: null });
     }
     case 'gruu': {
       const gruuAor = aor ?? aorOfGruu(value);
