@@ -1,8 +1,10 @@
 /**
- * `npm start`: the whole stack with Node alone. Starts the embedded SIP/IP Core and the web
- * client (Vite dev server), then prints the URLs to open and a sender command ready to paste.
+ * `npm start`: the whole stack with Node alone. Starts the embedded SIP/IP Core, the Push
+ * Sender Agent service (server/sender/service, its queue in .runtime/psa-queue) and the web
+ * client (Vite dev server), then prints the URLs to open and sender commands ready to paste.
  * Ports come from the environment:
- *   SIP_PUSH_WS_PORT (8066), SIP_PUSH_SIP_PORT (5060, or "off"), SIP_PUSH_CLIENT_PORT (5173).
+ *   SIP_PUSH_WS_PORT (8066), SIP_PUSH_SIP_PORT (5060, or "off"), SIP_PUSH_PSA_PORT (8077),
+ *   SIP_PUSH_CLIENT_PORT (5173).
  *
  * The embedded core authenticates (digest): credentials for the receiver (alice) and the push
  * sender (psa) are generated at every start and printed. The client's URL carries the
@@ -27,6 +29,7 @@ import { createServer } from 'vite';
 import { optionsFromEnv } from '../deploy/kamailio/launch.ts';
 import { listenFailure, type PortUse } from '../server/core/cli.ts';
 import { startCore } from '../server/core/index.ts';
+import { startPushService, type RunningPushService } from '../server/sender/service/index.ts';
 import { kamailioStack, senderFlags } from './kamailioStack.ts';
 
 function portFromEnv(name: string, fallback: number): number {
@@ -44,6 +47,7 @@ function portFromEnv(name: string, fallback: number): number {
 async function explain(error: unknown, what: string, ports: readonly PortUse[]): Promise<never> {
   const line = listenFailure(error, ports);
   console.error(`start: ${line === (error instanceof Error ? error.message : String(error)) ? `could not start ${what}: ${line}` : line}`);
+  await psa?.close();
   await closeCore();
   process.exit(1);
 }
@@ -86,6 +90,32 @@ if (values.core !== 'embedded' && values.core !== 'kamailio') {
 const clientPort = portFromEnv('SIP_PUSH_CLIENT_PORT', 5173);
 const clientUrl = `http://127.0.0.1:${clientPort}/`;
 const clientPorts: PortUse[] = [{ port: clientPort, what: 'the web client', setting: 'SIP_PUSH_CLIENT_PORT=<port>' }];
+const psaPort = portFromEnv('SIP_PUSH_PSA_PORT', 8077);
+const psaPorts: PortUse[] = [{ port: psaPort, what: 'the Push Sender Agent API', setting: 'SIP_PUSH_PSA_PORT=<port>' }];
+
+let psa: RunningPushService | undefined;
+/**
+ * The Push Sender Agent service beside the core (issue 12): registered as the push sender,
+ * its API on 127.0.0.1 with a token generated for this run (none with --no-auth).
+ */
+async function startService(server: string, identity: { aor: string; authUser?: string; password?: string }, receiverAor: string, open: boolean): Promise<string> {
+  const token = open ? undefined : generatedPassword();
+  psa = await startPushService({
+    core: { server, ...identity },
+    api: { port: psaPort, ...(token ? { token } : { auth: false }) },
+    log: (line) => console.log(line),
+  }).catch((error: unknown) => explain(error, 'the Push Sender Agent service', psaPorts));
+  const auth = token ? ` -H "Authorization: Bearer ${token}"` : '';
+  return `
+  Push Sender Agent service (HTTP API): ${psa.apiUrl}${token ? `  (token: ${token})` : '  (no token: --no-auth)'}
+
+Push through the service (it reports delivered, then displayed when you open the push):
+
+  curl -s -X POST ${psa.apiUrl}/v1/pushes${auth} -H 'Content-Type: application/json' \\
+    -d '{"target": "${receiverAor}", "app": "news.ua", "contentType": "text/plain", "content": "Hello through the service", "report": true}'
+  npm run push -- --via ${psa.apiUrl}${token ? ` --token ${token}` : ''} --to ${receiverAor} --app news.ua --text "Hello" --report
+`;
+}
 
 let closeCore: () => Promise<void> = async () => {};
 let banner: string;
@@ -110,7 +140,7 @@ Then push to it from another terminal, as the allowed push sender ${sender.aor}:
   npm run push -- ${senderFlags(stack)} --to ${receiver.aor} --app news.ua --type text/plain --data "Hello from SIP Push on Kamailio"
 
 Before the browser registers, Kamailio keeps the push (msilo, 202 Accepted) and delivers it on registration.
-`;
+${await startService(stack.wsUrl, { aor: sender.aor, authUser: sender.authUser, password: sender.password }, receiver.aor, values['no-auth'])}`;
 } else {
   const wsPort = portFromEnv('SIP_PUSH_WS_PORT', 8066);
   const sipPort = process.env.SIP_PUSH_SIP_PORT === 'off' ? null : portFromEnv('SIP_PUSH_SIP_PORT', 5060);
@@ -143,7 +173,7 @@ Then push to it from another terminal (the Push Sender Agent CLI):
 
   npm run push --${serverFlag} --to sip:alice@localhost --app news.ua --type text/plain --data "Hello from SIP Push"
   npm run push --${serverFlag} --to sip:alice@localhost --app news.ua --file public/uaprof.rdf --type text/plain
-`;
+${await startService(core.wsUrl, { aor: 'sip:psa@localhost', ...(users && { password: users.psa }) }, 'sip:alice@localhost', open)}`;
 }
 
 const vite = await createServer({ server: { port: clientPort, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' }).catch((error: unknown) =>
@@ -159,6 +189,7 @@ let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
+  await psa?.close();
   await Promise.allSettled([vite.close(), closeCore()]);
   process.exit(0);
 }

@@ -1,4 +1,6 @@
 /** The embedded engine: PGlite (PostgreSQL compiled to WebAssembly), in memory or in a data directory. */
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Sql, SqlClient, SqlResult } from './sql.ts';
 
@@ -31,5 +33,7 @@ export function pgliteSql(db: PGlite): Sql {
  * in WebAssembly); reopening one is quicker.
  */
 export async function openPglite(dataDir?: string): Promise<Sql> {
+  // PGlite creates the data directory itself but not its parents (.runtime/ on a fresh clone).
+  if (dataDir !== undefined) await mkdir(dirname(resolve(dataDir)), { recursive: true });
   return pgliteSql(await PGlite.create(dataDir));
 }
