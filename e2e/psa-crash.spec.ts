@@ -9,21 +9,32 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { settled } from '../server/testing/settled.ts';
+import type { PushView } from '../server/sender/service/http/summary.ts';
 import { PsaClient, spawnPsa, type ChildPsa } from './fixtures/psaService.ts';
 import { expect, test } from './fixtures/test.ts';
 
 const PUSHES = 100;
+
+/** How many pushes have each summary status; the first not delivered push's deliveries under `example`. */
+function statusCounts(pushes: PushView[]): Record<string, unknown> {
+  const counts: Record<string, unknown> = {};
+  for (const push of pushes) counts[push.status] = ((counts[push.status] as number | undefined) ?? 0) + 1;
+  const stuck = pushes.find((p) => p.status !== 'delivered');
+  if (stuck) counts.example = { pushId: stuck.pushId, deliveries: stuck.deliveries };
+  return counts;
+}
 /** Submits in flight at once (the API takes them one JSON body each). */
 const SUBMIT_CONCURRENCY = 10;
 
 test.describe('Push Sender Agent service crash (issue 12)', () => {
   test('SIGKILL with 100 pushes queued for an offline browser: after a restart each is stored once and reported delivered', async ({ receiver, core }) => {
     test.setTimeout(240_000);
-    const queue = mkdtempSync(join(tmpdir(), 'sip-push-e2e-psa-queue-'));
+    const dir = mkdtempSync(join(tmpdir(), 'sip-push-e2e-psa-crash-'));
+    const where = { queue: join(dir, 'queue'), contentDir: join(dir, 'content') };
     const token = randomBytes(16).toString('hex');
     const running: ChildPsa[] = [];
     try {
-      const first = await spawnPsa(core, { queue, token });
+      const first = await spawnPsa(core, { ...where, token });
       running.push(first);
       const api = new PsaClient(first);
       const ids = Array.from({ length: PUSHES }, (_, i) => `crash-${i}`);
@@ -37,7 +48,7 @@ test.describe('Push Sender Agent service crash (issue 12)', () => {
       await first.kill();
       expect(first.child.signalCode).toBe('SIGKILL');
 
-      const second = await spawnPsa(core, { queue, token });
+      const second = await spawnPsa(core, { ...where, token });
       running.push(second);
       const again = new PsaClient(second);
       // Nothing lost, nothing sent: all 100 still pending for the offline AoR.
@@ -46,9 +57,10 @@ test.describe('Push Sender Agent service crash (issue 12)', () => {
 
       await receiver.open();
       await receiver.expectRegistered();
+      // Polled as a count per status (with one push's deliveries), so a failure shows where they are.
       await expect
-        .poll(async () => (await Promise.all(ids.map((id) => again.get(id)))).filter((p) => p.status === 'delivered').length, { timeout: 120_000, message: 'pushes delivered' })
-        .toBe(PUSHES);
+        .poll(async () => statusCounts(await Promise.all(ids.map((id) => again.get(id)))), { timeout: 120_000, message: 'every push delivered' })
+        .toEqual({ delivered: PUSHES });
 
       const expected = ids.map((id) => `push ${id}`).sort();
       const stored = async () => (await receiver.storedPushes()).map((p) => p.text).sort();
@@ -63,7 +75,7 @@ test.describe('Push Sender Agent service crash (issue 12)', () => {
       throw error;
     } finally {
       for (const child of running) await child.stop();
-      rmSync(queue, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
