@@ -15,7 +15,7 @@ import { bodyText, encodeUtf8, getHeader, getHeaders, getHeaderValues, parseName
 import { liveContactCount, readBindings, removeBindings } from './bindings.ts';
 import { countRows } from './database.ts';
 import { KamailioNotInstalledError, freePort, kamailioMissing, startKamailio, type KamailioHandle } from './launch.ts';
-import { SipUa, type WsUaOptions } from '../../server/testing/sipUa.ts';
+import { reply, SipUa, type WsUaOptions } from '../../server/testing/sipUa.ts';
 import { RegEventWatcher, reginfoContacts } from '../../server/testing/regEventWatcher.ts';
 import { settled } from '../../server/testing/settled.ts';
 
@@ -37,6 +37,8 @@ const USERS = {
   grace: 'grace-secret',
   // Only the binding-probe test (issue 10 item 3) registers heidi: it counts her contacts.
   heidi: 'heidi-secret',
+  // Only the per-contact capability query test (issue 12 item 2) registers ivan.
+  ivan: 'ivan-secret',
 };
 const UAPROF = 'https://push.example/uaprof.rdf';
 const APPS_PARAMS = `;+g.oma.pusheventapp="news.ua,mms.ua";+sip.instance="<urn:uuid:5e0b9f3a-1c1e-4f59-9d7d-3a3c1c1e0001>";reg-id=1;+g.oma.uaprof="<${UAPROF}>"`;
@@ -412,6 +414,55 @@ describe.skipIf(skipKamailio)('Kamailio SIP/IP Core', { timeout: 30000 }, () => 
     // Registering again on the same connection restores it.
     expect((await heidi.register({ contactParams: APPS_PARAMS })).status).toBe(200);
     expect(liveContactCount(core.runtimeDir, aor('heidi'))).toBe(1);
+  });
+
+  // Issue 12 item 2: the reginfo names contacts only by URI, so the capability query goes to that URI.
+  it('OPTIONS from a push sender to a contact URI the reg event listed (To: its AoR) reaches only that contact; anything else 404/403', async () => {
+    const ivan = aor('ivan');
+    const tab1 = await connect('ivan');
+    const tab2 = await connect('ivan');
+    // Each tab answers with its own Contact and feature tags, as the browser does (optionsResponder).
+    const answering = (tab: SipUa, apps: string) =>
+      tab.answer((req) => (req.method === 'OPTIONS' ? reply(req, 200, [{ name: 'Contact', value: `<${tab.contactUri()}>;+g.oma.pusheventapp="${apps}"` }]) : null));
+    answering(tab1, 'news.ua');
+    answering(tab2, 'mms.ua');
+    // The service's view: the contact URIs as the reg event lists them.
+    const psa = await connect('psa');
+    const watcher = await RegEventWatcher.subscribe(psa, ivan);
+    await tab1.register({ contactParams: ';+g.oma.pusheventapp="news.ua";+sip.instance="<urn:uuid:00000000-0000-4000-8000-00000000c001>";reg-id=1' });
+    await tab2.register({ contactParams: ';+g.oma.pusheventapp="mms.ua";+sip.instance="<urn:uuid:00000000-0000-4000-8000-00000000c002>";reg-id=1' });
+    const listed = new Map<SipUa, string>();
+    for (const tab of [tab1, tab2]) {
+      const notify = await watcher.waitFor((xml) => xml.includes(tab.contactUser), `a reginfo NOTIFY listing ${tab.contactUser}`);
+      listed.set(tab, reginfoContacts(notify.xml).find((c) => c.uri.includes(tab.contactUser))!.uri);
+    }
+    const uriOf = (tab: SipUa) => listed.get(tab)!;
+    const query = (from: SipUa, uri: string, to = ivan) => from.exchange(from.build('OPTIONS', uri, { to: `<${to}>` }));
+    const optionsOn = (tab: SipUa) => tab.requests.filter((r) => r.method === 'OPTIONS');
+
+    for (const [tab, apps] of [[tab1, 'news.ua'], [tab2, 'mms.ua']] as const) {
+      const asked = await query(psa, uriOf(tab));
+      expect(asked.finals.map((r) => r.status)).toEqual([407, 200]);
+      // The answer is that contact's (Kamailio aliases its URI to the flow on the way back).
+      const [contact] = getHeaderValues(asked.final, 'Contact').map(parseNameAddr);
+      expect(contact!.uri).toMatch(new RegExp(`^sip:${tab.contactUser}@[^;]+\\.invalid;alias=127\\.0\\.0\\.1~\\d+~5;transport=ws$`));
+      expect(contact!.params.get('+g.oma.pusheventapp')).toBe(`"${apps}"`);
+    }
+    await settled(); // a copy forked to the other tab would be there by now
+    expect(optionsOn(tab1).map((r) => r.uri)).toEqual([uriOf(tab1)]);
+    expect(optionsOn(tab2).map((r) => r.uri)).toEqual([uriOf(tab2)]);
+
+    // The binding must belong to the To AoR; a URI nobody registered is not relayed either.
+    expect((await query(psa, uriOf(tab1), aor('bob'))).final.status).toBe(404);
+    expect((await query(psa, 'sip:nobody@nowhere.invalid;transport=ws')).final.status).toBe(404);
+    // Only push senders, only OPTIONS: a user, or a MESSAGE, to a contact URI is relaying (403).
+    const mallory = await connect('mallory');
+    expect((await query(mallory, uriOf(tab1))).final.status).toBe(403);
+    const message = await psa.exchange(psa.build('MESSAGE', uriOf(tab1), { to: `<${ivan}>`, body: 'x', contentType: 'text/plain' }));
+    expect(message.final.status).toBe(403);
+    expect(optionsOn(tab1)).toHaveLength(1);
+    expect(tab1.requests.some((r) => r.method === 'MESSAGE')).toBe(false);
+    await watcher.unsubscribe();
   });
 
   it('a user may watch only its own registrations; other non-senders get 403', async () => {
