@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createResponse, type SipRequest, type SipResponse } from '../../../../src/protocol/sip/index.ts';
 import type { SipRequestSpec, SipResult } from '../../sipClient.ts';
-import { capabilityRequest, createCapabilityQuery, parseCapabilityAnswer, sameContact } from './capabilityQuery.ts';
+import { capabilityRequest, createCapabilityQuery, parseCapabilityAnswer } from './capabilityQuery.ts';
 
 const INSTANCE = 'urn:uuid:00000000-0000-4000-8000-0000000000b1';
 const options: SipRequest = {
@@ -44,6 +44,7 @@ describe('capability query (RFC 3840 section 7)', () => {
       pushApps: ['news.ua', 'mms.ua'],
       uaprofUrl: 'https://p.example/u.rdf',
       instanceId: INSTANCE,
+      pubGruu: null,
     });
   });
 
@@ -52,6 +53,9 @@ describe('capability query (RFC 3840 section 7)', () => {
     ['the uaprof URI parameter (Kamailio drops header parameters)', `<sip:k@h;uaprof=${encodeURIComponent('http://u/p.rdf')}>;+g.oma.pusheventapp="a.ua"`, { pushApps: ['a.ua'], uaprofUrl: 'http://u/p.rdf' }],
     ['negated apps are not announced', '<sip:k@h>;+g.oma.pusheventapp="!x.ua,y.ua"', { pushApps: ['y.ua'] }],
     ['case of the tag names', '<sip:k@h>;+G.OMA.PushEventApp="z.ua"', { pushApps: ['z.ua'] }],
+    ['a pub-gruu parameter (RFC 5627)', `<sip:k@h>;pub-gruu="sip:bob@d;gr=${INSTANCE}"`, { pubGruu: `sip:bob@d;gr=${INSTANCE}` }],
+    ['a public GRUU as the Contact URI', `<sip:bob@d;gr=${INSTANCE}>;+g.oma.pusheventapp="a.ua"`, { contactUri: `sip:bob@d;gr=${INSTANCE}`, pubGruu: `sip:bob@d;gr=${INSTANCE}` }],
+    ['a temporary GRUU (bare gr) is not a public one', '<sip:tgruu.7hs==jd7vnzga5w7fajsc7-ajd6fabz0f8g5@d;gr>', { pubGruu: null }],
   ])('%s', (_what, contact, expected) => {
     expect(parseCapabilityAnswer(withContact(contact))).toMatchObject(expected);
   });
@@ -61,18 +65,13 @@ describe('capability query (RFC 3840 section 7)', () => {
     expect(parseCapabilityAnswer(withContact('<sip:unterminated'))).toBeUndefined();
   });
 
-  it('addresses by pub GRUU, else the AoR with Accept-Contact +sip.instance, else the AoR', () => {
-    const base = { aor: 'sip:bob@d', contactUri: 'sip:k@x.invalid', pubGruu: null, instanceId: null };
-    expect(capabilityRequest({ ...base, pubGruu: 'sip:bob@d;gr=urn:uuid:1' }).uri).toBe('sip:bob@d;gr=urn:uuid:1');
-    const byInstance = capabilityRequest({ ...base, instanceId: INSTANCE });
-    expect(byInstance.uri).toBe('sip:bob@d');
-    expect(byInstance.headers).toContainEqual({ name: 'Accept-Contact', value: `*;+sip.instance="<${INSTANCE}>";require;explicit` });
+  it('addresses one contact: its pub GRUU when known, else its contact URI with the AoR in To (never the AoR: it forks)', () => {
+    const base = { aor: 'sip:bob@d', contactUri: 'sip:k@x.invalid;transport=ws', pubGruu: null, instanceId: null };
+    const byGruu = capabilityRequest({ ...base, pubGruu: 'sip:bob@d;gr=urn:uuid:1' });
+    expect([byGruu.uri, byGruu.to]).toEqual(['sip:bob@d;gr=urn:uuid:1', undefined]);
+    expect(capabilityRequest(base)).toMatchObject({ uri: 'sip:k@x.invalid;transport=ws', to: 'sip:bob@d' });
+    expect(capabilityRequest({ ...base, instanceId: INSTANCE })).toMatchObject({ uri: 'sip:k@x.invalid;transport=ws', to: 'sip:bob@d' });
     expect(capabilityRequest(base).headers.some((h) => h.name === 'Accept-Contact')).toBe(false);
-  });
-
-  it('matches contacts by scheme, user and host', () => {
-    expect(sameContact('sip:k@x.invalid;transport=ws', 'sip:K@X.invalid;transport=ws;alias=1~2~5')).toBe(true);
-    expect(sameContact('sip:k@x.invalid', 'sip:j@x.invalid')).toBe(false);
   });
 
   it('runs at most maxConcurrent OPTIONS at once, with the timeout given; failures are results', async () => {
@@ -93,7 +92,7 @@ describe('capability query (RFC 3840 section 7)', () => {
       },
     };
     const query = createCapabilityQuery(client, { maxConcurrent: 2, timeoutMs: 1234 });
-    const target = (aor: string) => ({ aor, contactUri: 'sip:k@h', pubGruu: null, instanceId: null });
+    const target = (aor: string) => ({ aor, contactUri: `sip:${aor.slice(4, aor.indexOf('@'))}k@h.invalid;transport=ws`, pubGruu: null, instanceId: null });
     const all = Promise.all([query(target('sip:a@d')), query(target('sip:fail@d')), query(target('sip:c@d'))]);
     while (specs.length < 3 || release.length > 0) {
       await new Promise((r) => setImmediate(r));
@@ -102,7 +101,12 @@ describe('capability query (RFC 3840 section 7)', () => {
     const results = await all;
     expect(peak).toBe(2);
     expect(specs.every((s) => s.method === 'OPTIONS' && s.timeoutMs === 1234)).toBe(true);
+    expect(specs.map((s) => [s.uri, s.to])).toEqual([
+      ['sip:ak@h.invalid;transport=ws', 'sip:a@d'],
+      ['sip:failk@h.invalid;transport=ws', 'sip:fail@d'],
+      ['sip:ck@h.invalid;transport=ws', 'sip:c@d'],
+    ]);
     expect(results[0]).toMatchObject({ ok: true, answer: { pushApps: ['a.ua'] } });
-    expect(results[1]).toEqual({ ok: false, error: expect.stringMatching(/^OPTIONS to sip:fail@d answered 480/) });
+    expect(results[1]).toEqual({ ok: false, error: expect.stringMatching(/^OPTIONS to sip:failk@h\.invalid;transport=ws answered 480/) });
   });
 });

@@ -5,12 +5,14 @@
  * (src/agent/sip/optionsResponder.ts: the registered Contact, with `+g.oma.pusheventapp`,
  * `+sip.instance` and `+g.oma.uaprof`).
  *
- * Addressing: the contact's public GRUU when known (RFC 5627: routes to that instance only);
- * else the AoR with `Accept-Contact: *;+sip.instance="<urn>";require;explicit` when the
- * instance is known (RFC 3841); else the AoR. Through the AoR the core forks and forwards one
- * 200, so the answer is matched to a contact by its Contact URI (user and host), and may well
- * describe another contact of the AoR than the one asked about: the caller keeps what it
- * learns for whichever contact answered.
+ * Addressing, one contact per query: the contact's public GRUU when known (RFC 5627: it
+ * routes to that instance only); else the contact URI the reg event listed (RFC 3680 section
+ * 5.1 `<uri>`) as the Request-URI, with the AoR in To (RFC 3261 section 8.1.1.2: the logical
+ * recipient). The embedded core routes a registered contact URI to its flow; Kamailio
+ * does it for push senders only (deploy/kamailio/kamailio.cfg route[CONTACT_QUERY]: the
+ * binding of the To AoR with that URI, else 404). Sent to the AoR instead, the OPTIONS would
+ * fork and only one 200 would come back (RFC 3261 section 16.7): with two browsers at one AoR,
+ * one would stay unknown. So the answer always describes the contact asked.
  *
  * parseCapabilityAnswer is pure; createCapabilityQuery adds the SIP client, a timeout and a
  * bound on the queries in flight (the rest wait in order).
@@ -29,6 +31,11 @@ export interface CapabilityAnswer {
   pushApps: string[] | null;
   uaprofUrl: string | null;
   instanceId: string | null;
+  /**
+   * Its public GRUU when the Contact shows one: a `pub-gruu` parameter (RFC 5627),
+   * or a Contact URI that is one (`gr=<instance>`, the UA using its GRUU as Contact, section 8.1).
+   */
+  pubGruu: string | null;
 }
 
 /** Which contact to ask. */
@@ -70,23 +77,15 @@ export function parseCapabilityAnswer(response: SipResponse): CapabilityAnswer |
     pushApps: hasApps ? pushAppIdsOf(lowered) : null,
     uaprofUrl: uaprofOf(lowered.get(UAPROF_CONTACT_PARAM), contact.uri),
     instanceId: instanceOf(lowered.get(SIP_INSTANCE_TAG)),
+    pubGruu: pubGruuOf(lowered.get('pub-gruu'), contact.uri),
   };
 }
 
-/** The Request-URI and headers of the query for a target (see the header comment). */
-export function capabilityRequest(target: CapabilityTarget): { uri: string; headers: { name: string; value: string }[] } {
+/** The Request-URI, To and headers of the query for a target (see the header comment). */
+export function capabilityRequest(target: CapabilityTarget): { uri: string; to?: string; headers: { name: string; value: string }[] } {
   const headers = [{ name: 'Accept', value: 'application/sdp, message/cpim, text/plain' }];
   if (target.pubGruu) return { uri: target.pubGruu, headers };
-  if (target.instanceId) {
-    return { uri: target.aor, headers: [...headers, { name: 'Accept-Contact', value: `*;${SIP_INSTANCE_TAG}="<${target.instanceId}>";require;explicit` }] };
-  }
-  return { uri: target.aor, headers };
-}
-
-/** Whether two contact URIs name the same contact: scheme, user and host (parameters such as a proxy's alias aside). */
-export function sameContact(a: string, b: string): boolean {
-  const key = (uri: string) => /^(sips?):([^;?>]*)/i.exec(uri.trim())?.slice(1, 3).join(':').toLowerCase() ?? uri;
-  return key(a) === key(b);
+  return { uri: target.contactUri, to: target.aor, headers };
 }
 
 export function createCapabilityQuery(client: Pick<SipClient, 'request'>, options: CapabilityQueryOptions = {}): CapabilityQuery {
@@ -98,10 +97,10 @@ export function createCapabilityQuery(client: Pick<SipClient, 'request'>, option
     if (active >= maxConcurrent) await new Promise<void>((go) => waiting.push(go));
     active++;
     try {
-      const { uri, headers } = capabilityRequest(target);
+      const { uri, to, headers } = capabilityRequest(target);
       let result;
       try {
-        result = await client.request({ method: 'OPTIONS', uri, headers, timeoutMs });
+        result = await client.request({ method: 'OPTIONS', uri, ...(to === undefined ? {} : { to }), headers, timeoutMs });
       } catch (error) {
         return { ok: false, error: `OPTIONS to ${uri} not sent: ${error instanceof Error ? error.message : String(error)}` };
       }
@@ -132,6 +131,15 @@ function uaprofOf(param: string | null | undefined, uri: string): string | null 
   } catch {
     return m[1]!;
   }
+}
+
+function pubGruuOf(param: string | null | undefined, uri: string): string | null {
+  if (param !== undefined && param !== null) {
+    const bare = param.replace(/^"(.*)"$/, '$1');
+    if (bare !== '') return bare;
+  }
+  // `;gr=<instance>` names a public GRUU; a bare `;gr` is a temporary one (RFC 5627).
+  return /;gr=[^;?>]+/i.test(uri) ? uri : null;
 }
 
 function instanceOf(param: string | null | undefined): string | null {

@@ -203,7 +203,7 @@ describe('directory of receivers', () => {
 
   it('no feature tags (Kamailio): OPTIONS by pub GRUU fills apps, instance key and UAProf; appeared fires again with the new key', async () => {
     const { d, sub, queries, appeared, fetched } = setup({
-      query: async (t) => ({ ok: true, answer: { contactUri: `${t.contactUri};alias=127.0.0.1~5~5`, pushApps: ['news.ua'], uaprofUrl: UAPROF, instanceId: INSTANCE } }),
+      query: async (t) => ({ ok: true, answer: { contactUri: `${t.contactUri};alias=127.0.0.1~5~5`, pushApps: ['news.ua'], uaprofUrl: UAPROF, instanceId: INSTANCE, pubGruu: null } }),
     });
     d.watch(ALICE);
     sub.events.onDocument(ALICE, docOf(0, 'full', [contact('c1', { pubGruu: `${ALICE};gr=${INSTANCE}` })]), 1);
@@ -220,7 +220,7 @@ describe('directory of receivers', () => {
   });
 
   it('OPTIONS failing leaves apps unknown with the reason; a 200 without push apps means none', async () => {
-    const { d, sub } = setup({ query: async (t) => (t.contactUri.includes('c1') ? { ok: false, error: 'OPTIONS answered 480' } : { ok: true, answer: { contactUri: t.contactUri, pushApps: null, uaprofUrl: null, instanceId: null } }) });
+    const { d, sub } = setup({ query: async (t) => (t.contactUri.includes('c1') ? { ok: false, error: 'OPTIONS answered 480' } : { ok: true, answer: { contactUri: t.contactUri, pushApps: null, uaprofUrl: null, instanceId: null, pubGruu: null } }) });
     d.watch(ALICE);
     sub.events.onDocument(ALICE, docOf(0, 'full', [contact('c1')]), 1);
     sub.events.onDocument(ALICE, docOf(0, 'full', [contact('c1'), contact('c2')]), 1);
@@ -228,6 +228,40 @@ describe('directory of receivers', () => {
     const [t1, t2] = d.get(ALICE)!.terminals;
     expect(t1).toMatchObject({ pushApps: null, capabilitiesError: 'OPTIONS answered 480' });
     expect(t2).toMatchObject({ pushApps: [], appsSource: 'options' });
+  });
+
+  it('two contacts of one AoR without feature tags (Kamailio): each is asked alone and keeps its own answer, whatever URI its Contact shows', async () => {
+    const I1 = 'urn:uuid:00000000-0000-4000-8000-0000000000c1';
+    const I2 = 'urn:uuid:00000000-0000-4000-8000-0000000000c2';
+    const answers: Record<string, { pushApps: string[]; instanceId: string; contactUri: string; pubGruu: string | null }> = {
+      // A proxy's alias on the URI; a browser that shows its GRUU as its Contact.
+      c1: { pushApps: ['news.ua'], instanceId: I1, contactUri: 'sip:c1@x.invalid;alias=127.0.0.1~4~5;transport=ws', pubGruu: null },
+      c2: { pushApps: ['mms.ua'], instanceId: I2, contactUri: `${ALICE};gr=${I2}`, pubGruu: `${ALICE};gr=${I2}` },
+    };
+    const { d, sub, queries, appeared } = setup({
+      query: async (t) => ({ ok: true, answer: { ...answers[/^sip:(c\d)@/.exec(t.contactUri)![1]!]!, uaprofUrl: null } }),
+    });
+    d.watch(ALICE);
+    sub.events.onDocument(ALICE, docOf(0, 'full', [contact('c1'), contact('c2')]), 1);
+    await until(() => d.get(ALICE)!.terminals.every((t) => t.appsSource === 'options'));
+    expect(queries.map((q) => q.contactUri)).toEqual(['sip:c1@x.invalid;transport=ws', 'sip:c2@x.invalid;transport=ws']);
+    expect(d.get(ALICE)!.terminals).toEqual([
+      expect.objectContaining({ key: `instance:${I1}`, contact: 'sip:c1@x.invalid;transport=ws', instanceId: I1, pubGruu: null, pushApps: ['news.ua'] }),
+      expect.objectContaining({ key: `instance:${I2}`, contact: 'sip:c2@x.invalid;transport=ws', instanceId: I2, pubGruu: `${ALICE};gr=${I2}`, pushApps: ['mms.ua'] }),
+    ]);
+    expect(d.get(ALICE)!.terminals.some((t) => t.capabilitiesError !== undefined)).toBe(false);
+    expect(appeared.map(([, keys]) => keys[0])).toEqual(['contact:sip:c1@x.invalid;transport=ws', 'contact:sip:c2@x.invalid;transport=ws', `instance:${I1}`, `instance:${I2}`]);
+  });
+
+  it('an answer for a contact that went meanwhile is dropped', async () => {
+    let answer!: (r: CapabilityResult) => void;
+    const { d, sub } = setup({ query: () => new Promise((r) => (answer = r)) });
+    d.watch(ALICE);
+    sub.events.onDocument(ALICE, docOf(0, 'full', [contact('c1')]), 1);
+    sub.events.onDocument(ALICE, docOf(1, 'partial', [contact('c1', { state: 'terminated', event: 'unregistered' })]), 1);
+    answer({ ok: true, answer: { contactUri: 'sip:c1@x.invalid', pushApps: ['news.ua'], uaprofUrl: null, instanceId: INSTANCE, pubGruu: null } });
+    await new Promise((r) => setImmediate(r));
+    expect(d.get(ALICE)!.terminals).toEqual([]);
   });
 
   it('UAProf failure is kept as capabilitiesError, never thrown', async () => {

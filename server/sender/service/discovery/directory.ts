@@ -3,8 +3,9 @@
  * AoR, its reg-event subscription (regSubscriptions.ts), the registration state folded from the
  * NOTIFYs (src/protocol/reginfo applyReginfo) and, per registered contact, a terminal with its
  * delivery key, push applications, UAProf URL and parsed capabilities. Where the reginfo carries
- * no feature tags (Kamailio 5.6), the terminal is asked by OPTIONS (capabilityQuery.ts); its
- * UAProf is fetched through the cache (uaprofCache.ts). The service reads it through
+ * no feature tags (Kamailio 5.6), the terminal is asked by OPTIONS addressed to that contact
+ * alone (capabilityQuery.ts: its GRUU, else its contact URI), so every contact of an AoR gets
+ * its own answer; its UAProf is fetched through the cache (uaprofCache.ts). The service reads it through
  * ReceiverDirectory (../types.ts) and wakes parked deliveries on onContactAppeared.
  *
  * ```
@@ -17,8 +18,8 @@
  *
  * a terminal (one live contact, keyed by its URI's user and host):
  *   (none) --contact appears--> known --feature tags in reginfo--> apps known (reginfo)
- *                                 |  --no feature tags--> querying --OPTIONS 200--> apps known (options)
- *                                 |                                 --OPTIONS failed / other contact answered--> apps unknown, error kept
+ *                                 |  --no feature tags--> querying --OPTIONS 200--> apps known (options; instance, GRUU if shown)
+ *                                 |                                 --OPTIONS failed--> apps unknown, error kept
  *   apps known + UAProf URL --> fetching --> capabilities | capabilitiesError   (again when the URL changes)
  *   any --contact gone from the view (unregistered, expired, terminated, swept)--> (none)
  * ```
@@ -32,7 +33,7 @@
 import { applyReginfo, expireContacts, type ContactView, type ReginfoDocument, type ReginfoView } from '../../../../src/protocol/reginfo/index.ts';
 import type { SipClient } from '../../sipClient.ts';
 import type { ReceiverDirectory, ReceiverEntry, TerminalEntry } from '../types.ts';
-import { createCapabilityQuery, sameContact, type CapabilityAnswer, type CapabilityQuery, type CapabilityQueryOptions } from './capabilityQuery.ts';
+import { createCapabilityQuery, type CapabilityAnswer, type CapabilityQuery, type CapabilityQueryOptions } from './capabilityQuery.ts';
 import { positiveOption } from './errors.ts';
 import { createRegSubscriptions, type RegSubscriber, type RegSubscriptionEvents, type RegSubscriptionOptions, type SubscriptionState } from './regSubscriptions.ts';
 import { createUaprofCache, type UaprofCacheOptions, type UaprofFetcher } from './uaprofCache.ts';
@@ -269,30 +270,21 @@ class Directory implements DiscoveryDirectory {
     if (!ask) return;
     terminal.query = 'querying';
     const c = terminal.contact;
+    // The OPTIONS reaches this contact only (its GRUU or its URI): the answer is this terminal's,
+    // whatever URI its Contact shows (a proxy's alias, or its GRUU).
     void ask({ aor: state.aor, contactUri: c.uri, pubGruu: c.pubGruu, instanceId: c.instanceId }).then((result) => {
-      if (this.aors.get(state.aor) !== state) return;
-      if (!result.ok) {
-        if (state.terminals.get(contactKey(c.uri)) === terminal) {
-          terminal.query = 'failed';
-          terminal.queryError = result.error;
-          this.changed(state);
-        }
-        return;
-      }
-      // Through the AoR the core forwards one answer: it may be another contact's.
-      const answered = [...state.terminals.values()].find((t) => sameContact(t.contact.uri, result.answer.contactUri));
-      if (answered) {
-        answered.learned = result.answer;
-        answered.query = 'done';
-        delete answered.queryError;
-      }
-      if (answered !== terminal && state.terminals.get(contactKey(c.uri)) === terminal && terminal.query === 'querying') {
+      if (!this.isCurrent(state, terminal)) return;
+      if (result.ok) {
+        terminal.learned = result.answer;
+        terminal.query = 'done';
+        delete terminal.queryError;
+        this.fetchCapabilities(state, terminal);
+      } else {
         terminal.query = 'failed';
-        terminal.queryError = `OPTIONS to ${state.aor} was answered by another contact (${result.answer.contactUri}); this one is known once it answers`;
+        terminal.queryError = result.error;
       }
-      if (answered) this.fetchCapabilities(state, answered);
       this.changed(state);
-      if (answered) this.announce(state, answered);
+      if (result.ok) this.announce(state, terminal);
     });
   }
 
@@ -354,7 +346,8 @@ export function contactKey(uri: string): string {
 function terminalKey(t: Terminal): string {
   const instance = t.contact.instanceId ?? t.learned?.instanceId ?? null;
   if (instance) return `instance:${instance}`;
-  if (t.contact.pubGruu) return `gruu:${t.contact.pubGruu}`;
+  const gruu = pubGruuOf(t);
+  if (gruu) return `gruu:${gruu}`;
   return `contact:${t.contact.uri}`;
 }
 
@@ -362,6 +355,10 @@ function pushAppsOf(t: Terminal): { apps: string[] | null; source: TerminalEntry
   if (t.contact.announcesPushApps) return { apps: t.contact.pushAppIds, source: 'reginfo' };
   if (t.learned) return { apps: t.learned.pushApps ?? [], source: 'options' };
   return { apps: null, source: null };
+}
+
+function pubGruuOf(t: Terminal): string | null {
+  return t.contact.pubGruu ?? t.learned?.pubGruu ?? null;
 }
 
 function uaprofUrlOf(t: Terminal): string | null {
@@ -374,7 +371,7 @@ function terminalEntry(t: Terminal): TerminalEntry {
     key: terminalKey(t),
     contact: t.contact.uri,
     instanceId: t.contact.instanceId ?? t.learned?.instanceId ?? null,
-    pubGruu: t.contact.pubGruu,
+    pubGruu: pubGruuOf(t),
     expiresAt: t.contact.expiresAt,
     pushApps: apps,
     appsSource: source,
