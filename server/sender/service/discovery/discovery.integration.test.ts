@@ -2,7 +2,9 @@
  * Discovery on both cores: the service's SIP client watches a receiver's AoR; the test UA
  * registers with the push app feature tag and a UAProf URL; the directory fills. The embedded
  * core puts the feature tags in the reginfo; Kamailio 5.6 does not, so there the directory asks
- * the terminal by OPTIONS, which the test UA answers as the browser does (optionsResponder).
+ * the terminal by OPTIONS, which the test UA answers as the browser does (optionsResponder);
+ * each contact of an AoR is asked alone (its contact URI, kamailio.cfg route[CONTACT_QUERY]),
+ * so two browsers at one AoR each get their own apps.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KamailioNotInstalledError, kamailioMissing, startKamailio, type KamailioHandle } from '../../../../deploy/kamailio/launch.ts';
@@ -14,7 +16,8 @@ import { createSipClient, type SipClient } from '../../sipClient.ts';
 import { createReceiverDirectory, type DiscoveryDirectory } from './directory.ts';
 
 const INSTANCE = 'urn:uuid:00000000-0000-4000-8000-00000000d15c';
-const USERS = { psa: 'psa-secret', alice: 'alice-secret' };
+const INSTANCE_2 = 'urn:uuid:00000000-0000-4000-8000-00000000d15d';
+const USERS = { psa: 'psa-secret', alice: 'alice-secret', bob: 'bob-secret' };
 
 let uaprof: UaprofServer;
 beforeAll(async () => {
@@ -24,7 +27,7 @@ afterAll(async () => {
   await uaprof?.close();
 });
 
-const contactParams = () => `;+g.oma.pusheventapp="news.ua";+sip.instance="<${INSTANCE}>";reg-id=1;+g.oma.uaprof="<${uaprof.url}>"`;
+const contactParams = (app = 'news.ua', instance = INSTANCE) => `;+g.oma.pusheventapp="${app}";+sip.instance="<${instance}>";reg-id=1;+g.oma.uaprof="<${uaprof.url}>"`;
 
 let client: SipClient | undefined;
 let directory: DiscoveryDirectory | undefined;
@@ -128,5 +131,41 @@ describe.skipIf(skipKamailio)('discovery on Kamailio (no feature tags in the reg
     // Closing the WebSocket unregisters the contact (Kamailio's websocket:closed route): the entry empties.
     await alice.close();
     await until(() => d.get(aor)!.terminals.length === 0, 15_000);
+  });
+
+  it('two browsers at one AoR, one with news.ua and one with mms.ua: each contact is asked alone and each terminal has its own apps and instance', async () => {
+    const aor = `sip:bob@${core.domain}`;
+    const d = await psaDirectory(core.wsUrl, core.domain);
+    d.watch(aor);
+    await until(() => d.get(aor)?.subscription === 'active', 10_000);
+
+    const browser = async (app: string, instance: string) => {
+      const ua = await SipUa.connect(core.wsUrl, { aor, password: USERS.bob, timeoutMs: 10_000, autoAnswer: { NOTIFY: 200 } });
+      uas.push(ua);
+      const contact = `<${ua.contactUri()}>${contactParams(app, instance)}`;
+      ua.answer((req) => (req.method === 'OPTIONS' ? reply(req, 200, [{ name: 'Contact', value: contact }, { name: 'Accept', value: 'text/plain' }]) : null));
+      expect((await ua.register({ contactParams: contactParams(app, instance), expires: 600, headers: [{ name: 'Supported', value: 'path, gruu, outbound' }] })).status).toBe(200);
+      return ua;
+    };
+    const news = await browser('news.ua', INSTANCE);
+    const mms = await browser('mms.ua', INSTANCE_2);
+
+    await until(() => d.get(aor)?.terminals.length === 2 && d.get(aor)!.terminals.every((t) => t.appsSource === 'options'), 15_000);
+    const terminals = d.get(aor)!.terminals;
+    const of = (ua: SipUa) => terminals.find((t) => t.contact.includes(ua.contactUser));
+    expect(of(news)).toMatchObject({ key: `instance:${INSTANCE}`, instanceId: INSTANCE, pushApps: ['news.ua'], appsSource: 'options', uaprofUrl: uaprof.url });
+    expect(of(mms)).toMatchObject({ key: `instance:${INSTANCE_2}`, instanceId: INSTANCE_2, pushApps: ['mms.ua'], appsSource: 'options', uaprofUrl: uaprof.url });
+    expect(terminals.every((t) => t.capabilitiesError === undefined)).toBe(true);
+    // Each browser was asked once, by its own contact URI (no fork: the other never saw it).
+    for (const ua of [news, mms]) {
+      const asked = ua.requests.filter((r) => r.method === 'OPTIONS');
+      expect(asked).toHaveLength(1);
+      expect(asked[0]!.uri).toContain(ua.contactUser);
+    }
+
+    // One browser leaves: only its terminal goes.
+    await mms.close();
+    await until(() => d.get(aor)!.terminals.length === 1, 15_000);
+    expect(d.get(aor)!.terminals[0]).toMatchObject({ key: `instance:${INSTANCE}`, pushApps: ['news.ua'] });
   });
 });
