@@ -157,12 +157,20 @@ export interface PushQueue {
   readonly sql: Sql;
   /** Store a push and its deliveries (pending). Throws QUEUE_ERR_PUSH_ID_TAKEN for a push ID seen before, QUEUE_ERR_INPUT for a bad field. */
   enqueue(request: EnqueueRequest): Promise<PushState>;
+  /**
+   * Store several pushes in one transaction (group commit: what arrives in one tick shares it).
+   * Each request's own result, in order: its state, or the QueueError that refused it alone
+   * (a bad field, a push ID taken); the others are stored all the same.
+   */
+  enqueueMany(requests: readonly EnqueueRequest[]): Promise<Array<PushState | QueueError>>;
   /** Lease up to `limit` due deliveries for `worker`, highest priority and oldest due first. */
   claim(worker: string, options?: ClaimOptions): Promise<Claim[]>;
   /** Keep a claim for `leaseMs` more from now; false when the lease was lost. */
   extendLease(claim: Claim, leaseMs?: number): Promise<boolean>;
   /** Record what one claimed send did (outcomes.ts); refused (`lease-lost`) when the lease moved on. */
   recordAttempt(claim: Claim, outcome: AttemptOutcome): Promise<RecordResult>;
+  /** recordAttempt for several claims in one transaction; results in order. */
+  recordAttempts(items: readonly { claim: Claim; outcome: AttemptOutcome }[]): Promise<RecordResult[]>;
   /** A later report (IMDN, MSRP REPORT): applied when the state machine allows the move. */
   report(pushId: string, terminal: string, to: DeliveryStatus, details?: { reason?: string; sipStatus?: number }): Promise<ReportResult>;
   /** Pending and accepted deliveries past deliver-before (not leased) become expired. */
@@ -216,6 +224,7 @@ interface PushRow {
 
 interface EventRow {
   id: Int8;
+  push: Int8;
   push_id: string;
   terminal: string;
   from_status: string | null;
@@ -265,6 +274,10 @@ function toChange(row: EventRow): StatusChange {
   };
 }
 
+function takenError(pushId: string, createdAt?: Date): QueueError {
+  return new QueueError('QUEUE_ERR_PUSH_ID_TAKEN', `Push ID ${JSON.stringify(pushId)} was already submitted${createdAt ? ` (at ${createdAt.toISOString()})` : ''}; a push ID is used once`);
+}
+
 function bad(field: string, rule: string): never {
   throw new QueueError('QUEUE_ERR_INPUT', `${field} ${rule}`);
 }
@@ -309,25 +322,87 @@ export async function openPushQueue(sql: Sql, options: PushQueueOptions = {}): P
 
   const date = (ms: number) => new Date(ms);
 
-  /** Insert events and return them as changes (with the provider's push ID). */
-  async function insertEvents(
+  /**
+   * What one recorded attempt does to its delivery (the row as locked): the status it moves to,
+   * the reason, the attempts counted and, for a retry, when it is due again.
+   */
+  function decideAttempt(
+    row: { status: string; attempts: number; expires_at: Date | null; cancelled_at: Date | null },
+    outcome: AttemptOutcome,
+    action: ReturnType<typeof outcomeAction>,
+    now: number,
+  ): { from: DeliveryStatus; to: DeliveryStatus; reason: string; attempts: number; nextAttemptAt: number; sipStatus: number | undefined; changed: boolean } {
+    const from = status(row.status);
+    const sent = outcome.kind !== 'no-contact' && outcome.kind !== 'refused';
+    const attempts = row.attempts + (sent ? 1 : 0);
+    const sipStatus = outcome.kind === 'sip' ? outcome.status : undefined;
+    let to: DeliveryStatus = from;
+    let reason = action.reason;
+    let nextAttemptAt = now;
+    if (action.action !== 'retry' && action.action !== 'park') {
+      // A report may have overtaken this response (an IMDN before the 200): keep the later status.
+      if (canTransition(from, action.action)) to = action.action;
+    } else if (from === 'pending') {
+      if (row.cancelled_at !== null) {
+        to = 'cancelled';
+        reason = `cancelled while in flight (last: ${action.reason})`;
+      } else if (sent && attempts >= backoff.maxAttempts) {
+        to = 'undeliverable';
+        reason = `retries exhausted after ${attempts} attempts (last: ${action.reason})`;
+      } else {
+        const delay = action.action === 'retry' ? backoffDelay(attempts, backoff, random, action.retryAfterMs) : Math.max(backoff.parkDelayMs, action.retryAfterMs);
+        nextAttemptAt = now + delay;
+        const expiresAt = row.expires_at?.getTime();
+        if (expiresAt !== undefined && nextAttemptAt >= expiresAt) {
+          to = 'expired';
+          reason = `deliver-before passed before the next attempt (last: ${action.reason})`;
+        } else {
+          to = 'pending';
+        }
+      }
+    }
+    const changed = to !== from || (from === 'pending' && to === 'pending');
+    if (changed) transition(from, to);
+    return { from, to, reason, attempts, nextAttemptAt, sipStatus, changed };
+  }
+
+  /** What a push just enqueued looks like (built here, not read back: the batch wrote exactly this). */
+  function freshState(request: EnqueueRequest, now: number, dueAt: number): PushState {
+    const file = request.content instanceof Uint8Array ? undefined : (request.content as ContentFile);
+    return {
+      pushId: request.pushId,
+      target: request.target,
+      app: request.app,
+      contentType: request.contentType,
+      contentSize: request.content instanceof Uint8Array ? request.content.byteLength : file!.size,
+      ...(file && { contentFile: file.file }),
+      reportRequested: request.reportRequested ?? false,
+      priority: request.priority ?? 0,
+      ...(request.deliverAfter !== undefined && { deliverAfter: request.deliverAfter }),
+      ...(request.deliverBefore !== undefined && { deliverBefore: request.deliverBefore }),
+      createdAt: now,
+      updatedAt: now,
+      deliveries: [...request.terminals].sort().map((terminal) => ({ terminal, status: 'pending' as const, attempts: 0, nextAttemptAt: dueAt, inFlight: false, updatedAt: now })),
+    };
+  }
+
+  /** Insert events of any pushes, in the order given; returns them as changes. */
+  async function insertEventRows(
     tx: SqlClient,
-    push: Int8,
-    rows: { terminal: string; from: DeliveryStatus | null; to: DeliveryStatus; reason?: string | undefined; sipStatus?: number | undefined; attempts: number }[],
-    pushId: string,
+    rows: { push: Int8; pushId: string; terminal: string; from: DeliveryStatus | null; to: DeliveryStatus; reason?: string | undefined; sipStatus?: number | undefined; attempts: number }[],
     now: number,
   ): Promise<StatusChange[]> {
     if (rows.length === 0) return [];
     const { rows: inserted } = await tx.query<Omit<EventRow, 'push_id'>>(
       `insert into psa_events (push, terminal, from_status, to_status, reason, sip_status, attempts, at)
-       select $1, e.terminal, e.from_status, e.to_status, e.reason, e.sip_status, e.attempts, $2::timestamptz
-       from unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[]) with ordinality
-         as e(terminal, from_status, to_status, reason, sip_status, attempts, n)
+       select e.push, e.terminal, e.from_status, e.to_status, e.reason, e.sip_status, e.attempts, $1::timestamptz
+       from unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[]) with ordinality
+         as e(push, terminal, from_status, to_status, reason, sip_status, attempts, n)
        order by e.n
        returning ${EVENT_COLUMNS}`,
       [
-        push,
         date(now),
+        rows.map((r) => r.push),
         rows.map((r) => r.terminal),
         rows.map((r) => r.from),
         rows.map((r) => r.to),
@@ -336,7 +411,19 @@ export async function openPushQueue(sql: Sql, options: PushQueueOptions = {}): P
         rows.map((r) => r.attempts),
       ],
     );
-    return inserted.map((row) => toChange({ ...row, push_id: pushId })).sort((a, b) => a.eventId - b.eventId);
+    const pushIdOf = new Map(rows.map((r) => [String(r.push), r.pushId]));
+    return inserted.map((row) => toChange({ ...row, push_id: pushIdOf.get(String(row.push))! })).sort((a, b) => a.eventId - b.eventId);
+  }
+
+  /** Insert events of one push and return them as changes (with the provider's push ID). */
+  function insertEvents(
+    tx: SqlClient,
+    push: Int8,
+    rows: { terminal: string; from: DeliveryStatus | null; to: DeliveryStatus; reason?: string | undefined; sipStatus?: number | undefined; attempts: number }[],
+    pushId: string,
+    now: number,
+  ): Promise<StatusChange[]> {
+    return insertEventRows(tx, rows.map((row) => ({ ...row, push, pushId })), now);
   }
 
   async function readPush(tx: SqlClient, pushId: string, lock = false): Promise<PushRow | undefined> {
@@ -376,48 +463,89 @@ export async function openPushQueue(sql: Sql, options: PushQueueOptions = {}): P
     sql,
 
     async enqueue(request) {
+      const [result] = await queue.enqueueMany([request]);
+      if (result instanceof QueueError) throw result;
+      return result!;
+    },
+
+    async enqueueMany(requests) {
       const now = clock();
-      checkRequest(request, now);
-      const inline = request.content instanceof Uint8Array ? request.content : undefined;
-      const file = inline ? undefined : (request.content as ContentFile);
-      const priority = request.priority ?? 0;
-      const dueAt = Math.max(now, request.deliverAfter ?? now);
-      return sql.transaction(async (tx) => {
-        const { rows } = await tx.query<{ id: Int8 }>(
+      const results: Array<PushState | QueueError | undefined> = requests.map(() => undefined);
+      const accepted: number[] = [];
+      const seen = new Set<string>();
+      requests.forEach((request, i) => {
+        try {
+          checkRequest(request, now);
+          if (seen.has(request.pushId)) throw takenError(request.pushId);
+          seen.add(request.pushId);
+          accepted.push(i);
+        } catch (err) {
+          if (!(err instanceof QueueError)) throw err;
+          results[i] = err;
+        }
+      });
+      if (accepted.length === 0) return results as Array<PushState | QueueError>;
+      const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+      const dueOf = (r: EnqueueRequest) => Math.max(now, r.deliverAfter ?? now);
+      await sql.transaction(async (tx) => {
+        const batch = accepted.map((i) => requests[i]!);
+        const files = batch.map((r) => (r.content instanceof Uint8Array ? undefined : (r.content as ContentFile)));
+        // One statement per table for the whole batch (unnest of parallel arrays). Bytes and
+        // times cross as text (hex, ISO 8601), which both drivers send inside arrays alike.
+        const { rows } = await tx.query<{ id: Int8; push_id: string }>(
           `insert into psa_pushes (push_id, target, app, content_type, content, content_file, content_size, report_requested,
                                    priority, deliver_after, deliver_before, created_at, updated_at)
-           values ($1, $2::jsonb, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+           select r.push_id, r.target::jsonb, r.app, r.content_type, decode(r.content, 'hex'), r.content_file, r.content_size, r.report_requested,
+                  r.priority, r.deliver_after::timestamptz, r.deliver_before::timestamptz, $12::timestamptz, $12::timestamptz
+           from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::boolean[], $9::int[], $10::text[], $11::text[])
+             as r(push_id, target, app, content_type, content, content_file, content_size, report_requested, priority, deliver_after, deliver_before)
            on conflict (push_id) do nothing
-           returning id`,
+           returning id, push_id`,
           [
-            request.pushId,
-            JSON.stringify(request.target),
-            request.app,
-            request.contentType,
-            inline ?? null,
-            file?.file ?? null,
-            inline ? inline.byteLength : file!.size,
-            request.reportRequested ?? false,
-            priority,
-            request.deliverAfter === undefined ? null : date(request.deliverAfter),
-            request.deliverBefore === undefined ? null : date(request.deliverBefore),
+            batch.map((r) => r.pushId),
+            batch.map((r) => JSON.stringify(r.target)),
+            batch.map((r) => r.app),
+            batch.map((r) => r.contentType),
+            batch.map((r) => (r.content instanceof Uint8Array ? Buffer.from(r.content.buffer, r.content.byteOffset, r.content.byteLength).toString('hex') : null)),
+            files.map((f) => f?.file ?? null),
+            batch.map((r, k) => (r.content instanceof Uint8Array ? r.content.byteLength : files[k]!.size)),
+            batch.map((r) => r.reportRequested ?? false),
+            batch.map((r) => r.priority ?? 0),
+            batch.map((r) => iso(r.deliverAfter)),
+            batch.map((r) => iso(r.deliverBefore)),
             date(now),
           ],
         );
-        const id = rows[0]?.id;
-        if (id === undefined) {
-          const existing = await readPush(tx, request.pushId);
-          throw new QueueError('QUEUE_ERR_PUSH_ID_TAKEN', `Push ID ${JSON.stringify(request.pushId)} was already submitted${existing ? ` (at ${existing.created_at.toISOString()})` : ''}; a push ID is used once`);
+        const idOf = new Map(rows.map((row) => [row.push_id, row.id]));
+        const stored = accepted.filter((i) => idOf.has(requests[i]!.pushId));
+        for (const i of accepted) {
+          if (idOf.has(requests[i]!.pushId)) continue;
+          const existing = await readPush(tx, requests[i]!.pushId);
+          results[i] = takenError(requests[i]!.pushId, existing?.created_at);
         }
-        const terminals = [...request.terminals];
+        if (stored.length === 0) return;
+        const deliveries = stored.flatMap((i) => requests[i]!.terminals.map((terminal) => ({ i, terminal })));
         await tx.query(
           `insert into psa_deliveries (push, terminal, status, next_attempt_at, priority, expires_at, created_at, updated_at)
-           select $1, t, 'pending', $2::timestamptz, $3, $4::timestamptz, $5::timestamptz, $5::timestamptz from unnest($6::text[]) as t`,
-          [id, date(dueAt), priority, request.deliverBefore === undefined ? null : date(request.deliverBefore), date(now), terminals],
+           select d.push, d.terminal, 'pending', d.due::timestamptz, d.priority, d.expires::timestamptz, $6::timestamptz, $6::timestamptz
+           from unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::text[]) as d(push, terminal, due, priority, expires)`,
+          [
+            deliveries.map((d) => idOf.get(requests[d.i]!.pushId)),
+            deliveries.map((d) => d.terminal),
+            deliveries.map((d) => iso(dueOf(requests[d.i]!))),
+            deliveries.map((d) => requests[d.i]!.priority ?? 0),
+            deliveries.map((d) => iso(requests[d.i]!.deliverBefore)),
+            date(now),
+          ],
         );
-        await insertEvents(tx, id, terminals.map((terminal) => ({ terminal, from: null, to: 'pending', reason: 'enqueued', attempts: 0 })), request.pushId, now);
-        return (await readState(tx, request.pushId))!;
+        await insertEventRows(
+          tx,
+          deliveries.map((d) => ({ push: idOf.get(requests[d.i]!.pushId)!, pushId: requests[d.i]!.pushId, terminal: d.terminal, from: null, to: 'pending' as const, reason: 'enqueued', attempts: 0 })),
+          now,
+        );
+        for (const i of stored) results[i] = freshState(requests[i]!, now, dueOf(requests[i]!));
       });
+      return results as Array<PushState | QueueError>;
     },
 
     async claim(worker, claimOptions = {}) {
@@ -496,61 +624,66 @@ export async function openPushQueue(sql: Sql, options: PushQueueOptions = {}): P
     },
 
     async recordAttempt(claim, outcome) {
-      const action = outcomeAction(outcome);
-      return sql.transaction(async (tx): Promise<RecordResult> => {
+      return (await queue.recordAttempts([{ claim, outcome }]))[0]!;
+    },
+
+    async recordAttempts(items) {
+      if (items.length === 0) return [];
+      const actions = items.map(({ outcome }) => outcomeAction(outcome));
+      return sql.transaction(async (tx): Promise<RecordResult[]> => {
         const now = clock();
-        const { rows } = await tx.query<{ push: Int8; status: string; attempts: number; expires_at: Date | null; cancelled_at: Date | null }>(
-          `select d.push, d.status, d.attempts, d.expires_at, p.cancelled_at
-           from psa_deliveries d join psa_pushes p on p.id = d.push
-           where p.push_id = $1 and d.terminal = $2 and d.lease_token = $3
+        // Only the rows still under the lease each claim was given (a late worker's outcome is refused).
+        const { rows } = await tx.query<{ push: Int8; push_id: string; terminal: string; lease_token: string; status: string; attempts: number; expires_at: Date | null; cancelled_at: Date | null }>(
+          `select d.push, p.push_id, d.terminal, d.lease_token::text, d.status, d.attempts, d.expires_at, p.cancelled_at
+           from psa_deliveries d
+           join psa_pushes p on p.id = d.push
+           join unnest($1::text[], $2::text[], $3::uuid[]) as k(push_id, terminal, token)
+             on p.push_id = k.push_id and d.terminal = k.terminal and d.lease_token = k.token
+           order by d.push, d.terminal
            for update of d`,
-          [claim.pushId, claim.terminal, claim.leaseToken],
+          [items.map((i) => i.claim.pushId), items.map((i) => i.claim.terminal), items.map((i) => i.claim.leaseToken)],
         );
-        const row = rows[0];
-        if (!row) return { recorded: false, reason: 'lease-lost' };
-        const from = status(row.status);
-        const sent = outcome.kind !== 'no-contact' && outcome.kind !== 'refused';
-        const attempts = row.attempts + (sent ? 1 : 0);
-        const sipStatus = outcome.kind === 'sip' ? outcome.status : undefined;
-        let to: DeliveryStatus = from;
-        let reason = action.reason;
-        let nextAttemptAt = now;
-        if (action.action !== 'retry' && action.action !== 'park') {
-          // A report may have overtaken this response (an IMDN before the 200): keep the later status.
-          if (canTransition(from, action.action)) to = action.action;
-        } else if (from === 'pending') {
-          if (row.cancelled_at !== null) {
-            to = 'cancelled';
-            reason = `cancelled while in flight (last: ${action.reason})`;
-          } else if (sent && attempts >= backoff.maxAttempts) {
-            to = 'undeliverable';
-            reason = `retries exhausted after ${attempts} attempts (last: ${action.reason})`;
-          } else {
-            const delay = action.action === 'retry' ? backoffDelay(attempts, backoff, random, action.retryAfterMs) : Math.max(backoff.parkDelayMs, action.retryAfterMs);
-            nextAttemptAt = now + delay;
-            const expiresAt = row.expires_at?.getTime();
-            if (expiresAt !== undefined && nextAttemptAt >= expiresAt) {
-              to = 'expired';
-              reason = `deliver-before passed before the next attempt (last: ${action.reason})`;
-            } else {
-              to = 'pending';
-            }
-          }
-        }
-        const changed = to !== from || (from === 'pending' && to === 'pending');
-        if (changed) transition(from, to);
-        const { rows: updated } = await tx.query<DeliveryRow>(
-          `update psa_deliveries
-           set status = $3, reason = coalesce($4, reason), attempts = $5, next_attempt_at = $6::timestamptz, last_sip_status = coalesce($7, last_sip_status),
-               lease_owner = null, lease_token = null, lease_until = null, updated_at = $8::timestamptz
-           where push = $1 and terminal = $2
-           returning ${DELIVERY_COLUMNS}`,
-          [row.push, claim.terminal, to, changed ? reason : null, attempts, date(to === 'pending' ? nextAttemptAt : now), sipStatus ?? null, date(now)],
+        const rowOf = new Map(rows.map((row) => [`${row.push_id}\n${row.terminal}\n${row.lease_token}`, row]));
+        const decided = items.map(({ claim, outcome }, k) => {
+          const row = rowOf.get(`${claim.pushId}\n${claim.terminal}\n${claim.leaseToken}`);
+          if (!row) return undefined;
+          rowOf.delete(`${claim.pushId}\n${claim.terminal}\n${claim.leaseToken}`); // one claim, one recording
+          return { claim, row, ...decideAttempt(row, outcome, actions[k]!, now) };
+        });
+        const writes = decided.filter((d) => d !== undefined);
+        if (writes.length === 0) return items.map(() => ({ recorded: false, reason: 'lease-lost' as const }));
+        const { rows: updated } = await tx.query<DeliveryRow & { push: Int8 }>(
+          `update psa_deliveries d
+           set status = v.status, reason = coalesce(v.reason, d.reason), attempts = v.attempts, next_attempt_at = v.next::timestamptz,
+               last_sip_status = coalesce(v.sip_status, d.last_sip_status), lease_owner = null, lease_token = null, lease_until = null, updated_at = $8::timestamptz
+           from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::int[]) as v(push, terminal, status, reason, attempts, next, sip_status)
+           where d.push = v.push and d.terminal = v.terminal
+           returning d.push, ${DELIVERY_COLUMNS.split(', ').map((c) => `d.${c}`).join(', ')}`,
+          [
+            writes.map((w) => w.row.push),
+            writes.map((w) => w.claim.terminal),
+            writes.map((w) => w.to),
+            writes.map((w) => (w.changed ? w.reason : null)),
+            writes.map((w) => w.attempts),
+            writes.map((w) => new Date(w.to === 'pending' ? w.nextAttemptAt : now).toISOString()),
+            writes.map((w) => w.sipStatus ?? null),
+            date(now),
+          ],
         );
-        const delivery = toDelivery(updated[0]!, now);
-        if (!changed) return { recorded: true, delivery };
-        const [change] = await insertEvents(tx, row.push, [{ terminal: claim.terminal, from, to, reason, sipStatus, attempts }], claim.pushId, now);
-        return { recorded: true, delivery, change: change! };
+        const deliveryOf = new Map(updated.map((row) => [`${row.push}\n${row.terminal}`, toDelivery(row, now)]));
+        const changed = writes.filter((w) => w.changed);
+        const changes = await insertEventRows(
+          tx,
+          changed.map((w) => ({ push: w.row.push, pushId: w.claim.pushId, terminal: w.claim.terminal, from: w.from, to: w.to, reason: w.reason, sipStatus: w.sipStatus, attempts: w.attempts })),
+          now,
+        );
+        const changeOf = new Map(changed.map((w, k) => [w, changes[k]!]));
+        return decided.map((w): RecordResult => {
+          if (!w) return { recorded: false, reason: 'lease-lost' };
+          const delivery = deliveryOf.get(`${w.row.push}\n${w.claim.terminal}`)!;
+          const change = changeOf.get(w);
+          return change ? { recorded: true, delivery, change } : { recorded: true, delivery };
+        });
       });
     },
 

@@ -42,7 +42,7 @@ export interface PushServiceConfig {
   limits?: Partial<ServiceLimits>;
   backoff?: Partial<BackoffOptions>;
   registration?: Omit<RegistrationOptions, 'aor'>;
-  worker?: Pick<DeliveryWorkerOptions, 'maxConcurrentSends' | 'pollIntervalMs' | 'expireIntervalMs' | 'leaseMs'>;
+  worker?: Pick<DeliveryWorkerOptions, 'maxConcurrentSends' | 'pollIntervalMs' | 'expireIntervalMs' | 'leaseMs' | 'maxRecordBatch'>;
   directory?: Omit<ReceiverDirectoryOptions, 'client'>;
   /** SIP transaction timeout, ms (default 32000). */
   sipTimeoutMs?: number;

@@ -13,15 +13,17 @@
  *      stored or sent; the terminals that cannot take it while others can are recorded
  *      undeliverable with the reason;
  *   4. the content is kept (inline in the queue when it may go as a MESSAGE, else as a file
- *      in `contentDir` for MSRP) and the push enqueued; the worker is kicked.
+ *      in `contentDir` for MSRP) and the push enqueued, in one transaction with the other
+ *      submits of the moment (runtime/batcher.ts); the worker is kicked.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename, writeFile, copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { QueueError, type CancelResult, type ContentFile, type PushQueue, type PushState, type StatusChange } from '../queue/index.ts';
+import { QueueError, type CancelResult, type ContentFile, type EnqueueRequest, type PushQueue, type PushState, type StatusChange } from '../queue/index.ts';
 import { resolveTargets } from './delivery/targets.ts';
 import { selectMode } from './delivery/modeSelection.ts';
 import { QUEUE_PRIORITY } from './delivery/pushMessage.ts';
+import { createBatcher } from './runtime/batcher.ts';
 import type { ChangeFeed } from './runtime/changeFeed.ts';
 import type { DeliveryWorker } from './runtime/worker.ts';
 import { ServiceError, type PushPriority, type PushService, type ReceiverDirectory, type ReceiverEntry, type SubmitRequest, type TerminalEntry } from './types.ts';
@@ -41,9 +43,11 @@ export interface ServiceLimits {
   coreMaxMessageBytes: number;
   /** The receiver's content limit when its UAProf does not say, bytes (default 60000, send.ts DEFAULT_MESSAGE_MAX). */
   defaultMessageMax: number;
+  /** Submits stored in one transaction at most (group commit). */
+  maxEnqueueBatch: number;
 }
 
-export const DEFAULT_SERVICE_LIMITS: ServiceLimits = { discoveryWaitMs: 3000, coreMaxMessageBytes: 65_535, defaultMessageMax: 60_000 };
+export const DEFAULT_SERVICE_LIMITS: ServiceLimits = { discoveryWaitMs: 3000, coreMaxMessageBytes: 65_535, defaultMessageMax: 60_000, maxEnqueueBatch: 100 };
 
 export interface PushServiceDeps {
   queue: PushQueue;
@@ -69,6 +73,8 @@ function contentSize(content: Uint8Array | ContentFile): number {
 export function createPushService(deps: PushServiceDeps): PushService {
   const { queue, directory, worker, feed } = deps;
   const limits: ServiceLimits = { ...DEFAULT_SERVICE_LIMITS, ...deps.limits };
+  // Submits that arrive together are stored in one transaction.
+  const enqueues = createBatcher<EnqueueRequest, PushState>((requests) => queue.enqueueMany(requests), limits.maxEnqueueBatch);
 
   /** Resolves once every AoR's entry left `pending` (or the wait ran out). */
   async function discovered(aors: readonly string[]): Promise<void> {
@@ -151,8 +157,9 @@ export function createPushService(deps: PushServiceDeps): PushService {
       }
       const content = await keepContent(pushId, request, anyMsrp);
       const target: StoredTarget = { targets: request.targets, aorOf: resolved.aorOf, priority: request.priority, mode: request.mode };
+      let stored: PushState;
       try {
-        await queue.enqueue({
+        stored = await enqueues.add({
           pushId,
           target: JSON.parse(JSON.stringify(target)),
           app: request.app,
@@ -173,7 +180,7 @@ export function createPushService(deps: PushServiceDeps): PushService {
       for (const refusal of refusals) await queue.report(pushId, refusal.key, 'undeliverable', { reason: refusal.reason });
       feed.poke();
       worker.kick();
-      return (await queue.getPush(pushId))!;
+      return refusals.length === 0 ? stored : (await queue.getPush(pushId))!;
     },
 
     get: (pushId) => queue.getPush(pushId),

@@ -250,6 +250,40 @@ export function queueContract(engine: string, getSql: () => Sql): void {
       });
     });
 
+    describe('batches (group commit)', () => {
+      it('enqueueMany stores each good push in one transaction and refuses only the bad one and the repeated ID', async () => {
+        await queue.enqueue(push('old'));
+        const results = await queue.enqueueMany([
+          push('b1', { content: new Uint8Array([0, 1, 255]) }),
+          push('b2', { terminals: ['t2', 't1'], deliverBefore: T0 + 60_000, priority: 2 }),
+          push('old'),
+          push('b1'),
+          push('bad', { terminals: [] }),
+          push('b3', { content: { file: '/data/b3.bin', size: 10 } }),
+        ]);
+        expect(results.map((r) => (r instanceof Error ? (r as { code: string }).code : r.pushId))).toEqual(['b1', 'b2', 'QUEUE_ERR_PUSH_ID_TAKEN', 'QUEUE_ERR_PUSH_ID_TAKEN', 'QUEUE_ERR_INPUT', 'b3']);
+        for (const id of ['b1', 'b2', 'b3']) expect(await queue.getPush(id)).toEqual(results.find((r) => !(r instanceof Error) && r.pushId === id));
+        expect([...(await getSql().query<{ content: Uint8Array }>("select content from psa_pushes where push_id = 'b1'")).rows[0]!.content]).toEqual([0, 1, 255]);
+      });
+
+      it('recordAttempts records each claim under its own lease, refusing a lost one, in one transaction', async () => {
+        for (const id of ['r1', 'r2', 'r3']) await queue.enqueue(push(id));
+        const claims = await queue.claim('w', { limit: 3 });
+        const lost = { ...claims[2]!, leaseToken: '00000000-0000-4000-8000-000000000000' };
+        const results = await queue.recordAttempts([
+          { claim: claims[0]!, outcome: { kind: 'sip', status: 200 } },
+          { claim: claims[1]!, outcome: { kind: 'sip', status: 480 } },
+          { claim: lost, outcome: { kind: 'sip', status: 200 } },
+        ]);
+        expect(results).toEqual([
+          { recorded: true, delivery: expect.objectContaining({ status: 'delivered', attempts: 1 }), change: expect.objectContaining({ pushId: claims[0]!.pushId, to: 'delivered' }) },
+          { recorded: true, delivery: expect.objectContaining({ status: 'pending', attempts: 1 }), change: expect.objectContaining({ pushId: claims[1]!.pushId, from: 'pending', to: 'pending' }) },
+          { recorded: false, reason: 'lease-lost' },
+        ]);
+        expect((await queue.getPush(claims[2]!.pushId))?.deliveries[0]).toMatchObject({ status: 'pending', attempts: 0, inFlight: true });
+      });
+    });
+
     describe('report', () => {
       it('refuses an unknown delivery and a move the state machine forbids', async () => {
         await expect(queue.report('nope', 't', 'delivered')).rejects.toMatchObject({ code: 'QUEUE_ERR_NOT_FOUND', status: 404 });

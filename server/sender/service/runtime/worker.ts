@@ -1,7 +1,8 @@
 /**
  * The delivery worker: keeps up to `maxConcurrentSends` deliveries in flight, claimed from the
  * queue (FOR UPDATE SKIP LOCKED with a lease, see server/sender/queue/queue.ts), each sent by
- * `deliver` and its outcome recorded under the claim's lease. Long sends (MSRP transfers) have
+ * `deliver` and its outcome recorded under the claim's lease (outcomes that finish together
+ * share one transaction: runtime/batcher.ts). Long sends (MSRP transfers) have
  * their lease extended every half lease. Deliveries past deliver-before are expired every
  * `expireIntervalMs`.
  *
@@ -17,6 +18,7 @@
  * out and the deliveries are sent again then (by this instance or another).
  */
 import type { AttemptOutcome, Claim, PushQueue, RecordResult } from '../../queue/index.ts';
+import { createBatcher } from './batcher.ts';
 
 export interface DeliveryWorkerOptions {
   queue: PushQueue;
@@ -32,6 +34,8 @@ export interface DeliveryWorkerOptions {
   expireIntervalMs?: number;
   /** The queue's lease, ms: extended every half of it while a send runs (default 60000). */
   leaseMs?: number;
+  /** Outcomes recorded in one transaction at most (group commit; default 100). */
+  maxRecordBatch?: number;
   onRecorded?: (claim: Claim, result: RecordResult) => void;
   onError?: (error: unknown, what: string) => void;
 }
@@ -45,7 +49,7 @@ export interface DeliveryWorker {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_WORKER = { maxConcurrentSends: 200, pollIntervalMs: 500, expireIntervalMs: 1000, leaseMs: 60_000 } as const;
+export const DEFAULT_WORKER = { maxConcurrentSends: 200, pollIntervalMs: 500, expireIntervalMs: 1000, leaseMs: 60_000, maxRecordBatch: 100 } as const;
 
 export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
   const { queue, workerId, deliver } = options;
@@ -56,6 +60,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   for (const [name, value] of Object.entries({ maxConcurrentSends: maxConcurrent, pollIntervalMs, expireIntervalMs, leaseMs })) {
     if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`worker option ${name} must be a positive integer, got ${value}`);
   }
+  // Outcomes that finish together are recorded in one transaction.
+  const records = createBatcher<{ claim: Claim; outcome: AttemptOutcome }, RecordResult>((items) => queue.recordAttempts(items), options.maxRecordBatch ?? DEFAULT_WORKER.maxRecordBatch);
   const onError = options.onError ?? ((error, what) => console.error(`psa: ${what}: ${error instanceof Error ? error.message : String(error)}`));
 
   let running = false;
@@ -81,7 +87,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       clearInterval(keep);
     }
     try {
-      const result = await queue.recordAttempt(claim, outcome);
+      const result = await records.add({ claim, outcome });
       options.onRecorded?.(claim, result);
     } catch (err) {
       onError(err, `recording the outcome of ${claim.pushId} to ${claim.terminal}`);
