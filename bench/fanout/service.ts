@@ -33,7 +33,7 @@ export type ServiceReply = { type: 'ready'; apiUrl: string; token: string } | { 
 const SERVICE_PROCESS = fileURLToPath(new URL('./serviceProcess.ts', import.meta.url));
 
 export async function startServiceProcess(core: Omit<ServiceStart, 'type'>): Promise<ServiceHandle> {
-  const child = fork(SERVICE_PROCESS, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(SERVICE_PROCESS, [], { execArgv: ['--import', 'tsx', ...(process.env.FANOUT_SERVICE_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.FANOUT_SERVICE_PROF] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const reply = await new Promise<ServiceReply>((resolve) => {
     child.once('message', (m: ServiceReply) => resolve(m));
