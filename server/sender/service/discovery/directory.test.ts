@@ -91,14 +91,17 @@ function setup(options: { query?: (t: CapabilityTarget) => Promise<CapabilityRes
 }
 
 describe('directory of receivers', () => {
-  it('watch() subscribes once; the entry is pending until the subscription says active', () => {
+  it('watch() subscribes once; the entry is pending until the subscription is accepted and its first NOTIFY came', () => {
     const { d, sub } = setup();
     d.watch(ALICE);
     d.watch(ALICE);
     expect(sub.subscribed).toEqual([ALICE]);
     expect(d.get(ALICE)).toMatchObject({ aor: ALICE, subscription: 'pending', terminals: [] });
     sub.events.onState(ALICE, 'active');
-    expect(d.get(ALICE)!.subscription).toBe('active');
+    // Accepted, but nothing known of the AoR before a NOTIFY: a push must not read "no contact".
+    expect(d.get(ALICE)!.subscription).toBe('pending');
+    sub.events.onDocument(ALICE, { version: 0, state: 'full', registrations: [] }, 1);
+    expect(d.get(ALICE)).toMatchObject({ subscription: 'active', terminals: [] });
     sub.events.onState(ALICE, 'failed', 'SUBSCRIBE answered 403');
     expect(d.get(ALICE)).toMatchObject({ subscription: 'failed', subscriptionError: 'SUBSCRIBE answered 403' });
     expect(d.list().map((e) => e.aor)).toEqual([ALICE]);

@@ -10,7 +10,7 @@
  *
  * ```
  * an AoR's entry (subscription: pending | active | terminated | failed, from regSubscriptions.ts):
- *   watch() --> pending, no view
+ *   watch() --> pending, no view (also while the SUBSCRIBE is accepted but no NOTIFY has come)
  *   NOTIFY of the current dialog:  applied -> terminals reconciled | stale -> ignored
  *                                  needs-full (version gap, partial first) -> refresh() (SUBSCRIBE for full state)
  *   NOTIFY of a new dialog:        full -> replaces the view (its versions start again) | partial -> refresh()
@@ -331,7 +331,10 @@ class Directory implements DiscoveryDirectory {
   private entryOf(state: AorState): ReceiverEntry {
     const now = this.now();
     const terminals = [...state.terminals.values()].filter((t) => t.contact.expiresAt === null || t.contact.expiresAt > now).map(terminalEntry);
-    const entry: ReceiverEntry = { aor: state.aor, subscription: state.subscription, terminals, updatedAt: state.updatedAt };
+    // Accepted (200) but no NOTIFY yet: nothing is known of the AoR, so it still reads pending
+    // (RFC 6665 section 4.1.2.4: the first NOTIFY carries the state), not "active with no contact".
+    const subscription = state.subscription === 'active' && state.view === null ? 'pending' : state.subscription;
+    const entry: ReceiverEntry = { aor: state.aor, subscription, terminals, updatedAt: state.updatedAt };
     if (state.subscriptionError !== undefined) entry.subscriptionError = state.subscriptionError;
     return entry;
   }

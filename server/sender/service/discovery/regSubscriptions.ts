@@ -122,6 +122,8 @@ interface Dialog {
   routeSet: string[];
   /** The route set and target came from the 2xx (final), not a NOTIFY before it. */
   fromFinal: boolean;
+  /** A NOTIFY of this dialog has said what is registered (a document, or nothing). */
+  informed?: boolean;
 }
 
 interface Subscription {
@@ -298,7 +300,14 @@ class RegSubscriptions implements RegSubscriber, SipWireHandler {
   private onNotify(sub: Subscription, dialog: Dialog, request: SipRequest): void {
     const state = parseSubscriptionState(getHeader(request, 'subscription-state'));
     const type = getHeader(request, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+    if (request.body.length === 0 && !dialog.informed && state.value !== 'terminated') {
+      // Kamailio's first NOTIFY for an AoR nobody registered at has no body: nothing is
+      // registered. Said as an empty full state, so the directory knows the AoR (not pending).
+      dialog.informed = true;
+      this.events.onDocument(sub.aor, { version: 0, state: 'full', registrations: [] }, dialog.number);
+    }
     if (request.body.length > 0) {
+      dialog.informed = true;
       if (type !== REGINFO_CONTENT_TYPE) {
         this.setState(sub, sub.state, `NOTIFY with Content-Type ${type ?? '(none)'}, expected ${REGINFO_CONTENT_TYPE}`);
       } else {
