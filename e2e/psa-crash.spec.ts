@@ -72,6 +72,12 @@ test.describe('Push Sender Agent service crash (issue 12)', () => {
       expect(after.flatMap((p) => p.deliveries.map((d) => d.status))).toEqual(ids.map(() => 'delivered'));
     } catch (error) {
       for (const [i, child] of running.entries()) await test.info().attach(`psa-${i + 1}.log`, { body: child.output(), contentType: 'text/plain' });
+      // What the live service's directory watches (a restart must watch the AoRs it still holds pushes for).
+      const live = running.at(-1);
+      if (live && live.child.exitCode === null && live.child.signalCode === null) {
+        const receivers = await new PsaClient(live).request('GET', '/v1/receivers').catch((e: unknown) => ({ status: 0, body: String(e) }));
+        await test.info().attach('psa-receivers.json', { body: JSON.stringify(receivers), contentType: 'text/plain' });
+      }
       throw error;
     } finally {
       for (const child of running) await child.stop();
