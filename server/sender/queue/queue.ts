@@ -182,6 +182,8 @@ export interface PushQueue {
   /** Add deliveries for terminals found later (all terminals of a user); returns the ones added. */
   addTerminals(pushId: string, terminals: readonly string[]): Promise<string[]>;
   getPush(pushId: string): Promise<PushState | undefined>;
+  /** The stored targets of pushes with deliveries still pending or accepted (a restarted service watches their receivers again). */
+  unsettledTargets(limit?: number): Promise<Array<{ pushId: string; target: Json; terminals: string[] }>>;
   getDelivery(pushId: string, terminal: string): Promise<DeliveryState | undefined>;
   /** Status changes with an event ID above `afterEventId`, oldest first. */
   changesSince(afterEventId: number, limit?: number): Promise<StatusChange[]>;
@@ -777,6 +779,19 @@ export async function openPushQueue(sql: Sql, options: PushQueueOptions = {}): P
         [date(now), keys],
       );
       return rowCount;
+    },
+
+    async unsettledTargets(limit = 100_000) {
+      const { rows } = await sql.query<{ push_id: string; target: Json; terminals: string[] }>(
+        `select p.push_id, p.target, array_agg(d.terminal order by d.terminal) as terminals
+         from psa_deliveries d join psa_pushes p on p.id = d.push
+         where d.status in ('pending', 'accepted')
+         group by p.id, p.push_id, p.target
+         order by p.id
+         limit $1`,
+        [limit],
+      );
+      return rows.map((row) => ({ pushId: row.push_id, target: row.target, terminals: row.terminals }));
     },
 
     async addTerminals(pushId, terminals) {

@@ -20,6 +20,7 @@ import { openPushQueue, openQueueDatabase, queueLocation, describeQueueLocation,
 import { createPushSender } from '../pushSender.ts';
 import { createReceiverDirectory, type ReceiverDirectoryOptions } from './discovery/directory.ts';
 import { createPushApi, type PushApiOptions } from './http/server.ts';
+import { expectedAorOf } from './reports/imdnIntake.ts';
 import { attachReportIntake } from './runtime/reportIntake.ts';
 import { createDeliverClaim } from './runtime/deliverClaim.ts';
 import { createChangeFeed } from './runtime/changeFeed.ts';
@@ -107,9 +108,25 @@ export async function startPushService(config: PushServiceConfig): Promise<Runni
       }),
     );
 
+    // After a restart, the receivers of what is still queued are watched again, so their
+    // contacts appearing wake the deliveries parked for them (store and forward survives it).
+    let rewatched = false;
     registration.onRegistered(() => {
       directory.start();
       worker.kick();
+      if (rewatched) return;
+      rewatched = true;
+      queue
+        .unsettledTargets()
+        .then((open) => {
+          for (const { target, terminals } of open) {
+            for (const key of terminals) {
+              const aor = expectedAorOf({ target }, key);
+              if (aor !== undefined) directory.watch(aor);
+            }
+          }
+        })
+        .catch((err: unknown) => log(`psa: watching the receivers of queued pushes failed: ${err instanceof Error ? err.message : String(err)}`));
     });
     registration.onPhase((status) => {
       if (status.phase === 'failed' || (status.phase === 'waiting' && status.error)) log(`psa: ${status.error}`);

@@ -17,7 +17,7 @@ import { startUaprofServer } from '../../testing/uaprofServer.ts';
 import { until } from '../../testing/until.ts';
 import { startPushService, type RunningPushService } from './index.ts';
 
-const users = { psa: 'psa-pw', alice: 'alice-pw', bob: 'bob-pw', carol: 'carol-pw' };
+const users = { psa: 'psa-pw', alice: 'alice-pw', bob: 'bob-pw', carol: 'carol-pw', dave: 'dave-pw' };
 let core: TestCore;
 let psa: RunningPushService;
 let dir: string;
@@ -148,4 +148,35 @@ describe('PSA service on the embedded core', () => {
     const expiring = await api('/v1/pushes', { body: { target: 'sip:nobody@localhost', app: 'news.ua', contentType: 'text/plain', content: 'x', expiresInSeconds: 1 } });
     await until(async () => (await statusOf(expiring.json.push.pushId)).every((s) => s === 'expired'), 10_000);
   }, 30_000);
+});
+
+describe('PSA service restart', () => {
+  it('a restarted service watches the receivers of what is still queued: a receiver that registers after the restart gets its push', async () => {
+    const config = (queueDir: string) => ({
+      core: { server: core.wsUrl, aor: 'sip:psa@localhost', password: users.psa },
+      api: { port: 0, token: 'restart-token', uploadDir: join(dir, 'uploads-restart') },
+      queue: queueDir,
+      contentDir: join(dir, 'content-restart'),
+      worker: { pollIntervalMs: 50 },
+      log: () => {},
+    });
+    const queueDir = join(dir, 'restart-queue');
+    const first = await startPushService(config(queueDir));
+    const submitted = await fetch(`${first.apiUrl}/v1/pushes`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer restart-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ pushId: 'kept-over-restart', target: 'sip:dave@localhost', app: 'news.ua', contentType: 'text/plain', content: 'still here' }),
+    });
+    expect(submitted.status).toBe(202);
+    await first.close();
+    const second = await startPushService(config(queueDir));
+    try {
+      const dave = await receiver('dave', 'news.ua');
+      await until(async () => (await second.service.get('kept-over-restart'))?.deliveries.every((d) => d.status === 'delivered') === true, 15_000);
+      expect(dave.requests.filter((r) => r.method === 'MESSAGE')).toHaveLength(1);
+      await dave.close();
+    } finally {
+      await second.close();
+    }
+  }, 60_000);
 });

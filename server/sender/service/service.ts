@@ -21,6 +21,7 @@ import { mkdir, rename, writeFile, copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QueueError, type CancelResult, type ContentFile, type EnqueueRequest, type PushQueue, type PushState, type StatusChange } from '../queue/index.ts';
 import { resolveTargets } from './delivery/targets.ts';
+import { DiscoveryError } from './discovery/errors.ts';
 import { selectMode } from './delivery/modeSelection.ts';
 import { QUEUE_PRIORITY } from './delivery/pushMessage.ts';
 import { createBatcher } from './runtime/batcher.ts';
@@ -76,6 +77,18 @@ export function createPushService(deps: PushServiceDeps): PushService {
   // Submits that arrive together are stored in one transaction.
   const enqueues = createBatcher<EnqueueRequest, PushState>((requests) => queue.enqueueMany(requests), limits.maxEnqueueBatch);
 
+  /** Watch the receivers; past the directory's limit the submit is refused 503 (nothing stored). */
+  function watchAll(aors: readonly string[]): void {
+    for (const aor of aors) {
+      try {
+        directory.watch(aor);
+      } catch (err) {
+        if (err instanceof DiscoveryError && err.code === 'DISCOVERY_ERR_LIMIT') throw new ServiceError('PSA_ERR_UNAVAILABLE', `${err.message}; try again later or raise the directory's maxSubscriptions`, 'target');
+        throw err;
+      }
+    }
+  }
+
   /** Resolves once every AoR's entry left `pending` (or the wait ran out). */
   async function discovered(aors: readonly string[]): Promise<void> {
     const waiting = () => aors.filter((aor) => {
@@ -120,10 +133,10 @@ export function createPushService(deps: PushServiceDeps): PushService {
     async submit(request) {
       const pushId = request.pushId ?? `psa-${randomUUID()}`;
       const aors = [...new Set(request.targets.flatMap((t) => ('aor' in t ? [t.aor] : [])))];
-      for (const aor of aors) directory.watch(aor);
+      watchAll(aors);
       await discovered(aors);
       const resolved = resolveTargets(request.targets, request.app, (aor) => directory.get(aor));
-      for (const aor of resolved.aors) directory.watch(aor);
+      watchAll(resolved.aors);
 
       const size = contentSize(request.content);
       const refusals = resolved.refused.map((r) => ({ key: r.key, reason: `capabilities mismatch: ${r.reason}` }));

@@ -250,6 +250,16 @@ export function queueContract(engine: string, getSql: () => Sql): void {
       });
     });
 
+    describe('unsettledTargets', () => {
+      it('lists the targets and open terminal keys of pushes not yet settled, oldest first', async () => {
+        await queue.enqueue(push('open', { target: { aorOf: { 'instance:x': 'sip:bob@localhost' } }, terminals: ['instance:x', 'aor:sip:carol@localhost'] }));
+        await queue.enqueue(push('done'));
+        const [claim] = (await queue.claim('w', { limit: 5 })).filter((c) => c.pushId === 'done');
+        await queue.recordAttempt(claim!, { kind: 'sip', status: 200 });
+        expect(await queue.unsettledTargets()).toEqual([{ pushId: 'open', target: { aorOf: { 'instance:x': 'sip:bob@localhost' } }, terminals: ['aor:sip:carol@localhost', 'instance:x'] }]);
+      });
+    });
+
     describe('batches (group commit)', () => {
       it('enqueueMany stores each good push in one transaction and refuses only the bad one and the repeated ID', async () => {
         await queue.enqueue(push('old'));
