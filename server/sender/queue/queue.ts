@@ -342,8 +342,9 @@ export async function openPushQueue(sql: Sql, options: PushQueueOptions = {}): P
     let reason = action.reason;
     let nextAttemptAt = now;
     if (action.action !== 'retry' && action.action !== 'park') {
-      // A report may have overtaken this response (an IMDN before the 200): keep the later status.
-      if (canTransition(from, action.action)) to = action.action;
+      // A report may have overtaken this response (an IMDN before the 200): the report wins, the
+      // attempt is only counted (a late SIP error never undoes a delivery the receiver reported).
+      if (from === 'pending' && canTransition(from, action.action)) to = action.action;
     } else if (from === 'pending') {
       if (row.cancelled_at !== null) {
         to = 'cancelled';

@@ -17,6 +17,7 @@ const LEGAL = new Set([
   'accepted->expired',
   'delivered->displayed',
   'delivered->expired',
+  'delivered->undeliverable',
 ]);
 
 const PAIRS = DELIVERY_STATUSES.flatMap((from) => DELIVERY_STATUSES.map((to) => [from, to] as [DeliveryStatus, DeliveryStatus]));

@@ -30,7 +30,7 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 export const TRANSITIONS: Readonly<Record<DeliveryStatus, readonly DeliveryStatus[]>> = {
   pending: ['pending', 'accepted', 'delivered', 'displayed', 'undeliverable', 'expired', 'cancelled'],
   accepted: ['delivered', 'displayed', 'undeliverable', 'expired'],
-  delivered: ['displayed', 'expired'],
+  delivered: ['displayed', 'expired', 'undeliverable'],
   displayed: [],
   undeliverable: [],
   expired: [],

@@ -186,12 +186,12 @@ describe('status combination: negative reports', () => {
     expect(await queue.getDelivery('n5', TERMINAL)).toMatchObject({ status: 'undeliverable', reason: 'IMDN failed (refused-by-app)' });
   });
 
-  it('200, then IMDN failed (refused-by-app): the queue keeps delivered (status.ts has no delivered -> undeliverable); the reason is not recorded', async () => {
+  it('200, then IMDN failed (refused-by-app): undeliverable with the reason (discarded unshown after it was stored)', async () => {
     const claim = await sendUnderWay('n6');
     await apply('sip200', claim);
     const { result } = await handleImdn(imdnRequest('n6', { kind: 'delivery', status: 'failed' }, [{ name: 'Push-Report-Reason', value: 'refused-by-app' }]), queue, () => clock.now);
-    expect(result).toEqual({ applied: false, status: 'delivered' });
-    expect(await queue.getDelivery('n6', TERMINAL)).toMatchObject({ status: 'delivered', reason: '200' });
+    expect(result).toMatchObject({ applied: true, change: { from: 'delivered', to: 'undeliverable' } });
+    expect(await queue.getDelivery('n6', TERMINAL)).toMatchObject({ status: 'undeliverable', reason: 'IMDN failed (refused-by-app)' });
   });
 
   it('displayed, then IMDN failed: displayed is final', async () => {
