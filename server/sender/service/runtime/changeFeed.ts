@@ -3,6 +3,11 @@
  * (`changesSince`), so changes made by every service instance sharing one PostgreSQL queue
  * reach every instance's subscribers, in event order, each once. Read after each local write
  * (`poke()`) and every `pollIntervalMs` for the others' writes.
+ *
+ * Event IDs are taken when a transaction inserts, not when it commits: with several
+ * connections, ID 11 can be visible while 10 is still being committed. Reading past 10 then
+ * would lose it for good, so the feed stops at a hole and reads again; a hole still there after
+ * `gapWaitMs` is a rolled-back transaction's, and the feed moves past it.
  */
 import type { PushQueue, StatusChange } from '../../queue/index.ts';
 
@@ -12,6 +17,10 @@ export interface ChangeFeedOptions {
   pollIntervalMs?: number;
   /** Events read per query at most (default 1000). */
   batch?: number;
+  /** How long a hole in the event IDs is waited for before it is taken as a rollback's, ms (default 2000). */
+  gapWaitMs?: number;
+  /** Epoch ms (default Date.now). */
+  clock?: () => number;
   onError?: (error: unknown) => void;
 }
 
@@ -30,6 +39,10 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
   const { queue } = options;
   const pollIntervalMs = options.pollIntervalMs ?? 250;
   const batch = options.batch ?? 1000;
+  const gapWaitMs = options.gapWaitMs ?? 2000;
+  const clock = options.clock ?? Date.now;
+  /** The first missing event ID and since when it has been missing. */
+  let hole: { id: number; since: number } | undefined;
   const listeners = new Set<(change: StatusChange) => void>();
   let lastEventId = 0;
   let reading = false;
@@ -47,11 +60,21 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
         again = false;
         for (;;) {
           const changes = await queue.changesSince(lastEventId, batch);
+          let held = false;
           for (const change of changes) {
+            if (change.eventId > lastEventId + 1 && lastEventId > 0) {
+              const missing = lastEventId + 1;
+              if (hole?.id !== missing) hole = { id: missing, since: clock() };
+              if (clock() - hole.since < gapWaitMs) {
+                held = true; // the next poll reads from the hole again
+                break;
+              }
+            }
+            hole = undefined;
             lastEventId = change.eventId;
             for (const l of [...listeners]) l(change);
           }
-          if (changes.length < batch) break;
+          if (held || changes.length < batch) break;
         }
       } while (again);
     } catch (err) {

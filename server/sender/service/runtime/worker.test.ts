@@ -118,3 +118,49 @@ describe('change feed', () => {
     feed.stop();
   });
 });
+
+describe('change feed: holes in the event IDs', () => {
+  const change = (eventId: number) => ({ eventId, pushId: `p${eventId}`, terminal: 't', to: 'pending' as const, attempts: 0, at: 0 });
+
+  it('stops at a hole while another connection may still commit it, then hands the late event in order', async () => {
+    let log = [change(1)];
+    const fake = { changesSince: async (after: number) => log.filter((c) => c.eventId > after) } as unknown as PushQueue;
+    const clock = { now: 0 };
+    const feed = createChangeFeed({ queue: fake, pollIntervalMs: 60_000, gapWaitMs: 1000, clock: () => clock.now });
+    log = [];
+    await feed.start();
+    const seen: number[] = [];
+    feed.onChange((c) => seen.push(c.eventId));
+    log = [change(1), change(3)];
+    feed.poke();
+    await until(() => seen.length === 1);
+    feed.poke(); // 2 is missing: held
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual([1]);
+    log = [change(1), change(2), change(3)]; // the slower transaction committed
+    feed.poke();
+    await until(() => seen.length === 3);
+    expect(seen).toEqual([1, 2, 3]);
+    feed.stop();
+  });
+
+  it('moves past a hole still there after gapWaitMs (a rolled-back transaction)', async () => {
+    const log = [change(1), change(3)];
+    const fake = { changesSince: async (after: number) => log.filter((c) => c.eventId > after) } as unknown as PushQueue;
+    const clock = { now: 0 };
+    const feed = createChangeFeed({ queue: fake, pollIntervalMs: 60_000, gapWaitMs: 1000, clock: () => clock.now });
+    await feed.start(); // skips 1 and 3 (the backlog)
+    const seen: number[] = [];
+    feed.onChange((c) => seen.push(c.eventId));
+    log.push(change(5));
+    feed.poke();
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual([]);
+    clock.now = 1000;
+    feed.poke();
+    await until(() => seen.length === 1);
+    expect(seen).toEqual([5]);
+    feed.stop();
+  });
+});
