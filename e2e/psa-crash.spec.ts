@@ -51,9 +51,12 @@ test.describe('Push Sender Agent service crash (issue 12)', () => {
       const second = await spawnPsa(core, { ...where, token });
       running.push(second);
       const again = new PsaClient(second);
-      // Nothing lost, nothing sent: all 100 still pending for the offline AoR.
+      // Nothing lost: all 100 still waiting for the offline AoR. Pending, or, on Kamailio, possibly
+      // accepted: a delivery due right after the restart can be sent before the re-subscribed reg
+      // event's first NOTIFY and land in msilo's offline store (202), which then delivers it.
       const before = await Promise.all(ids.map((id) => again.get(id)));
-      expect(before.map((p) => p.status)).toEqual(ids.map(() => 'pending'));
+      const waiting = core.kind === 'kamailio' ? ['pending', 'accepted'] : ['pending'];
+      expect(before.filter((p) => !waiting.includes(p.status)).map((p) => [p.pushId, p.status])).toEqual([]);
 
       await receiver.open();
       await receiver.expectRegistered();
