@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite } from './pglite.ts';
 import { openPushQueue } from './queue.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from './schema.ts';
 import type { Sql } from './sql.ts';
 import { T0, push, queueContract, resetQueue } from './testing/queueContract.ts';
 
@@ -61,5 +62,26 @@ describe('PGlite restart', () => {
     const [keptAgain] = claims;
     expect([...(await sql.query<{ content: Uint8Array }>("select content from psa_pushes where push_id = 'kept'")).rows[0]!.content]).toEqual([...bytes]);
     expect(keptAgain?.push.content?.byteLength).toBe(4096);
+  }, 60_000);
+});
+
+describe('schema upgrade', () => {
+  it('a queue at version 1 is brought to the current version with what it holds', async () => {
+    const old = await openPglite();
+    try {
+      await old.query('create table psa_schema (version integer not null)');
+      await old.query('insert into psa_schema (version) values (1)');
+      for (const statement of MIGRATIONS[0]!.split(';').map((s) => s.trim()).filter(Boolean)) await old.query(statement);
+      await old.query(
+        `insert into psa_pushes (push_id, target, app, content_type, content_file, content_size, report_requested, created_at, updated_at)
+         values ('v1-push', '{}', 'news.ua', 'video/mp4', '/content/v1.bin', 5, false, now(), now())`,
+      );
+      const queue = await openPushQueue(old);
+      expect((await old.query<{ version: number }>('select version from psa_schema')).rows).toEqual([{ version: SCHEMA_VERSION }]);
+      expect(await queue.getPush('v1-push')).toMatchObject({ pushId: 'v1-push', contentFile: '/content/v1.bin' });
+      expect(await queue.releaseSettledContent()).toEqual(['/content/v1.bin']);
+    } finally {
+      await old.close();
+    }
   }, 60_000);
 });

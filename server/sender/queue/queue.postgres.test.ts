@@ -10,6 +10,7 @@ import { startPostgres, type TestPostgres } from '../../testing/postgres.ts';
 import { openPostgres } from './postgres.ts';
 import { openPushQueue, type Claim, type PushQueue } from './queue.ts';
 import type { Sql } from './sql.ts';
+import { SCHEMA_VERSION } from './schema.ts';
 import { T0, push, queueContract, resetQueue } from './testing/queueContract.ts';
 
 let server: TestPostgres;
@@ -122,7 +123,7 @@ describe('PostgreSQL: several service instances on one queue', () => {
     const pools = Array.from({ length: 3 }, () => openPostgres(url, { max: 1 }));
     const queues = await Promise.all(pools.map((pool) => openPushQueue(pool)));
     const { rows } = await pools[0]!.query<{ version: number }>('select version from psa_schema');
-    expect(rows).toEqual([{ version: 1 }]);
+    expect(rows).toEqual([{ version: SCHEMA_VERSION }]);
     await Promise.all(queues.map((queue) => queue.close()));
   }, 60_000);
 });

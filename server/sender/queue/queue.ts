@@ -182,6 +182,11 @@ export interface PushQueue {
   /** Add deliveries for terminals found later (all terminals of a user); returns the ones added. */
   addTerminals(pushId: string, terminals: readonly string[]): Promise<string[]>;
   getPush(pushId: string): Promise<PushState | undefined>;
+  /**
+   * Content files of settled pushes (no delivery pending or accepted), each handed out once and
+   * marked released: the caller removes them (the queue never touches files).
+   */
+  releaseSettledContent(limit?: number): Promise<string[]>;
   /** The stored targets of pushes with deliveries still pending or accepted (a restarted service watches their receivers again). */
   unsettledTargets(limit?: number): Promise<Array<{ pushId: string; target: Json; terminals: string[] }>>;
   getDelivery(pushId: string, terminal: string): Promise<DeliveryState | undefined>;
@@ -780,6 +785,23 @@ export async function openPushQueue(sql: Sql, options: PushQueueOptions = {}): P
         [date(now), keys],
       );
       return rowCount;
+    },
+
+    async releaseSettledContent(limit = 1000) {
+      const { rows } = await sql.query<{ content_file: string }>(
+        `update psa_pushes p set content_released_at = $2::timestamptz
+         where p.id in (
+           select id from psa_pushes q
+           where q.content_file is not null and q.content_released_at is null
+             and not exists (select 1 from psa_deliveries d where d.push = q.id and d.status in ('pending', 'accepted'))
+           order by q.id
+           limit $1
+           for update skip locked
+         )
+         returning p.content_file`,
+        [limit, date(clock())],
+      );
+      return rows.map((row) => row.content_file);
     },
 
     async unsettledTargets(limit = 100_000) {

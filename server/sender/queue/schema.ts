@@ -15,6 +15,10 @@
  *                   token, until), the last SIP status. priority and expires_at are copies of
  *                   the push's, so the claim reads one index.
  *   psa_events      every status change (and every retry), in order: the feed of changesSince().
+ *
+ * v2:
+ *   psa_pushes.content_released_at  when the content file of a settled push (no delivery
+ *                   pending or accepted) was handed back for removal: each file once.
  */
 import { QueueError } from './errors.ts';
 import type { Sql, SqlClient } from './sql.ts';
@@ -75,6 +79,11 @@ export const MIGRATIONS: readonly string[] = [
     at timestamptz not null
   );
   create index psa_events_push on psa_events (push, id);
+  `,
+  // v2: when the service removed a settled push's content file (releaseSettledContent).
+  `
+  alter table psa_pushes add column content_released_at timestamptz;
+  create index psa_pushes_content_file on psa_pushes (id) where content_file is not null and content_released_at is null;
   `,
 ];
 

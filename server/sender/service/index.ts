@@ -24,6 +24,7 @@ import { expectedAorOf } from './reports/imdnIntake.ts';
 import { attachReportIntake } from './runtime/reportIntake.ts';
 import { createDeliverClaim } from './runtime/deliverClaim.ts';
 import { createChangeFeed } from './runtime/changeFeed.ts';
+import { createContentJanitor } from './runtime/contentJanitor.ts';
 import { createServiceRegistration, type RegistrationOptions, type ServiceRegistration } from './runtime/registration.ts';
 import { createDeliveryWorker, type DeliveryWorkerOptions } from './runtime/worker.ts';
 import { createPushService, type ServiceLimits } from './service.ts';
@@ -45,6 +46,8 @@ export interface PushServiceConfig {
   registration?: Omit<RegistrationOptions, 'aor'>;
   worker?: Pick<DeliveryWorkerOptions, 'maxConcurrentSends' | 'pollIntervalMs' | 'expireIntervalMs' | 'leaseMs' | 'maxRecordBatch'>;
   directory?: Omit<ReceiverDirectoryOptions, 'client'>;
+  /** How often the content files of settled pushes are removed, ms (default 60000). */
+  contentSweepMs?: number;
   /** SIP transaction timeout, ms (default 32000). */
   sipTimeoutMs?: number;
   /** How long start waits for the first registration before serving anyway, ms (default 10000). */
@@ -141,6 +144,14 @@ export async function startPushService(config: PushServiceConfig): Promise<Runni
         })
         .catch((err: unknown) => log(`psa: waking deliveries for ${aor} failed: ${String(err)}`));
     });
+
+    const janitor = createContentJanitor({
+      queue,
+      ...(config.contentSweepMs !== undefined && { intervalMs: config.contentSweepMs }),
+      onError: (err) => log(`psa: removing settled contents failed: ${err instanceof Error ? err.message : String(err)}`),
+    });
+    janitor.start();
+    closers.push(() => janitor.stop());
 
     const service = createPushService({
       queue,

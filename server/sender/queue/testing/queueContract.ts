@@ -250,6 +250,20 @@ export function queueContract(engine: string, getSql: () => Sql): void {
       });
     });
 
+    describe('releaseSettledContent', () => {
+      it('hands out the content file of a push once every delivery is settled, and each file once', async () => {
+        await queue.enqueue(push('big', { content: { file: '/content/big.bin', size: 100_000 }, terminals: ['t1', 't2'] }));
+        await queue.enqueue(push('inline'));
+        const claims = await queue.claim('w', { limit: 5 });
+        const big = claims.filter((c) => c.pushId === 'big');
+        await queue.recordAttempt(big[0]!, { kind: 'sip', status: 200 });
+        expect(await queue.releaseSettledContent()).toEqual([]); // t2 still in flight
+        await queue.recordAttempt(big[1]!, { kind: 'sip', status: 403 });
+        expect(await queue.releaseSettledContent()).toEqual(['/content/big.bin']);
+        expect(await queue.releaseSettledContent()).toEqual([]);
+      });
+    });
+
     describe('unsettledTargets', () => {
       it('lists the targets and open terminal keys of pushes not yet settled, oldest first', async () => {
         await queue.enqueue(push('open', { target: { aorOf: { 'instance:x': 'sip:bob@localhost' } }, terminals: ['instance:x', 'aor:sip:carol@localhost'] }));
