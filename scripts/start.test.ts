@@ -38,7 +38,9 @@ async function isFree(port: number): Promise<boolean> {
   return bound;
 }
 
-const start = (env: Record<string, string>) => runScript('scripts/start.ts', [], env, 60_000);
+// The service's API goes to a free port and its queue to memory unless a case says otherwise,
+// so no case takes 8077 or a developer's .runtime/psa-queue.
+const start = (env: Record<string, string>) => runScript('scripts/start.ts', [], { SIP_PUSH_PSA_PORT: '0', SIP_PUSH_QUEUE_URL: 'memory:', ...env }, 60_000);
 
 // The client port goes to a free one too, so no case ever takes 5173.
 describe('npm start with a taken port', () => {
@@ -72,6 +74,17 @@ describe('npm start with a taken port', () => {
     expect(run.stderr).toBe(`start: Port ${taken} (the web client) is in use: stop the other process or set SIP_PUSH_CLIENT_PORT=<port>\n`);
     expect(run).toMatchObject({ code: 1, stdout: '' });
     expect(await isFree(wsPort)).toBe(true);
+  }, 90_000);
+
+  it('names the Push Sender Agent API port and SIP_PUSH_PSA_PORT, and closes the core and the client it had started', async () => {
+    const taken = await takeTcpPort();
+    const wsPort = await freePort();
+    const clientPort = await freePort();
+    const run = await start({ SIP_PUSH_WS_PORT: String(wsPort), SIP_PUSH_SIP_PORT: 'off', SIP_PUSH_CLIENT_PORT: String(clientPort), SIP_PUSH_PSA_PORT: String(taken) });
+    expect(run.stderr).toBe(`start: Port ${taken} (the Push Sender Agent API) is in use: stop the other process or set SIP_PUSH_PSA_PORT=<port>\n`);
+    expect(run).toMatchObject({ code: 1, stdout: '' });
+    expect(await isFree(wsPort)).toBe(true);
+    expect(await isFree(clientPort)).toBe(true);
   }, 90_000);
 
   it('says which setting is not a port number (exit status 2)', async () => {

@@ -48,6 +48,7 @@ async function explain(error: unknown, what: string, ports: readonly PortUse[]):
   const line = listenFailure(error, ports);
   console.error(`start: ${line === (error instanceof Error ? error.message : String(error)) ? `could not start ${what}: ${line}` : line}`);
   await psa?.close();
+  await viteServer?.close();
   await closeCore();
   process.exit(1);
 }
@@ -94,6 +95,8 @@ const psaPort = portFromEnv('SIP_PUSH_PSA_PORT', 8077);
 const psaPorts: PortUse[] = [{ port: psaPort, what: 'the Push Sender Agent API', setting: 'SIP_PUSH_PSA_PORT=<port>' }];
 
 let psa: RunningPushService | undefined;
+/** The web client once it listens (closed by explain() when a later part fails). */
+let viteServer: { close(): Promise<void> } | undefined;
 /**
  * The Push Sender Agent service beside the core (issue 12): registered as the push sender,
  * its API on 127.0.0.1 with a token generated for this run (none with --no-auth).
@@ -119,6 +122,8 @@ Push through the service (it reports delivered, then displayed when you open the
 
 let closeCore: () => Promise<void> = async () => {};
 let banner: string;
+/** The service starts last (after the web client): a port problem of the core or the client then stops everything before it logs anything. */
+let startServiceLater: () => Promise<string>;
 if (values.core === 'kamailio') {
   const stack = kamailioStack(optionsFromEnv(process.env, []));
   if (!(await reachable(stack.wsUrl))) {
@@ -140,7 +145,8 @@ Then push to it from another terminal, as the allowed push sender ${sender.aor}:
   npm run push -- ${senderFlags(stack)} --to ${receiver.aor} --app news.ua --type text/plain --data "Hello from SIP Push on Kamailio"
 
 Before the browser registers, Kamailio keeps the push (msilo, 202 Accepted) and delivers it on registration.
-${await startService(stack.wsUrl, { aor: sender.aor, authUser: sender.authUser, password: sender.password }, receiver.aor, values['no-auth'])}`;
+`;
+  startServiceLater = () => startService(stack.wsUrl, { aor: sender.aor, authUser: sender.authUser, password: sender.password }, receiver.aor, values['no-auth']);
 } else {
   const wsPort = portFromEnv('SIP_PUSH_WS_PORT', 8066);
   const sipPort = process.env.SIP_PUSH_SIP_PORT === 'off' ? null : portFromEnv('SIP_PUSH_SIP_PORT', 5060);
@@ -173,7 +179,8 @@ Then push to it from another terminal (the Push Sender Agent CLI):
 
   npm run push --${serverFlag} --to sip:alice@localhost --app news.ua --type text/plain --data "Hello from SIP Push"
   npm run push --${serverFlag} --to sip:alice@localhost --app news.ua --file public/uaprof.rdf --type text/plain
-${await startService(core.wsUrl, { aor: 'sip:psa@localhost', ...(users && { password: users.psa }) }, 'sip:alice@localhost', open)}`;
+`;
+  startServiceLater = () => startService(core.wsUrl, { aor: 'sip:psa@localhost', ...(users && { password: users.psa }) }, 'sip:alice@localhost', open);
 }
 
 const vite = await createServer({ server: { port: clientPort, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' }).catch((error: unknown) =>
@@ -183,6 +190,8 @@ await vite.listen().catch(async (error: unknown) => {
   await vite.close();
   return explain(error, 'the web client', clientPorts);
 });
+viteServer = vite;
+banner += await startServiceLater();
 console.log(`${banner}\nPress Ctrl+C to stop.\n`);
 
 let stopping = false;
