@@ -22,12 +22,12 @@ import { join } from 'node:path';
 import { QueueError, type CancelResult, type ContentFile, type EnqueueRequest, type PushQueue, type PushState, type StatusChange } from '../queue/index.ts';
 import { resolveTargets } from './delivery/targets.ts';
 import { DiscoveryError } from './discovery/errors.ts';
-import { selectMode } from './delivery/modeSelection.ts';
+import { selectMode, type ModeDecision } from './delivery/modeSelection.ts';
 import { QUEUE_PRIORITY } from './delivery/pushMessage.ts';
 import { createBatcher } from './runtime/batcher.ts';
 import type { ChangeFeed } from './runtime/changeFeed.ts';
 import type { DeliveryWorker } from './runtime/worker.ts';
-import { ServiceError, type PushPriority, type PushService, type ReceiverDirectory, type ReceiverEntry, type SubmitRequest, type TerminalEntry } from './types.ts';
+import { ServiceError, type PushMode, type PushPriority, type PushService, type ReceiverDirectory, type ReceiverEntry, type SubmitRequest, type TerminalEntry } from './types.ts';
 
 /** What the queue stores as a push's `target`: the targets as given and the AoR of every key. */
 export interface StoredTarget {
@@ -65,6 +65,32 @@ export interface PushServiceDeps {
 export function terminalOf(entry: ReceiverEntry | undefined, key: string): TerminalEntry | undefined {
   if (!entry) return undefined;
   return entry.terminals.find((t) => t.key === key || (key.startsWith('instance:') && t.instanceId === key.slice(9)) || (key.startsWith('gruu:') && t.pubGruu === key.slice(5)));
+}
+
+/** What mode selection needs of a push, at submit and again at send time. */
+export interface PushShape {
+  mode: PushMode;
+  contentSize: number;
+  contentType: string;
+  app: string;
+  reportRequested: boolean;
+}
+
+/** Mode selection (delivery/modeSelection.ts) for one terminal, with what the directory knows of it. */
+export function modeFor(push: PushShape, terminal: TerminalEntry | undefined, limits: ServiceLimits, label: string, reportOverheadBytes?: number): ModeDecision {
+  return selectMode({
+    mode: push.mode,
+    contentSize: push.contentSize,
+    contentType: push.contentType,
+    app: push.app,
+    reportRequested: push.reportRequested,
+    capabilities: terminal?.capabilities ?? null,
+    pushApps: terminal?.pushApps ?? null,
+    coreMaxMessageBytes: limits.coreMaxMessageBytes,
+    defaultMessageMax: limits.defaultMessageMax,
+    ...(reportOverheadBytes !== undefined && { reportOverheadBytes }),
+    label,
+  });
 }
 
 function contentSize(content: Uint8Array | ContentFile): number {
@@ -145,18 +171,7 @@ export function createPushService(deps: PushServiceDeps): PushService {
       let lastField: string | undefined;
       for (const address of resolved.addresses) {
         const terminal = terminalOf(directory.get(address.aor), address.key);
-        const decision = selectMode({
-          mode: request.mode,
-          contentSize: size,
-          contentType: request.contentType,
-          app: request.app,
-          reportRequested: request.reportRequested,
-          capabilities: terminal?.capabilities ?? null,
-          pushApps: terminal?.pushApps ?? null,
-          coreMaxMessageBytes: limits.coreMaxMessageBytes,
-          defaultMessageMax: limits.defaultMessageMax,
-          label: terminal ? address.key : address.aor,
-        });
+        const decision = modeFor({ ...request, contentSize: size }, terminal, limits, terminal ? address.key : address.aor);
         if ('refused' in decision) {
           refusals.push({ key: address.key, reason: decision.reason });
           lastField = decision.field;

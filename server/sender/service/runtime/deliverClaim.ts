@@ -23,11 +23,10 @@ import { getHeader, type SipResponse } from '../../../../src/protocol/sip/index.
 import { PUSH_REPORT_REASON_HEADER, PUSH_REPORT_REASONS } from '../../../../src/protocol/push/index.ts';
 import type { AttemptOutcome, Claim } from '../../queue/index.ts';
 import type { PushSender } from '../../pushSender.ts';
-import { selectMode } from '../delivery/modeSelection.ts';
 import { buildPushInvite, buildPushMessage, reportOverheadBytes, type PushWireInput } from '../delivery/pushMessage.ts';
 import { addressFor } from '../delivery/targets.ts';
 import { expectedAorOf } from '../reports/imdnIntake.ts';
-import { DEFAULT_SERVICE_LIMITS, terminalOf, type ServiceLimits } from '../service.ts';
+import { DEFAULT_SERVICE_LIMITS, modeFor, terminalOf, type ServiceLimits } from '../service.ts';
 import type { PushMode, ReceiverDirectory } from '../types.ts';
 
 export interface DeliverClaimDeps {
@@ -80,19 +79,8 @@ export function createDeliverClaim(deps: DeliverClaimDeps): (claim: Claim) => Pr
       ...(push.deliverBefore !== undefined && { deliverBefore: push.deliverBefore }),
     };
     const size = push.content?.byteLength ?? push.contentFile?.size ?? 0;
-    const mode = selectMode({
-      mode: storedMode(push.target),
-      contentSize: size,
-      contentType: push.contentType,
-      app: push.app,
-      reportRequested: push.reportRequested,
-      capabilities: terminal?.capabilities ?? null,
-      pushApps: terminal?.pushApps ?? null,
-      coreMaxMessageBytes: limits.coreMaxMessageBytes,
-      defaultMessageMax: limits.defaultMessageMax,
-      reportOverheadBytes: reportOverheadBytes({ ...wire, now: now() }),
-      label: claim.terminal,
-    });
+    const shape = { mode: storedMode(push.target), contentSize: size, contentType: push.contentType, app: push.app, reportRequested: push.reportRequested };
+    const mode = modeFor(shape, terminal, limits, claim.terminal, reportOverheadBytes({ ...wire, now: now() }));
     if ('refused' in mode) return { kind: 'refused', reason: mode.reason };
 
     if (mode.mode === 'message') {
