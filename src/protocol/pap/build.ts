@@ -56,8 +56,12 @@ function attrs(list: Attr[]): string {
     if (value === undefined) continue;
     const text = value instanceof Date ? formatPapTimestamp(value) : String(value);
     if (hasIllegalXmlChar(text)) fail(`${name} holds a character XML cannot carry`);
-    // Tab, CR and LF as character references: a reader normalises them to spaces otherwise (XML 1.0 section 3.3.3).
-    out += ` ${name}="${escapeXml(text).replace(/[\t\n\r]/g, (c) => `&#${c.charCodeAt(0)};`)}"`;
+    // Tab, CR and LF as character references: a reader normalises them to spaces otherwise (XML
+    // 1.0 section 3.3.3); spaces at the ends too, which readers (ours included) trim.
+    const escaped = escapeXml(text)
+      .replace(/[\t\n\r]/g, (c) => `&#${c.charCodeAt(0)};`)
+      .replace(/^ +| +$/g, (spaces) => '&#32;'.repeat(spaces.length));
+    out += ` ${name}="${escaped}"`;
   }
   return out;
 }
