@@ -196,3 +196,11 @@ function writeMessage(m: PapMessage, lines: string[]): void {
       return fail(`Unknown PAP message kind ${String((m as { kind: unknown }).kind)}`);
   }
 }
+
+/**
+ * The answer to a client capability query: this gateway keeps no capabilities to give a
+ * Push Initiator (the SIP side's are its own business), so 3001 Not Implemented.
+ */
+export function ccqNotSupported(query: Extract<PapMessage, { kind: 'ccq-message' }>): Extract<PapMessage, { kind: 'ccq-response' }> {
+  return { kind: 'ccq-response', queryId: query.queryId, code: 3001, desc: 'Not Implemented: client capability query is not supported', address: query.address };
+}

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
   badMessageResponseFor,
   buildPap,
+  ccqNotSupported,
   describePapResult,
   PAP_MESSAGE_KINDS,
   PAP_RESULT_CODES,
@@ -274,6 +275,13 @@ describe('buildPap', () => {
     ['an invalid Date', { kind: 'push-response', pushId: 'x', replyTime: new Date(NaN), progressNotes: [], result: { code: 1000 } }],
   ])('refuses %s', (_name, message) => {
     expect(() => buildPap(message as PapMessage)).toThrow(PapError);
+  });
+
+  it('answers a client capability query with 3001 Not Implemented', () => {
+    const ccq = parsePap('<pap><ccq-message query-id="q7" app-id="mms.ua"><address address-value="WAPPUSH=a/TYPE=USER"/></ccq-message></pap>').message;
+    expect(ccq.kind).toBe('ccq-message');
+    const answer = ccqNotSupported(ccq as Extract<PapMessage, { kind: 'ccq-message' }>);
+    expect(parsePap(buildPap(answer)).message).toEqual({ kind: 'ccq-response', queryId: 'q7', code: 3001, desc: expect.stringContaining('Not Implemented'), address: 'WAPPUSH=a/TYPE=USER' });
   });
 
   it('answers a client in its own version', () => {
