@@ -71,7 +71,9 @@ export function deliveryNotification(about: Omit<ImdnDocument, 'notification'>, 
   return { ...about, notification: { kind: 'delivery', status } };
 }
 
-const parser = createXmlParser();
+// Made on first use: a module that only builds IMDN (the browser's reports) must not pull the
+// XML parser into the widget bundle (.size-limit.json).
+let parser: ReturnType<typeof createXmlParser> | undefined;
 
 type XmlNode = Record<string, unknown>;
 
@@ -80,7 +82,7 @@ export function parseImdn(xml: string): ImdnDocument {
   if (/<!DOCTYPE/i.test(xml)) throw new ImdnError('IMDN_ERR_XML', 400, 'IMDN documents carry no DOCTYPE');
   const syntaxError = xmlSyntaxError(xml);
   if (syntaxError !== undefined) throw new ImdnError('IMDN_ERR_XML', 400, `Malformed IMDN XML: ${syntaxError}`);
-  const tree = parser.parse(xml) as XmlNode;
+  const tree = (parser ??= createXmlParser()).parse(xml) as XmlNode;
   const rootKeys = rootElementNames(tree);
   const rootKey = rootKeys[0];
   if (rootKeys.length > 1 || Array.isArray(tree[rootKey ?? ''])) throw new ImdnError('IMDN_ERR_XML', 400, 'More than one root element');
