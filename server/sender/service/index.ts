@@ -28,6 +28,8 @@ import { createContentJanitor } from './runtime/contentJanitor.ts';
 import { createServiceRegistration, type RegistrationOptions, type ServiceRegistration } from './runtime/registration.ts';
 import { createDeliveryWorker, type DeliveryWorkerOptions } from './runtime/worker.ts';
 import { createPushService, type ServiceLimits } from './service.ts';
+import { createPapGateway, type PapGateway, type PapGatewayOptions } from '../pap/gateway.ts';
+import { domainOfAor } from '../pap/addressMapping.ts';
 import type { PushService } from './types.ts';
 
 export interface PushServiceConfig {
@@ -54,6 +56,13 @@ export interface PushServiceConfig {
   registerWaitMs?: number;
   /** One line per event worth an operator's attention (default console.log). */
   log?: (line: string) => void;
+  /**
+   * The PAP gateway (issue 13, server/sender/pap), mounted on the API's server at `path`
+   * (default /pap). Basic auth by `users`, or with the API token as password; `auth: false`
+   * opens it. The AoR domain defaults to core.aor's. `false`: not mounted. Without
+   * credentials (no users, no API token, auth not false) it is not mounted, and one line says so.
+   */
+  pap?: PapGatewayOptions | false;
 }
 
 export interface RunningPushService {
@@ -162,7 +171,18 @@ export async function startPushService(config: PushServiceConfig): Promise<Runni
       ...(config.limits && { limits: config.limits }),
       health: () => ({ sip: registration.status.phase, queue: describeQueueLocation(location) }),
     });
-    const api = createPushApi(service, config.api);
+    // PAP gateway (issue 13): mounted on the API's server, see PushServiceConfig.pap.
+    let pap: PapGateway | undefined;
+    if (config.pap !== false) {
+      const apiToken = config.api?.auth === false ? undefined : config.api?.token;
+      const papOptions: PapGatewayOptions = { domain: domainOfAor(config.core.aor), ...(apiToken !== undefined && { apiToken }), log, ...config.pap };
+      if (papOptions.auth === false || (papOptions.users?.length ?? 0) > 0 || papOptions.apiToken !== undefined) {
+        pap = createPapGateway(service, papOptions);
+        const gateway = pap;
+        closers.push(() => gateway.close());
+      } else log('psa: the PAP gateway is not served: no initiator credentials; give pap.users (user:password), an API token, or pap.auth false');
+    }
+    const api = createPushApi(service, { ...config.api, ...(pap && { pap: { path: pap.path, handler: pap } }) });
     const { url } = await api.listen();
     closers.push(() => api.close());
 

@@ -62,6 +62,12 @@ export interface PushApiOptions {
   clock?: () => number;
   /** Where 500s are reported (default console.error); never given a token. */
   log?: (line: string) => void;
+  /**
+   * PAP gateway hook (issue 13, server/sender/pap): requests to exactly `path` go to `handler`,
+   * which does its own authentication (Basic) and answers (PAP XML); the API's Bearer check
+   * and JSON errors do not apply there.
+   */
+  pap?: { path: string; handler: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> };
 }
 
 export const PUSH_API_DEFAULTS = {
@@ -194,6 +200,8 @@ export function createPushApi(service: PushService, options: PushApiOptions = {}
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = URL.parse(req.url ?? '/', 'http://psa.invalid');
     if (!url) throw new ApiError(404, 'PSA_ERR_NOT_FOUND', `${JSON.stringify(req.url)} is not a URL path; the API is under /v1/`);
+    // PAP gateway hook (issue 13): its own auth and answers.
+    if (options.pap && url.pathname === options.pap.path) return options.pap.handler(req, res);
     let param: string | undefined;
     const route = routes.find((r) => {
       const match = r.pattern.exec(url.pathname);

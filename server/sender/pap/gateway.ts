@@ -1,0 +1,486 @@
+/**
+ * The Push Proxy Gateway (issue 13): PAP over HTTP (WAP-247-PAP section 8) in front of the
+ * Push Sender Agent service. One POST endpoint takes every PAP message and answers in the
+ * initiator's PAP version (responseVersionFor):
+ *
+ *   push-message         -> service.submit (one push, a target per address)   -> push-response
+ *   cancel-message       -> service.cancel                                     -> cancel-response
+ *   statusquery-message  -> service.get                                        -> statusquery-response
+ *   ccq-message          -> 3001 Not Implemented                               -> ccq-response
+ *   anything unreadable  -> badmessage-response (the PapError's code, the offending fragment)
+ *
+ * HTTP status, as Kannel's PPG (gw/wap_push_ppg.c, pap_request_thread) does it: a request
+ * read far enough to answer in PAP is answered 2xx and the PAP code says the outcome: 202
+ * Accepted for the push-response and the badmessage-response, 200 for the synchronous
+ * cancel/statusquery/ccq answers. HTTP errors only where PAP has no say: 401 (Basic
+ * authentication), 405 (not POST), 413 (over maxBodyBytes or maxControlBytes, with a
+ * badmessage-response body), 500 (the gateway failed: a 3000 badmessage-response).
+ *
+ * Result notifications (notifier.ts) are sent from what the service publishes (onChange),
+ * per address, once it is delivered, undeliverable, expired or cancelled. What the gateway
+ * remembers of a push (its addresses, notify URL, initiator) is in memory, at most
+ * `maxTrackedPushes`: a restart forgets it (statusquery still answers, for the push as a
+ * whole; a notification not sent before the restart is not sent).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type http from 'node:http';
+import {
+  PapError,
+  badMessageResponseFor,
+  buildPap,
+  ccqNotSupported,
+  pushApplicationName,
+  parsePapRequest,
+  responseVersionFor,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_CONTROL_BYTES,
+  DEFAULT_MAX_PARTS,
+  DEFAULT_MAX_FRAGMENT_CHARS,
+  type PapCancelMessage,
+  type PapCancelResult,
+  type PapMessage,
+  type PapPushMessage,
+  type PapRequest,
+  type PapResult,
+  type PapStatusQueryMessage,
+  type PapStatusQueryResult,
+  type PapVersion,
+} from '../../../src/protocol/pap/index.ts';
+import { expectedAorOf } from '../service/reports/imdnIntake.ts';
+import { ServiceError, type PushPriority, type PushService } from '../service/types.ts';
+import { checkAddressMapping, mapPapAddress, type AddressTemplates, type MappedAddress } from './addressMapping.ts';
+import { createResultNotifier, isNotifyUrl, type NotificationOutcome, type ResultNotifierOptions } from './notifier.ts';
+import { deliveriesOf, isReportable, stateOf, type AorState } from './states.ts';
+
+export interface PapGatewayOptions {
+  /** Where the service's HTTP server mounts the gateway (default `/pap`). */
+  path?: string;
+  /** The AoRs' domain (default: the service AoR's, filled in by startPushService). */
+  domain?: string;
+  /** Address TYPE -> AoR templates over DEFAULT_ADDRESS_TEMPLATES (addressMapping.ts). */
+  addressTemplates?: Partial<AddressTemplates>;
+  /** The app when neither the content entity nor the request has X-Wap-Application-Id (default `wml.ua`, Push OTA's default application). */
+  defaultApp?: string;
+  /**
+   * Basic authentication of initiators (RFC 7617). `false`: open, no Authorization read.
+   * Otherwise (the default) Basic is required, checked against `users` and, when given,
+   * `apiToken` as the password of any user name; with neither, createPapGateway refuses.
+   */
+  auth?: boolean;
+  /** `user:password` entries (the password may hold `:`). */
+  users?: string[];
+  /** The service API's bearer token, accepted as a Basic password (startPushService passes it). */
+  apiToken?: string;
+  /** Largest HTTP body, bytes (default 16 MiB); one past it is 413. */
+  maxBodyBytes?: number;
+  /** Largest control entity, bytes (default 64 KiB); one past it is 413. */
+  maxControlBytes?: number;
+  /** Most multipart parts (default 8). */
+  maxParts?: number;
+  /** Longest bad-message-fragment, characters (default 256). */
+  maxFragmentChars?: number;
+  /** Pushes remembered for notifications and per-address status (default 10,000; the oldest is forgotten first). */
+  maxTrackedPushes?: number;
+  /** The push-response's sender-address (default the URL the request came to: http://<Host><path>). */
+  senderAddress?: string;
+  /** The push-response's sender-name (default `SIP Push Web PPG`). */
+  senderName?: string;
+  /** Result notification sends: timeoutMs (10 s), retries (3), retryDelayMs (1 s, doubling), maxResponseBytes (64 KiB). */
+  notify?: Omit<ResultNotifierOptions, 'log' | 'productName'>;
+  /** Epoch ms (default Date.now). */
+  clock?: () => number;
+  /** Failures worth an operator's attention (default console.error); never given a password. */
+  log?: (line: string) => void;
+}
+
+export const PAP_GATEWAY_DEFAULTS: Required<Pick<PapGatewayOptions, 'path' | 'defaultApp' | 'auth' | 'maxBodyBytes' | 'maxControlBytes' | 'maxParts' | 'maxFragmentChars' | 'maxTrackedPushes' | 'senderName'>> = {
+  path: '/pap',
+  defaultApp: 'wml.ua',
+  auth: true,
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  maxControlBytes: DEFAULT_MAX_CONTROL_BYTES,
+  maxParts: DEFAULT_MAX_PARTS,
+  maxFragmentChars: DEFAULT_MAX_FRAGMENT_CHARS,
+  maxTrackedPushes: 10_000,
+  senderName: 'SIP Push Web PPG',
+};
+
+/** What the gateway remembers of a push it accepted (or refused as expired). */
+export interface TrackedPush {
+  pushId: string;
+  addresses: MappedAddress[];
+  version: PapVersion;
+  notifyTo?: string;
+  /** X-Wap-Initiator-URI of the request. */
+  initiatorUri?: string;
+  /** The Basic user name, when authenticated. */
+  user?: string;
+  receivedAt: number;
+  /** Set when the gateway itself settled the push (deliver-before already past): never submitted. */
+  localState?: 'expired';
+  /** AoRs whose result notification is sent (or being sent). */
+  notified: Set<string>;
+}
+
+/** The HTTP handler, with the gateway's state for its owner. */
+export interface PapGateway {
+  (req: http.IncomingMessage, res: http.ServerResponse): Promise<void>;
+  readonly path: string;
+  tracked(pushId: string): TrackedPush | undefined;
+  /** Every result notification sent so far resolves here (tests, logs). */
+  onNotified(listener: (outcome: NotificationOutcome) => void): () => void;
+  /** Unsubscribe from the service and stop notification retries. */
+  close(): Promise<void>;
+}
+
+const PRIORITY: Record<string, PushPriority> = { high: 'high', medium: 'normal', low: 'low' };
+
+export function createPapGateway(service: PushService, options: PapGatewayOptions): PapGateway {
+  const o = { ...PAP_GATEWAY_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof PAP_GATEWAY_DEFAULTS & PapGatewayOptions;
+  for (const name of ['maxBodyBytes', 'maxControlBytes', 'maxParts', 'maxFragmentChars', 'maxTrackedPushes'] as const) {
+    if (!Number.isSafeInteger(o[name]) || o[name] < 1) throw new RangeError(`createPapGateway: ${name} ${o[name]} is not a positive integer`);
+  }
+  if (!/^\/[A-Za-z0-9\-._~/]*$/.test(o.path) || o.path.startsWith('/v1/') || o.path === '/v1') throw new Error(`createPapGateway: path ${JSON.stringify(o.path)} must be a URL path outside /v1/, e.g. /pap`);
+  if (o.domain === undefined) throw new Error('createPapGateway: no domain; give the SIP domain of the receivers\' AoRs (startPushService uses its own AoR\'s)');
+  const mapping = { domain: o.domain, ...(o.addressTemplates && { templates: o.addressTemplates }) };
+  checkAddressMapping(mapping);
+  pushApplicationName(o.defaultApp);
+  const credentials = (o.users ?? []).map((entry) => {
+    if (!entry.includes(':') || entry.startsWith(':')) throw new Error('createPapGateway: a users entry is not user:password; write each as name:password');
+    return sha256(entry);
+  });
+  if (o.auth !== false && credentials.length === 0 && !o.apiToken) {
+    throw new Error('createPapGateway: no initiator credentials; give users (user:password), or the API token, or set auth: false to serve PAP without authentication');
+  }
+  const tokenHash = o.apiToken ? sha256(o.apiToken) : undefined;
+  const clock = o.clock ?? Date.now;
+  const log = o.log ?? ((line: string) => console.error(line));
+  const notifier = createResultNotifier({ ...o.notify, log, productName: o.senderName });
+  const tracked = new Map<string, TrackedPush>();
+  const notifiedListeners = new Set<(outcome: NotificationOutcome) => void>();
+  const sends = new Set<Promise<unknown>>();
+  let closed = false;
+
+  const unsubscribe = service.onChange((change) => {
+    const record = tracked.get(change.pushId);
+    if (record?.notifyTo !== undefined && change.to !== 'pending' && change.to !== 'accepted') void checkNotifications(record);
+  });
+
+  function track(record: TrackedPush): void {
+    tracked.set(record.pushId, record);
+    while (tracked.size > o.maxTrackedPushes) tracked.delete(tracked.keys().next().value!);
+  }
+
+  function uniqueAors(record: TrackedPush): string[] {
+    return [...new Set(record.addresses.map((a) => a.aor))];
+  }
+
+  async function checkNotifications(record: TrackedPush): Promise<void> {
+    if (record.notifyTo === undefined || closed) return;
+    let states: AorState[];
+    if (record.localState === 'expired') {
+      states = uniqueAors(record).map((aor) => ({ aor, status: 'expired', state: 'expired', result: { code: 4000, desc: 'Service Failure: deliver-before-timestamp already past when received' }, deliveries: [], eventTime: record.receivedAt }));
+    } else {
+      const push = await service.get(record.pushId).catch((err: unknown) => {
+        log(`pap: reading push ${record.pushId} for its result notification failed: ${String(err)}`);
+        return undefined;
+      });
+      if (!push) return;
+      states = uniqueAors(record).map((aor) => stateOf(aor, deliveriesOf(push, aor), push.updatedAt));
+    }
+    for (const s of states) {
+      if (!isReportable(s.state) || record.notified.has(s.aor)) continue;
+      record.notified.add(s.aor);
+      for (const address of record.addresses.filter((a) => a.aor === s.aor)) {
+        const send = notifier
+          .send(record.notifyTo, {
+            kind: 'resultnotification-message',
+            pushId: record.pushId,
+            senderAddress: o.senderAddress ?? o.path,
+            senderName: o.senderName,
+            receivedTime: new Date(record.receivedAt),
+            eventTime: new Date(s.eventTime),
+            messageState: s.state,
+            address: address.addressValue,
+            ...s.result,
+          }, record.version)
+          .then((outcome) => {
+            for (const listener of [...notifiedListeners]) listener(outcome);
+          });
+        sends.add(send);
+        void send.finally(() => sends.delete(send));
+      }
+    }
+  }
+
+  // ---- HTTP
+
+  function answer(res: http.ServerResponse, status: number, message: PapMessage, version: PapVersion, headers: Record<string, string> = {}): void {
+    const xml = buildPap(message, { version, productName: o.senderName });
+    res.writeHead(status, { 'Content-Type': 'application/xml; charset=utf-8', 'Content-Length': Buffer.byteLength(xml), 'Cache-Control': 'no-store', ...headers });
+    res.end(xml);
+  }
+
+  function plain(res: http.ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text + '\n'), ...headers });
+    res.end(text + '\n');
+  }
+
+  /** The Basic user name, or undefined when the request may not pass (then answered 401). */
+  function authenticate(req: http.IncomingMessage, res: http.ServerResponse): { ok: boolean; user?: string } {
+    if (o.auth === false) return { ok: true };
+    const challenge = { 'WWW-Authenticate': 'Basic realm="pap", charset="UTF-8"', ...(req.complete ? {} : { Connection: 'close' }) };
+    const m = /^Basic +([A-Za-z0-9+/=]+) *$/i.exec(req.headers.authorization ?? '');
+    const decoded = m ? Buffer.from(m[1]!, 'base64').toString('utf8') : '';
+    const colon = decoded.indexOf(':');
+    if (!m || colon < 0) {
+      plain(res, 401, `${req.headers.authorization === undefined ? 'No Authorization header' : 'The Authorization header is not Basic user:password'}; the PAP gateway needs Basic authentication with a configured initiator (user:password)`, challenge);
+      return { ok: false };
+    }
+    const user = decoded.slice(0, colon);
+    const given = sha256(decoded);
+    const givenPassword = sha256(decoded.slice(colon + 1));
+    // Every entry compared, no early exit: the time does not say which one matched.
+    let ok = false;
+    for (const expected of credentials) ok = timingSafeEqual(given, expected) || ok;
+    if (tokenHash) ok = timingSafeEqual(givenPassword, tokenHash) || ok;
+    if (!ok) {
+      plain(res, 401, 'The PAP user name or password is wrong; use a configured initiator (user:password) or the API token as the password', challenge);
+      return { ok: false };
+    }
+    return { ok: true, user };
+  }
+
+  async function readBody(req: http.IncomingMessage): Promise<Uint8Array | 'too-large'> {
+    const length = req.headers['content-length'];
+    if (length !== undefined && Number(length) > o.maxBodyBytes) return 'too-large';
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > o.maxBodyBytes) return 'too-large';
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  function badMessage(res: http.ServerResponse, err: unknown, body: Uint8Array | undefined, version: PapVersion = '2.0'): void {
+    const tooLarge = err instanceof PapError && err.code === 'PAP_ERR_TOO_LARGE';
+    // The start of the body stands for the fragment when the error names none (never a 10 MB one).
+    const document = body && !tooLarge ? Buffer.from(body.subarray(0, 4096)).toString('utf8') : undefined;
+    const message = badMessageResponseFor(err, { maxFragmentChars: o.maxFragmentChars, ...(document !== undefined && { document }) });
+    answer(res, tooLarge ? 413 : 202, message, version, tooLarge ? { Connection: 'close' } : {});
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (req.method !== 'POST') return plain(res, 405, `${req.method} is not allowed on ${o.path}; PAP messages are POSTed`, { Allow: 'POST' });
+    const auth = authenticate(req, res);
+    if (!auth.ok) return;
+    const body = await readBody(req);
+    if (body === 'too-large') {
+      return badMessage(res, new PapError('PAP_ERR_TOO_LARGE', 2000, `The PAP body is larger than ${o.maxBodyBytes} bytes (option maxBodyBytes); send smaller content`), undefined);
+    }
+    const contentType = req.headers['content-type'];
+    let request: PapRequest;
+    try {
+      if (contentType === undefined) throw new PapError('PAP_ERR_MULTIPART', 2000, 'The request has no Content-Type; send multipart/related (push-message) or application/xml');
+      request = parsePapRequest(body, contentType, { maxBodyBytes: o.maxBodyBytes, maxControlBytes: o.maxControlBytes, maxParts: o.maxParts });
+    } catch (err) {
+      if (!(err instanceof PapError)) throw err;
+      return badMessage(res, err, body);
+    }
+    const version = responseVersionFor(request.document.version);
+    const message = request.document.message;
+    const initiatorUri = header(req, 'x-wap-initiator-uri');
+    switch (message.kind) {
+      case 'push-message':
+        return answer(res, 202, await push(req, request, message, version, { ...(auth.user !== undefined && { user: auth.user }), ...(initiatorUri !== undefined && { initiatorUri }) }), version);
+      case 'cancel-message':
+        return answer(res, 200, await cancel(message), version);
+      case 'statusquery-message':
+        return answer(res, 200, await statusQuery(message), version);
+      case 'ccq-message':
+        return answer(res, 200, ccqNotSupported(message), version);
+      default:
+        return badMessage(res, new PapError('PAP_ERR_SCHEMA', 2000, `A ${message.kind} is an answer, not a request a PPG takes; send a push-message, cancel-message, statusquery-message or ccq-message`, `<${message.kind}>`), undefined, version);
+    }
+  }
+
+  async function push(req: http.IncomingMessage, request: PapRequest, m: PapPushMessage, version: PapVersion, who: { user?: string; initiatorUri?: string }): Promise<PapMessage> {
+    const now = clock();
+    const reply = (result: PapResult): PapMessage => ({
+      kind: 'push-response',
+      pushId: m.pushId,
+      senderAddress: o.senderAddress ?? `http://${req.headers.host ?? 'localhost'}${o.path}`,
+      senderName: o.senderName,
+      replyTime: new Date(now),
+      progressNotes: [],
+      result,
+    });
+    if (m.replacePushId !== undefined) return reply({ code: 3011, desc: 'Replacement Not Supported: send a cancel-message for the old push, then a new push-message' });
+    if (m.ppgNotifyRequestedTo !== undefined && !isNotifyUrl(m.ppgNotifyRequestedTo)) {
+      return reply({ code: 2000, desc: `Bad Request: ppg-notify-requested-to "${m.ppgNotifyRequestedTo}" is not an http(s) URL; give one the gateway can POST the result notification to` });
+    }
+    if (tracked.get(m.pushId)?.localState !== undefined) return reply({ code: 2007, desc: `Duplicate Push ID: ${m.pushId} was used before; give each push a new push-id` });
+    let addresses: MappedAddress[];
+    let app: string;
+    try {
+      addresses = m.addresses.map((a) => mapPapAddress(a, mapping));
+      const appId = request.content?.applicationId ?? header(req, 'x-wap-application-id');
+      app = appId === undefined ? o.defaultApp : pushApplicationName(appId);
+    } catch (err) {
+      if (!(err instanceof PapError)) throw err;
+      return reply({ code: err.status, desc: err.message });
+    }
+    const deliverBefore = m.deliverBefore?.getTime();
+    const deliverAfter = m.deliverAfter?.getTime();
+    if (deliverBefore !== undefined && deliverAfter !== undefined && deliverAfter >= deliverBefore) {
+      return reply({ code: 2000, desc: 'Bad Request: deliver-after-timestamp must come before deliver-before-timestamp' });
+    }
+    const record: TrackedPush = {
+      pushId: m.pushId,
+      addresses,
+      version,
+      receivedAt: now,
+      notified: new Set(),
+      ...(m.ppgNotifyRequestedTo !== undefined && { notifyTo: m.ppgNotifyRequestedTo }),
+      ...who,
+    };
+    if (deliverBefore !== undefined && deliverBefore <= now) {
+      // Kannel's PPG answers a push already past its deliver-before 2001 Forbidden and keeps it as expired; so do we (the queue refuses it, nothing is sent).
+      if (await service.get(m.pushId)) return reply({ code: 2007, desc: `Duplicate Push ID: ${m.pushId} was used before; give each push a new push-id` });
+      track({ ...record, localState: 'expired' });
+      void checkNotifications(tracked.get(m.pushId)!);
+      return reply({ code: 2001, desc: 'Forbidden: deliver-before-timestamp is already past; the push expired and is not sent' });
+    }
+    const qos = m.qualityOfService;
+    const content = request.content!;
+    try {
+      await service.submit({
+        pushId: m.pushId,
+        targets: [...new Set(addresses.map((a) => a.aor))].map((aor) => ({ aor })),
+        app,
+        contentType: content.contentType,
+        content: content.body,
+        reportRequested: qos?.deliveryMethod === 'confirmed' || qos?.deliveryMethod === 'preferconfirmed',
+        priority: PRIORITY[qos?.priority ?? 'medium'] ?? 'normal',
+        ...(deliverAfter !== undefined && { deliverAfter }),
+        ...(deliverBefore !== undefined && { deliverBefore }),
+        mode: 'auto',
+      });
+    } catch (err) {
+      if (!(err instanceof ServiceError)) throw err;
+      const code = { PSA_ERR_PUSH_ID_TAKEN: 2007, PSA_ERR_CAPABILITIES: 2005, PSA_ERR_INPUT: 2000, PSA_ERR_NOT_FOUND: 2000, PSA_ERR_UNAVAILABLE: 4001 }[err.code];
+      return reply({ code, desc: err.message });
+    }
+    track(record);
+    void checkNotifications(record);
+    const notes = m.progressNotesRequested ? '; progress notes are not sent by this gateway (ask with a statusquery-message)' : '';
+    return reply({ code: 1001, desc: `Accepted for Processing${notes}` });
+  }
+
+  /** The requested address-values' AoRs, or an error result for those that map to none. */
+  function mapRequested(values: string[]): { aors: Map<string, string[]>; bad: PapCancelResult[] } {
+    const aors = new Map<string, string[]>();
+    const bad: PapCancelResult[] = [];
+    for (const value of values) {
+      try {
+        const { aor } = mapPapAddress(value, mapping);
+        aors.set(aor, [...(aors.get(aor) ?? []), value]);
+      } catch (err) {
+        if (!(err instanceof PapError)) throw err;
+        bad.push({ code: err.status, desc: err.message, addresses: [value] });
+      }
+    }
+    return { aors, bad };
+  }
+
+  async function cancel(m: PapCancelMessage): Promise<PapMessage> {
+    const respond = (results: PapCancelResult[]): PapMessage => ({ kind: 'cancel-response', pushId: m.pushId, results });
+    const record = tracked.get(m.pushId);
+    const push = await service.get(m.pushId);
+    if (!push) {
+      if (record?.localState === 'expired') return respond([{ code: 2008, desc: 'Cancellation Not Possible: the push expired when received', addresses: m.addresses }]);
+      return respond([{ code: 2004, desc: `Push ID Not Found: no push ${m.pushId}; check the push-id`, addresses: m.addresses }]);
+    }
+    const { aors, bad } = mapRequested(m.addresses);
+    const pushAors = new Set(push.deliveries.map((d) => expectedAorOf(push, d.terminal) ?? d.terminal));
+    const unknown = [...aors.keys()].filter((aor) => !pushAors.has(aor));
+    for (const aor of unknown) bad.push({ code: 2003, desc: `Address Not Found: ${aor} is not an address of push ${m.pushId}`, addresses: aors.get(aor)! });
+    if (m.addresses.length > 0 && [...pushAors].some((aor) => !aors.has(aor))) {
+      // The service cancels a push as a whole; cancelling for some of its addresses only would cancel more than asked.
+      const known = [...aors.keys()].filter((aor) => pushAors.has(aor)).flatMap((aor) => aors.get(aor)!);
+      return respond([...(known.length > 0 ? [{ code: 3003, desc: 'Not Possible: this gateway cancels a push for all of its addresses; send the cancel-message without address elements', addresses: known }] : []), ...bad]);
+    }
+    let outcome;
+    try {
+      outcome = await service.cancel(m.pushId);
+    } catch (err) {
+      if (err instanceof ServiceError && err.code === 'PSA_ERR_NOT_FOUND') return respond([{ code: 2004, desc: err.message, addresses: m.addresses }]);
+      throw err;
+    }
+    const { cancelled, inFlight, unchanged } = outcome.cancel;
+    const requested = [...aors.keys()].filter((aor) => pushAors.has(aor)).flatMap((aor) => aors.get(aor)!);
+    const result: PapCancelResult =
+      cancelled.length + inFlight.length > 0
+        ? { code: 1000, desc: unchanged.length > 0 ? `OK: cancelled where not delivered yet (${unchanged.length} already ${[...new Set(unchanged.map((u) => u.status))].join(', ')})` : 'OK', addresses: requested }
+        : { code: 2008, desc: `Cancellation Not Possible: already ${[...new Set(unchanged.map((u) => u.status))].join(', ')}`, addresses: requested };
+    return respond([result, ...bad]);
+  }
+
+  async function statusQuery(m: PapStatusQueryMessage): Promise<PapMessage> {
+    const respond = (results: PapStatusQueryResult[]): PapMessage => ({ kind: 'statusquery-response', pushId: m.pushId, results });
+    const record = tracked.get(m.pushId);
+    if (record?.localState === 'expired') {
+      return respond([{ code: 1000, desc: 'OK: the push expired when received (deliver-before-timestamp already past)', messageState: 'expired', eventTime: new Date(record.receivedAt), addresses: m.addresses }]);
+    }
+    const push = await service.get(m.pushId);
+    if (!push) return respond([{ code: 2004, desc: `Push ID Not Found: no push ${m.pushId}; check the push-id`, messageState: 'unknown', addresses: m.addresses }]);
+    const toResult = (s: AorState, addresses: string[]): PapStatusQueryResult => ({ ...s.result, code: s.state === 'undeliverable' || s.state === 'expired' ? s.result.code : 1000, messageState: s.state, eventTime: new Date(s.eventTime), addresses });
+    if (m.addresses.length > 0) {
+      const { aors, bad } = mapRequested(m.addresses);
+      const results: PapStatusQueryResult[] = bad.map((b) => ({ ...b, messageState: 'unknown' as const }));
+      for (const [aor, values] of aors) {
+        const deliveries = deliveriesOf(push, aor);
+        if (deliveries.length === 0) results.push({ code: 2003, desc: `Address Not Found: ${aor} is not an address of push ${m.pushId}`, messageState: 'unknown', addresses: values });
+        else results.push(toResult(stateOf(aor, deliveries, push.updatedAt), values));
+      }
+      return respond(results);
+    }
+    if (!record) return respond([toResult(stateOf('', push.deliveries, push.updatedAt), [])]);
+    return respond(uniqueAors(record).map((aor) => toResult(stateOf(aor, deliveriesOf(push, aor), push.updatedAt), record.addresses.filter((a) => a.aor === aor).map((a) => a.addressValue))));
+  }
+
+  const gateway = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    try {
+      await handle(req, res);
+    } catch (err) {
+      log(`pap: 3000 on ${req.method} ${o.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      if (res.headersSent) return void res.end();
+      answer(res, 500, { kind: 'badmessage-response', code: 3000, desc: 'Internal Server Error: the gateway failed while answering; see its log, and retry' }, '2.0', req.complete ? {} : { Connection: 'close' });
+    }
+  };
+  return Object.assign(gateway, {
+    path: o.path,
+    tracked: (pushId: string) => tracked.get(pushId),
+    onNotified(listener: (outcome: NotificationOutcome) => void) {
+      notifiedListeners.add(listener);
+      return () => notifiedListeners.delete(listener);
+    },
+    async close() {
+      closed = true;
+      unsubscribe();
+      await notifier.close();
+      await Promise.allSettled([...sends]);
+    },
+  });
+}
+
+function header(req: http.IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
