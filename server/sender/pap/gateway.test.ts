@@ -1,0 +1,471 @@
+/**
+ * The PAP gateway over real HTTP on 127.0.0.1 against an in-memory PushService
+ * (server/testing/fakePushService.ts): every message type, duplicate push-id, deliver-before
+ * in the past, malformed documents (nothing submitted), the body limits at and past them,
+ * result notifications to a local HTTP server, Basic authentication, and the mount on the
+ * service API's server.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildPap, buildPapRequest, parsePap, type PapMessage } from '../../../src/protocol/pap/index.ts';
+import { createFakePushService, type FakePushService } from '../../testing/fakePushService.ts';
+import { until } from '../../testing/until.ts';
+import { createPushApi } from '../service/http/server.ts';
+import { createPapGateway, type PapGateway, type PapGatewayOptions } from './gateway.ts';
+import type { NotificationOutcome } from './notifier.ts';
+
+const ALICE = 'WAPPUSH=alice/TYPE=USER@ppg.example.com';
+const BOB = 'WAPPUSH=+447700900123/TYPE=PLMN';
+
+interface Started {
+  url: string;
+  fake: FakePushService;
+  gateway: PapGateway;
+  logged: string[];
+}
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function listen(handler: http.RequestListener): Promise<{ url: string; server: http.Server }> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+async function start(options: Partial<PapGatewayOptions> = {}): Promise<Started> {
+  const fake = createFakePushService();
+  const logged: string[] = [];
+  const gateway = createPapGateway(fake, { domain: 'example.com', auth: false, log: (l) => logged.push(l), notify: { retryDelayMs: 10, timeoutMs: 2000 }, ...options });
+  cleanups.push(() => gateway.close());
+  const { url } = await listen((req, res) => void gateway(req, res));
+  return { url: `${url}/pap`, fake, gateway, logged };
+}
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  message: PapMessage;
+}
+
+async function post(url: string, body: Uint8Array | string, contentType: string, headers: Record<string, string> = {}): Promise<Answer> {
+  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': contentType, ...headers }, body });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, message: res.status === 401 || res.status === 405 ? (undefined as never) : parsePap(text).message };
+}
+
+function pushMessage(fields: Partial<Extract<PapMessage, { kind: 'push-message' }>> = {}, content: { type?: string; body?: string; headers?: { name: string; value: string }[] } = {}, version: '1.0' | '2.0' | '2.1' = '2.0') {
+  const xml = buildPap({ kind: 'push-message', pushId: 'p1', progressNotesRequested: false, addresses: [ALICE], ...fields }, { version });
+  return buildPapRequest(xml, { contentType: content.type ?? 'text/plain', body: new TextEncoder().encode(content.body ?? 'hello'), headers: content.headers ?? [{ name: 'X-Wap-Application-Id', value: 'x-wap-application:push.sia' }] });
+}
+
+async function sendPush(s: Started, ...args: Parameters<typeof pushMessage>): Promise<Answer> {
+  const { body, contentType } = pushMessage(...args);
+  return post(s.url, body, contentType);
+}
+
+async function sendControl(s: Started, message: PapMessage, headers: Record<string, string> = {}): Promise<Answer> {
+  return post(s.url, buildPap(message), 'application/xml', headers);
+}
+
+describe('push-message', () => {
+  it('submits one push, a target per address, and answers 1001 with push-id, reply-time and sender-address', async () => {
+    const s = await start();
+    const deliverAfter = new Date(Date.now() + 60_000);
+    const deliverBefore = new Date(Date.now() + 3_600_000);
+    const a = await sendPush(s, {
+      addresses: [ALICE, BOB, 'WAPPUSH=alice/TYPE=USER'],
+      deliverAfter,
+      deliverBefore,
+      progressNotesRequested: true,
+      qualityOfService: { priority: 'high', deliveryMethod: 'confirmed', networkRequired: false, bearerRequired: false },
+    });
+    expect(a.status).toBe(202);
+    expect(a.headers.get('content-type')).toMatch(/^application\/xml/);
+    expect(a.message).toMatchObject({ kind: 'push-response', pushId: 'p1', senderName: 'SIP Push Web PPG', result: { code: 1001 } });
+    expect(a.message.kind === 'push-response' && a.message.senderAddress).toBe(s.url);
+    expect(a.message.kind === 'push-response' && a.message.replyTime).toBeInstanceOf(Date);
+    expect(a.message.kind === 'push-response' && a.message.result.desc).toMatch(/progress notes are not sent/);
+    expect(s.fake.submitted).toHaveLength(1);
+    expect(s.fake.submitted[0]).toMatchObject({
+      pushId: 'p1',
+      targets: [{ aor: 'sip:alice@example.com' }, { aor: 'sip:+447700900123@example.com' }],
+      app: 'push.sia',
+      contentType: 'text/plain',
+      reportRequested: true,
+      priority: 'high',
+      deliverAfter: Math.floor(deliverAfter.getTime() / 1000) * 1000,
+      deliverBefore: Math.floor(deliverBefore.getTime() / 1000) * 1000,
+      mode: 'auto',
+    });
+    expect(new TextDecoder().decode(s.fake.submitted[0]!.content as Uint8Array)).toBe('hello');
+  });
+
+  it.each([
+    [{ priority: 'medium', deliveryMethod: 'unconfirmed' }, 'normal', false],
+    [{ priority: 'low', deliveryMethod: 'preferconfirmed' }, 'low', true],
+    [{ priority: 'medium', deliveryMethod: 'notspecified' }, 'normal', false],
+  ] as const)('QoS %j -> priority %s, report %s', async (qos, priority, report) => {
+    const s = await start();
+    await sendPush(s, { qualityOfService: { ...qos, networkRequired: false, bearerRequired: false } });
+    expect(s.fake.submitted[0]).toMatchObject({ priority, reportRequested: report });
+  });
+
+  it.each([
+    [[{ name: 'X-Wap-Application-Id', value: '4' }], {}, 'mms.ua'],
+    [[{ name: 'X-Wap-Application-Id', value: 'wml.ua' }], {}, 'wml.ua'],
+    [[], { 'X-Wap-Application-Id': 'x-wap-application:mms.ua' }, 'mms.ua'],
+    [[], {}, 'wml.ua'],
+  ])('app from the content entity %j or the request %j -> %s', async (partHeaders, requestHeaders, app) => {
+    const s = await start();
+    const { body, contentType } = pushMessage({}, { headers: partHeaders });
+    await post(s.url, body, contentType, requestHeaders);
+    expect(s.fake.submitted[0]!.app).toBe(app);
+  });
+
+  it('a duplicate push-id is 2007 and the second is not submitted', async () => {
+    const s = await start();
+    expect((await sendPush(s)).message).toMatchObject({ result: { code: 1001 } });
+    const again = await sendPush(s);
+    expect(again.message).toMatchObject({ kind: 'push-response', pushId: 'p1', result: { code: 2007 } });
+    expect(s.fake.submitted).toHaveLength(1);
+  });
+
+  it('deliver-before in the past: 2001, nothing submitted, statusquery and the notification say expired', async () => {
+    const s = await start();
+    const notices = await notificationServer();
+    const a = await sendPush(s, { deliverBefore: new Date(Date.now() - 60_000), ppgNotifyRequestedTo: notices.url });
+    expect(a.message).toMatchObject({ result: { code: 2001 } });
+    expect(s.fake.submitted).toHaveLength(0);
+    expect((await sendControl(s, { kind: 'statusquery-message', pushId: 'p1', addresses: [] })).message).toMatchObject({ results: [{ messageState: 'expired' }] });
+    await until(() => notices.received.length === 1);
+    expect(notices.received[0]).toMatchObject({ kind: 'resultnotification-message', pushId: 'p1', messageState: 'expired', address: ALICE });
+    expect((await sendPush(s)).message).toMatchObject({ result: { code: 2007 } });
+  });
+
+  it.each([
+    [{ addresses: ['WAPPUSH=192.0.2.1/TYPE=IPv4'] }, {}, 2002],
+    [{ addresses: [ALICE, 'WAPPUSH=x/TYPE=GSM_MSISDN'] }, {}, 2002],
+    [{ replacePushId: 'old' }, {}, 3011],
+    [{ ppgNotifyRequestedTo: 'mailto:pi@example.com' }, {}, 2000],
+    [{ deliverAfter: new Date(Date.now() + 7_200_000), deliverBefore: new Date(Date.now() + 3_600_000) }, {}, 2000],
+    [{}, { headers: [{ name: 'X-Wap-Application-Id', value: '0x99' }] }, 2000],
+  ])('%j %j is answered %i and nothing submitted', async (fields, content, code) => {
+    const s = await start();
+    const a = await sendPush(s, fields, content);
+    expect(a.status).toBe(202);
+    expect(a.message).toMatchObject({ kind: 'push-response', result: { code } });
+    expect(s.fake.submitted).toHaveLength(0);
+  });
+
+  it.each([
+    ['PSA_ERR_CAPABILITIES', 2005],
+    ['PSA_ERR_UNAVAILABLE', 4001],
+    ['PSA_ERR_INPUT', 2000],
+  ] as const)('a ServiceError %s is %i', async (code, papCode) => {
+    const s = await start();
+    const { ServiceError } = await import('../service/types.ts');
+    s.fake.failNext(new ServiceError(code, 'refused'));
+    expect((await sendPush(s)).message).toMatchObject({ result: { code: papCode, desc: 'refused' } });
+  });
+
+  it('another error is a 3000 badmessage-response, HTTP 500, logged', async () => {
+    const s = await start();
+    s.fake.failNext(new Error('disk on fire'));
+    const a = await sendPush(s);
+    expect(a.status).toBe(500);
+    expect(a.message).toMatchObject({ kind: 'badmessage-response', code: 3000 });
+    expect(s.logged.join('\n')).toMatch(/disk on fire/);
+  });
+
+  it('answers a PAP 1.0 client in 1.0 and records X-Wap-Initiator-URI', async () => {
+    const s = await start();
+    const { body, contentType } = pushMessage({}, {}, '1.0');
+    const a = await post(s.url, body, contentType, { 'X-Wap-Initiator-URI': 'http://pi.example.com/' });
+    expect(a.text).toContain('-//WAPFORUM//DTD PAP 1.0//EN');
+    expect(s.gateway.tracked('p1')?.initiatorUri).toBe('http://pi.example.com/');
+  });
+
+  it('takes the README example body (server/sender/pap/examples/push-message.multipart)', async () => {
+    const s = await start();
+    const body = readFileSync(join(import.meta.dirname, 'examples', 'push-message.multipart'));
+    const a = await post(s.url, body, 'multipart/related; boundary=asdlfkjiurwghasf; type="application/xml"');
+    expect(a.message).toMatchObject({ kind: 'push-response', result: { code: 1001 } });
+    expect(s.fake.submitted[0]).toMatchObject({ targets: [{ aor: 'sip:alice@example.com' }], app: 'push.sia', contentType: 'text/plain; charset=utf-8' });
+  });
+});
+
+describe('malformed requests: a badmessage-response, nothing submitted', () => {
+  const multipart = (control: string) => buildPapRequest(control, { contentType: 'text/plain', body: new TextEncoder().encode('x') });
+  const pap = (inner: string) => `<?xml version="1.0"?>\n<!DOCTYPE pap PUBLIC "-//WAPFORUM//DTD PAP 2.0//EN" "http://www.wapforum.org/DTD/pap_2.0.dtd">\n<pap>${inner}</pap>`;
+  it.each([
+    ['not XML', multipart('this is not xml <'), 2000, /this is not xml/],
+    ['wrong root', multipart('<?xml version="1.0"?><html><body/></html>'), 2000, /html/],
+    ['missing push-id', multipart(pap('<push-message><address address-value="WAPPUSH=alice/TYPE=USER"/></push-message>')), 2000, /push-message/],
+    ['missing address', multipart(pap('<push-message push-id="p1"></push-message>')), 2000, /push-message/],
+    ['bad timestamp', multipart(pap('<push-message push-id="p1" deliver-before-timestamp="2030-01-01 12:00"><address address-value="WAPPUSH=alice/TYPE=USER"/></push-message>')), 2000, undefined],
+    ['an entity', multipart('<?xml version="1.0"?><!DOCTYPE pap [<!ENTITY x "y">]><pap/>'), 2000, undefined],
+    ['PAP 3.0', multipart('<?xml version="1.0"?><!DOCTYPE pap PUBLIC "-//WAPFORUM//DTD PAP 3.0//EN" "x"><pap/>'), 3002, undefined],
+    ['no content entity', { contentType: 'multipart/related; boundary=b', body: new TextEncoder().encode(`--b\r\nContent-Type: application/xml\r\n\r\n${pap('<push-message push-id="p1"><address address-value="WAPPUSH=alice/TYPE=USER"/></push-message>')}\r\n--b--\r\n`) }, 2000, undefined],
+    ['an answer sent as a request', { contentType: 'application/xml', body: new TextEncoder().encode(buildPap({ kind: 'push-response', pushId: 'p1', progressNotes: [], result: { code: 1000 } })) }, 2000, /push-response/],
+  ])('%s', async (_name, { body, contentType }, code, fragment) => {
+    const s = await start();
+    const a = await post(s.url, body, contentType);
+    expect(a.status).toBe(202);
+    expect(a.message).toMatchObject({ kind: 'badmessage-response', code });
+    if (fragment && a.message.kind === 'badmessage-response') expect(a.message.badMessageFragment).toMatch(fragment);
+    expect(s.fake.submitted).toHaveLength(0);
+  });
+
+  it('a body that is not PAP (text/plain, no Content-Type)', async () => {
+    const s = await start();
+    expect((await post(s.url, 'hi', 'text/plain')).message).toMatchObject({ kind: 'badmessage-response', code: 2000 });
+    const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = http.request(s.url, { method: 'POST' }, (r) => {
+        let text = '';
+        r.on('data', (c: Buffer) => (text += c.toString()));
+        r.on('end', () => resolve({ status: r.statusCode!, text }));
+      });
+      req.on('error', reject);
+      req.end('x');
+    });
+    expect(res.status).toBe(202);
+    expect(parsePap(res.text).message).toMatchObject({ kind: 'badmessage-response', code: 2000, desc: expect.stringMatching(/no Content-Type/) });
+  });
+
+  it('a 10 MB control entity is 413 with a badmessage-response, before it is parsed', async () => {
+    const s = await start();
+    const control = pap(`<push-message push-id="p1"><address address-value="WAPPUSH=alice/TYPE=USER"/></push-message><!--${'x'.repeat(10 * 1024 * 1024)}-->`);
+    const { body, contentType } = multipart(control);
+    const a = await post(s.url, body, contentType);
+    expect(a.status).toBe(413);
+    expect(a.message).toMatchObject({ kind: 'badmessage-response', code: 2000, desc: expect.stringMatching(/maxControlBytes/) });
+    expect(s.fake.submitted).toHaveLength(0);
+  });
+
+  it('maxBodyBytes: at the limit read, one past 413', async () => {
+    const s = await start();
+    const { body, contentType } = pushMessage();
+    const at = await start({ maxBodyBytes: body.length });
+    expect((await post(at.url, body, contentType)).message).toMatchObject({ kind: 'push-response', result: { code: 1001 } });
+    const under = await start({ maxBodyBytes: body.length - 1 });
+    const a = await post(under.url, body, contentType);
+    expect(a.status).toBe(413);
+    expect(a.message).toMatchObject({ kind: 'badmessage-response', desc: expect.stringMatching(/maxBodyBytes/) });
+    expect(under.fake.submitted).toHaveLength(0);
+    void s;
+  });
+
+  it('maxControlBytes: at the limit read, one past 413', async () => {
+    const xml = buildPap({ kind: 'statusquery-message', pushId: 'p1', addresses: [] });
+    const size = Buffer.byteLength(xml);
+    const at = await start({ maxControlBytes: size });
+    expect((await post(at.url, xml, 'application/xml')).message.kind).toBe('statusquery-response');
+    const under = await start({ maxControlBytes: size - 1 });
+    expect((await post(under.url, xml, 'application/xml')).status).toBe(413);
+  });
+
+  it('GET is 405 with Allow: POST', async () => {
+    const s = await start();
+    const res = await fetch(s.url);
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+  });
+});
+
+describe('cancel-message', () => {
+  it('cancels a pending push: 1000, and statusquery then says cancelled', async () => {
+    const s = await start();
+    await sendPush(s, { addresses: [ALICE, BOB] });
+    const a = await sendControl(s, { kind: 'cancel-message', pushId: 'p1', addresses: [] });
+    expect(a.status).toBe(200);
+    expect(a.message).toMatchObject({ kind: 'cancel-response', pushId: 'p1', results: [{ code: 1000 }] });
+    const q = await sendControl(s, { kind: 'statusquery-message', pushId: 'p1', addresses: [] });
+    expect(q.message).toMatchObject({ results: [{ messageState: 'cancelled', code: 1000, addresses: [ALICE] }, { messageState: 'cancelled', addresses: [BOB] }] });
+  });
+
+  it('nothing left to cancel is 2008; an unknown push-id is 2004', async () => {
+    const s = await start();
+    await sendPush(s);
+    s.fake.move('p1', 'aor:sip:alice@example.com', 'delivered');
+    expect((await sendControl(s, { kind: 'cancel-message', pushId: 'p1', addresses: [] })).message).toMatchObject({ results: [{ code: 2008, desc: expect.stringMatching(/delivered/) }] });
+    expect((await sendControl(s, { kind: 'cancel-message', pushId: 'nope', addresses: [] })).message).toMatchObject({ results: [{ code: 2004 }] });
+  });
+
+  it('for some of its addresses only: 3003, nothing cancelled; an address not in the push: 2003', async () => {
+    const s = await start();
+    await sendPush(s, { addresses: [ALICE, BOB] });
+    const a = await sendControl(s, { kind: 'cancel-message', pushId: 'p1', addresses: [ALICE, 'WAPPUSH=carol/TYPE=USER'] });
+    expect(a.message).toMatchObject({ results: [{ code: 3003, addresses: [ALICE] }, { code: 2003, addresses: ['WAPPUSH=carol/TYPE=USER'] }] });
+    expect(s.fake.pushes.get('p1')!.deliveries.every((d) => d.status === 'pending')).toBe(true);
+  });
+});
+
+describe('statusquery-message', () => {
+  it.each([
+    ['pending', 'pending', 1000],
+    ['accepted', 'pending', 1000],
+    ['delivered', 'delivered', 1000],
+    ['displayed', 'delivered', 1000],
+    ['undeliverable', 'undeliverable', 4000],
+    ['expired', 'expired', 4000],
+    ['cancelled', 'cancelled', 1000],
+  ] as const)('service status %s -> message-state %s, code %i, with event-time', async (status, state, code) => {
+    const s = await start();
+    await sendPush(s);
+    if (status === 'displayed') s.fake.move('p1', 'aor:sip:alice@example.com', 'delivered');
+    if (status !== 'pending') s.fake.move('p1', 'aor:sip:alice@example.com', status);
+    const a = await sendControl(s, { kind: 'statusquery-message', pushId: 'p1', addresses: [ALICE] });
+    expect(a.message).toMatchObject({ kind: 'statusquery-response', pushId: 'p1', results: [{ messageState: state, code, addresses: [ALICE] }] });
+    expect(a.message.kind === 'statusquery-response' && a.message.results[0]!.eventTime).toBeInstanceOf(Date);
+  });
+
+  it('undeliverable for capabilities is 2005; an unknown push-id 2004 unknown; an address not in the push 2003', async () => {
+    const s = await start();
+    await sendPush(s, { addresses: [ALICE, BOB] });
+    s.fake.move('p1', 'aor:sip:alice@example.com', 'undeliverable', { reason: 'capabilities mismatch: no push.sia' });
+    const a = await sendControl(s, { kind: 'statusquery-message', pushId: 'p1', addresses: [] });
+    expect(a.message).toMatchObject({ results: [{ messageState: 'undeliverable', code: 2005, addresses: [ALICE] }, { messageState: 'pending', code: 1000, addresses: [BOB] }] });
+    expect((await sendControl(s, { kind: 'statusquery-message', pushId: 'nope', addresses: [] })).message).toMatchObject({ results: [{ code: 2004, messageState: 'unknown' }] });
+    expect((await sendControl(s, { kind: 'statusquery-message', pushId: 'p1', addresses: ['WAPPUSH=carol/TYPE=USER'] })).message).toMatchObject({ results: [{ code: 2003, messageState: 'unknown' }] });
+  });
+
+  it('a push the gateway does not remember (a restart) is answered for the push as a whole', async () => {
+    const s = await start();
+    await s.fake.submit({ pushId: 'api-1', targets: [{ aor: 'sip:alice@example.com' }], app: 'a', contentType: 'text/plain', content: new Uint8Array(1), reportRequested: false, priority: 'normal', mode: 'auto' });
+    expect((await sendControl(s, { kind: 'statusquery-message', pushId: 'api-1', addresses: [] })).message).toMatchObject({ results: [{ messageState: 'pending', addresses: [] }] });
+  });
+});
+
+describe('ccq-message', () => {
+  it('is 3001 Not Implemented', async () => {
+    const s = await start();
+    const a = await sendControl(s, { kind: 'ccq-message', queryId: 'q1', address: ALICE });
+    expect(a.status).toBe(200);
+    expect(a.message).toMatchObject({ kind: 'ccq-response', queryId: 'q1', code: 3001, address: ALICE });
+  });
+});
+
+async function notificationServer(answer: (n: number) => { status: number; body?: string } = () => ({ status: 200 })) {
+  const received: PapMessage[] = [];
+  let n = 0;
+  const { url } = await listen((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const message = parsePap(Buffer.concat(chunks).toString()).message;
+      const a = answer(++n);
+      if (a.status === 200) received.push(message);
+      const body = a.body ?? (message.kind === 'resultnotification-message' ? buildPap({ kind: 'resultnotification-response', pushId: message.pushId, address: message.address, code: 1000 }) : '');
+      res.writeHead(a.status, { 'Content-Type': 'application/xml' });
+      res.end(body);
+    });
+  });
+  return { url: `${url}/notify`, received, count: () => n };
+}
+
+describe('result notifications', () => {
+  it('POSTs a resultnotification-message per address when it is delivered, and reads the response', async () => {
+    const s = await start();
+    const notices = await notificationServer();
+    const outcomes: NotificationOutcome[] = [];
+    s.gateway.onNotified((o) => outcomes.push(o));
+    await sendPush(s, { addresses: [ALICE, BOB], ppgNotifyRequestedTo: notices.url });
+    s.fake.move('p1', 'aor:sip:alice@example.com', 'accepted');
+    s.fake.move('p1', 'aor:sip:alice@example.com', 'delivered');
+    await until(() => outcomes.length === 1);
+    expect(notices.received[0]).toMatchObject({ kind: 'resultnotification-message', pushId: 'p1', messageState: 'delivered', code: 1000, address: ALICE });
+    expect(outcomes[0]).toMatchObject({ response: { kind: 'resultnotification-response', code: 1000 }, tries: 1 });
+    s.fake.move('p1', 'aor:sip:alice@example.com', 'displayed');
+    s.fake.move('p1', 'aor:sip:+447700900123@example.com', 'undeliverable', { reason: 'SIP 480', sipStatus: 480 });
+    await until(() => outcomes.length === 2);
+    expect(notices.received[1]).toMatchObject({ messageState: 'undeliverable', code: 4000, address: BOB });
+    expect(notices.received).toHaveLength(2);
+  });
+
+  it('retries after a 503, then stops after `retries`, logging the failure', async () => {
+    const s = await start({ notify: { retries: 2, retryDelayMs: 5 } });
+    const flaky = await notificationServer((n) => (n === 1 ? { status: 503 } : { status: 200 }));
+    const outcomes: NotificationOutcome[] = [];
+    s.gateway.onNotified((o) => outcomes.push(o));
+    await sendPush(s, { ppgNotifyRequestedTo: flaky.url });
+    s.fake.move('p1', 'aor:sip:alice@example.com', 'delivered');
+    await until(() => outcomes.length === 1);
+    expect(outcomes[0]).toMatchObject({ tries: 2, response: { code: 1000 } });
+
+    const down = await notificationServer(() => ({ status: 503 }));
+    await sendPush(s, { pushId: 'p2', ppgNotifyRequestedTo: down.url });
+    s.fake.move('p2', 'aor:sip:alice@example.com', 'expired');
+    await until(() => outcomes.length === 2);
+    expect(outcomes[1]).toMatchObject({ tries: 3, error: 'HTTP 503' });
+    expect(down.count()).toBe(3);
+    expect(s.logged.join('\n')).toMatch(/result notification for push p2 .* failed after 3 tries/);
+  });
+
+  it('a 404 or an answer that is not a resultnotification-response is not retried', async () => {
+    const s = await start({ notify: { retries: 3, retryDelayMs: 5 } });
+    const wrong = await notificationServer(() => ({ status: 200, body: 'not xml' }));
+    const outcomes: NotificationOutcome[] = [];
+    s.gateway.onNotified((o) => outcomes.push(o));
+    await sendPush(s, { ppgNotifyRequestedTo: wrong.url });
+    s.fake.move('p1', 'aor:sip:alice@example.com', 'cancelled');
+    await until(() => outcomes.length === 1);
+    expect(outcomes[0]).toMatchObject({ tries: 1, error: expect.stringMatching(/not a PAP document/) });
+  });
+});
+
+describe('Basic authentication', () => {
+  const basic = (userPass: string) => ({ Authorization: `Basic ${Buffer.from(userPass).toString('base64')}` });
+  const query: PapMessage = { kind: 'statusquery-message', pushId: 'p1', addresses: [] };
+
+  it.each([
+    [{}, 401],
+    [basic('pi:secret'), 200],
+    [basic('pi:wrong'), 401],
+    [basic('other:secret'), 401],
+    [basic('ops:pa:ss'), 200],
+    [basic('anyone:api-token'), 200],
+    [{ Authorization: 'Bearer api-token' }, 401],
+  ])('%j -> %i', async (headers, status) => {
+    const s = await start({ auth: true, users: ['pi:secret', 'ops:pa:ss'], apiToken: 'api-token' });
+    const res = await fetch(s.url, { method: 'POST', headers: { 'Content-Type': 'application/xml', ...headers }, body: buildPap(query) });
+    expect(res.status).toBe(status);
+    if (status === 401) expect(res.headers.get('www-authenticate')).toMatch(/^Basic realm="pap"/);
+  });
+
+  it('a push from a user records the user; a refused one submits nothing', async () => {
+    const s = await start({ auth: true, users: ['pi:secret'] });
+    const { body, contentType } = pushMessage();
+    expect((await post(s.url, body, contentType, basic('pi:wrong'))).status).toBe(401);
+    expect(s.fake.submitted).toHaveLength(0);
+    await post(s.url, body, contentType, basic('pi:secret'));
+    expect(s.gateway.tracked('p1')?.user).toBe('pi');
+  });
+
+  it('without credentials and without auth: false, the gateway refuses to start', () => {
+    expect(() => createPapGateway(createFakePushService(), { domain: 'example.com' })).toThrow(/no initiator credentials/);
+    expect(() => createPapGateway(createFakePushService(), { domain: 'example.com', users: ['nopassword'] })).toThrow(/user:password/);
+  });
+});
+
+describe('mounted on the service API', () => {
+  it('/pap reaches the gateway (its own auth), /v1 keeps the Bearer token', async () => {
+    const fake = createFakePushService();
+    const gateway = createPapGateway(fake, { domain: 'example.com', apiToken: 'tok' });
+    const api = createPushApi(fake, { port: 0, token: 'tok', uploadDir: join(mkdtempSync(join(tmpdir(), 'pap-api-')), 'u'), pap: { path: gateway.path, handler: gateway } });
+    const { url } = await api.listen();
+    cleanups.push(() => api.close(), () => gateway.close());
+    const { body, contentType } = pushMessage();
+    const a = await post(`${url}/pap`, body, contentType, { Authorization: `Basic ${Buffer.from('pi:tok').toString('base64')}` });
+    expect(a.message).toMatchObject({ kind: 'push-response', result: { code: 1001 } });
+    expect((await fetch(`${url}/pap`, { method: 'POST', body: 'x' })).status).toBe(401);
+    expect((await fetch(`${url}/v1/pushes/p1`, { headers: { Authorization: 'Bearer tok' } })).status).toBe(200);
+  });
+});
