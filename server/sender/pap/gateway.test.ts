@@ -56,7 +56,7 @@ interface Answer {
 }
 
 async function post(url: string, body: Uint8Array | string, contentType: string, headers: Record<string, string> = {}): Promise<Answer> {
-  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': contentType, ...headers }, body });
+  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': contentType, ...headers }, body: typeof body === 'string' ? body : new Uint8Array(body) });
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, message: res.status === 401 || res.status === 405 ? (undefined as never) : parsePap(text).message };
 }
