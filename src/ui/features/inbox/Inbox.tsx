@@ -3,12 +3,14 @@
  * compact rows that expand, delete per push, clear the whole inbox (after a confirmation),
  * notifications for the app, and an empty state that says how to send a push here.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { StoredPush } from '../../../agent/types.ts';
 import { unreadCount } from '../../store/reducers.ts';
 import { useAgentStore, useAgentView } from '../../store/context.tsx';
 import { NotifyToggle } from '../notifications/NotifyToggle.tsx';
+import { isServicePush, readServiceContent, useServiceCodec } from '../viewer/serviceCodec.ts';
+import { withoutSuperseded } from './indications.ts';
 import { PushItem } from './PushItem.tsx';
 
 const EMPTY: StoredPush[] = [];
@@ -157,6 +159,16 @@ export function Inbox() {
   const loadError = useAgentView((v) => (appId !== null ? v.loadErrors[appId] : undefined));
   const [actionError, setActionError] = useState<string | null>(null);
   const onError = useCallback((message: string) => setActionError(message), []);
+  // Service Indications replaced or deleted by a later one (WAP-167 6.2) are not listed (indications.ts).
+  const hasIndications = useMemo(() => pushes.some(isServicePush), [pushes]);
+  const codec = useServiceCodec(hasIndications);
+  const listed = useMemo(() => {
+    if (!codec || !hasIndications) return pushes;
+    return withoutSuperseded(pushes, (p) => {
+      const read = readServiceContent(codec, p);
+      return read?.ok ? read.content : undefined;
+    });
+  }, [pushes, codec, hasIndications]);
   return (
     <section className="panel inbox" aria-labelledby="inbox-heading" data-testid="inbox" data-app-id={appId ?? ''}>
       <div className="inbox-head">
@@ -203,7 +215,7 @@ export function Inbox() {
           <p className="empty">Loading stored pushes…</p>
         )
       ) : (
-        <PushList key={appId} pushes={pushes} onError={onError} />
+        <PushList key={appId} pushes={listed} onError={onError} />
       )}
     </section>
   );

@@ -2,7 +2,9 @@
  * The generic viewer. Content is data: text goes into a <pre> as a text node (at most
  * TEXT_PREVIEW_BYTES of it), images come from a Blob URL, everything else (SVG included) is a
  * download. Never innerHTML. MESSAGE pushes are shown from their content; MSRP pushes are
- * opened through the agent (their file lives in stored chunks, see open.ts).
+ * opened through the agent (their file lives in stored chunks, see open.ts). SI and SL content
+ * (text/vnd.wap.si, application/vnd.wap.sic, text/vnd.wap.sl, application/vnd.wap.slc) is a
+ * link card (LinkCard.tsx).
  */
 import { useMemo, type ReactNode } from 'react';
 import type { StoredPush } from '../../../agent/types.ts';
@@ -12,6 +14,8 @@ import { classifyContent, downloadName, parseMediaType, safeFileName } from './c
 import { useBlobUrl, useObjectUrl } from './objectUrl.ts';
 import { opensThroughAgent, textPreview, type TextPreview } from './open.ts';
 import { useOpenedContent } from './useOpenedContent.ts';
+import { ServiceContentViewer } from './LinkCard.tsx';
+import { isServicePush } from './serviceCodec.ts';
 
 /** Opening the Blob URL of a download must never render it (an SVG or HTML page would run in this origin). */
 const DOWNLOAD_TYPE = 'application/octet-stream';
@@ -150,5 +154,7 @@ function MsrpViewer({ push, fileName }: ViewerProps) {
 }
 
 export function PushViewer({ push, fileName }: ViewerProps) {
+  // Service Indication / Service Loading (WAP push content): a link card, never opened by itself.
+  if (isServicePush(push)) return <ServiceContentViewer push={push} />;
   return opensThroughAgent(push) ? <MsrpViewer push={push} fileName={fileName} /> : <MessageViewer push={push} />;
 }
