@@ -1,14 +1,10 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { StoredPush } from '../../../agent/types.ts';
 import type { ServiceContent } from '../../../protocol/si/model.ts';
-import { createAgentStore } from '../../store/agentStore.ts';
-import { AgentProvider } from '../../store/context.tsx';
-import { fakeAgent, push } from '../../../testing/fakeAgent.ts';
-import { manualScheduler } from '../../../testing/manualScheduler.ts';
+import { push } from '../../../testing/fakeAgent.ts';
+import { renderPushViewer } from '../../../testing/renderViewer.tsx';
 import { linkCardOf } from './linkCard.ts';
 import { LinkCardView } from './LinkCard.tsx';
-import { PushViewer } from './PushViewer.tsx';
 import { loadServiceCodec } from './serviceCodec.ts';
 
 const NOW = Date.parse('2024-06-01T12:00:00Z');
@@ -71,14 +67,8 @@ describe('LinkCardView', () => {
   });
 });
 
-function render(p: StoredPush): string {
-  const store = createAgentStore(fakeAgent(), { schedule: manualScheduler().schedule });
-  return renderToStaticMarkup(
-    <AgentProvider store={store}>
-      <PushViewer push={p} />
-    </AgentProvider>,
-  );
-}
+// The first paint of each path (the opened content itself is covered by open.test.ts).
+const render = renderPushViewer;
 
 describe('PushViewer with SI/SL content', () => {
   beforeAll(async () => {

@@ -1,22 +1,9 @@
-import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import type { StoredPush } from '../../../agent/types.ts';
-import { createAgentStore } from '../../store/agentStore.ts';
-import { AgentProvider } from '../../store/context.tsx';
-import { fakeAgent, push } from '../../../testing/fakeAgent.ts';
-import { manualScheduler } from '../../../testing/manualScheduler.ts';
-import { PushViewer } from './PushViewer.tsx';
+import { push } from '../../../testing/fakeAgent.ts';
+import { renderPushViewer } from '../../../testing/renderViewer.tsx';
 
-// Server rendering runs no effects: this shows the first paint of each path (the opened
-// content itself is covered by open.test.ts).
-function render(p: StoredPush): string {
-  const store = createAgentStore(fakeAgent(), { schedule: manualScheduler().schedule });
-  return renderToStaticMarkup(
-    <AgentProvider store={store}>
-      <PushViewer push={p} />
-    </AgentProvider>,
-  );
-}
+// The first paint of each path (the opened content itself is covered by open.test.ts).
+const render = renderPushViewer;
 
 describe('PushViewer', () => {
   it('shows a MESSAGE push from its content, at once', () => {
