@@ -139,7 +139,7 @@ SIP Push Web is running on Kamailio
   Web client (Push Receiver Agent):  ${openUrl}
   SIP/IP Core (Kamailio), WebSocket: ${stack.wsUrl}
 
-Open the web client; it registers as ${receiver.aor} (digest user ${receiver.authUser}) with apps news.ua and mms.ua.
+Open the web client; it registers as ${receiver.aor} (digest user ${receiver.authUser}) with apps news.ua, mms.ua and wml.ua (Service Indication and Service Loading link cards).
 Then push to it from another terminal, as the allowed push sender ${sender.aor}:
 
   npm run push -- ${senderFlags(stack)} --to ${receiver.aor} --app news.ua --type text/plain --data "Hello from SIP Push on Kamailio"
@@ -174,7 +174,7 @@ SIP Push Web is running (embedded defaults)
   SIP/IP Core, SIP over WebSocket:   ${core.wsUrl}
 ${core.tcpPort !== null ? `  SIP/IP Core, SIP over TCP/UDP:     127.0.0.1:${core.tcpPort}\n` : ''}  Registrations at the core:         ${core.httpUrl}/bindings
 ${authLine}
-Open the web client; it registers as sip:alice@localhost with apps news.ua and mms.ua.
+Open the web client; it registers as sip:alice@localhost with apps news.ua, mms.ua and wml.ua (Service Indication and Service Loading link cards).
 Then push to it from another terminal (the Push Sender Agent CLI):
 
   npm run push --${serverFlag} --to sip:alice@localhost --app news.ua --type text/plain --data "Hello from SIP Push"
