@@ -106,9 +106,13 @@ async function startService(server: string, identity: { aor: string; authUser?: 
   psa = await startPushService({
     core: { server, ...identity },
     api: { port: psaPort, ...(token ? { token } : { auth: false }) },
+    // The PAP gateway takes the API token as password; --no-auth opens it too (as npm run psa does).
+    pap: token ? {} : { auth: false },
     log: (line) => console.log(line),
   }).catch((error: unknown) => explain(error, 'the Push Sender Agent service', psaPorts));
   const auth = token ? ` -H "Authorization: Bearer ${token}"` : '';
+  // The PAP example addresses WAPPUSH=alice/TYPE=USER, which maps to sip:alice@<the service's domain>.
+  const receiverUser = /^sips?:([^@;]+)@/.exec(receiverAor)?.[1] ?? 'alice';
   return `
   Push Sender Agent service (HTTP API): ${psa.apiUrl}${token ? `  (token: ${token})` : '  (no token: --no-auth)'}
 
@@ -117,6 +121,13 @@ Push through the service (it reports delivered, then displayed when you open the
   curl -s -X POST ${psa.apiUrl}/v1/pushes${auth} -H 'Content-Type: application/json' \\
     -d '{"target": "${receiverAor}", "app": "news.ua", "contentType": "text/plain", "content": "Hello through the service", "report": true}'
   npm run push -- --via ${psa.apiUrl}${token ? ` --token ${token}` : ''} --to ${receiverAor} --app news.ua --text "Hello" --report
+
+  Push Proxy Gateway (PAP over HTTP):   ${psa.apiUrl}/pap${token ? `  (Basic: any user name, the token as password)` : ''}
+
+A Service Indication (a link card in the wml.ua inbox), with a push-id new each time:
+
+  sed "s/readme-si-1/si-$(date +%s)/${receiverUser === 'alice' ? '' : `; s/WAPPUSH=alice/WAPPUSH=${receiverUser}/`}" server/sender/pap/examples/service-indication.multipart | \\
+    curl -s${token ? ` -u pi:${token}` : ''} -H 'Content-Type: multipart/related; boundary=asdlfkjiurwghasf; type="application/xml"' --data-binary @- ${psa.apiUrl}/pap
 `;
 }
 
