@@ -144,9 +144,10 @@ describe('push-message', () => {
     const a = await sendPush(s, { deliverBefore: new Date(Date.now() - 60_000), ppgNotifyRequestedTo: notices.url });
     expect(a.message).toMatchObject({ result: { code: 2001 } });
     expect(s.fake.submitted).toHaveLength(0);
-    expect((await sendControl(s, { kind: 'statusquery-message', pushId: 'p1', addresses: [] })).message).toMatchObject({ results: [{ messageState: 'expired' }] });
+    // Asked about the whole push: its addresses, as for a push that was accepted.
+    expect((await sendControl(s, { kind: 'statusquery-message', pushId: 'p1', addresses: [] })).message).toMatchObject({ results: [{ messageState: 'expired', addresses: [ALICE] }] });
     await until(() => notices.received.length === 1);
-    expect(notices.received[0]).toMatchObject({ kind: 'resultnotification-message', pushId: 'p1', messageState: 'expired', address: ALICE });
+    expect(notices.received[0]).toMatchObject({ kind: 'resultnotification-message', pushId: 'p1', messageState: 'expired', address: ALICE, senderAddress: s.url });
     expect((await sendPush(s)).message).toMatchObject({ result: { code: 2007 } });
   });
 
@@ -382,6 +383,8 @@ describe('result notifications', () => {
     s.fake.move('p1', 'aor:sip:alice@example.com', 'delivered');
     await until(() => outcomes.length === 1);
     expect(notices.received[0]).toMatchObject({ kind: 'resultnotification-message', pushId: 'p1', messageState: 'delivered', code: 1000, address: ALICE });
+    // The same sender-address as the push-response: the PPG's URL, not its mount path.
+    expect(notices.received[0]).toMatchObject({ senderAddress: s.url, senderName: 'SIP Push Web PPG' });
     expect(outcomes[0]).toMatchObject({ response: { kind: 'resultnotification-response', code: 1000 }, tries: 1 });
     s.fake.move('p1', 'aor:sip:alice@example.com', 'displayed');
     s.fake.move('p1', 'aor:sip:+447700900123@example.com', 'undeliverable', { reason: 'SIP 480', sipStatus: 480 });

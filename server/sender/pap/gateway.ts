@@ -81,7 +81,7 @@ export interface PapGatewayOptions {
   maxFragmentChars?: number;
   /** Pushes remembered for notifications and per-address status (default 10,000; the oldest is forgotten first). */
   maxTrackedPushes?: number;
-  /** The push-response's sender-address (default the URL the request came to: http://<Host><path>). */
+  /** The sender-address of push-responses and result notifications (default the URL the push-message came to: http://<Host><path>). */
   senderAddress?: string;
   /** The push-response's sender-name (default `SIP Push Web PPG`). */
   senderName?: string;
@@ -113,6 +113,8 @@ export interface TrackedPush {
   notifyTo?: string;
   /** X-Wap-Initiator-URI of the request. */
   initiatorUri?: string;
+  /** The push-response's sender-address, repeated in the result notifications. */
+  senderAddress: string;
   /** The Basic user name, when authenticated. */
   user?: string;
   receivedAt: number;
@@ -196,7 +198,7 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
           .send(record.notifyTo, {
             kind: 'resultnotification-message',
             pushId: record.pushId,
-            senderAddress: o.senderAddress ?? o.path,
+            senderAddress: record.senderAddress,
             senderName: o.senderName,
             receivedTime: new Date(record.receivedAt),
             eventTime: new Date(s.eventTime),
@@ -308,10 +310,11 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
 
   async function push(req: http.IncomingMessage, request: PapRequest, m: PapPushMessage, version: PapVersion, who: { user?: string; initiatorUri?: string }): Promise<PapMessage> {
     const now = clock();
+    const senderAddress = o.senderAddress ?? `http://${req.headers.host ?? 'localhost'}${o.path}`;
     const reply = (result: PapResult): PapMessage => ({
       kind: 'push-response',
       pushId: m.pushId,
-      senderAddress: o.senderAddress ?? `http://${req.headers.host ?? 'localhost'}${o.path}`,
+      senderAddress,
       senderName: o.senderName,
       replyTime: new Date(now),
       progressNotes: [],
@@ -342,6 +345,7 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
       addresses,
       version,
       receivedAt: now,
+      senderAddress,
       notified: new Set(),
       ...(m.ppgNotifyRequestedTo !== undefined && { notifyTo: m.ppgNotifyRequestedTo }),
       ...who,
@@ -432,7 +436,9 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
     const respond = (results: PapStatusQueryResult[]): PapMessage => ({ kind: 'statusquery-response', pushId: m.pushId, results });
     const record = tracked.get(m.pushId);
     if (record?.localState === 'expired') {
-      return respond([{ code: 1000, desc: 'OK: the push expired when received (deliver-before-timestamp already past)', messageState: 'expired', eventTime: new Date(record.receivedAt), addresses: m.addresses }]);
+      // Asked about the whole push: its address-values, as for one that was accepted (below).
+      const addresses = m.addresses.length > 0 ? m.addresses : record.addresses.map((a) => a.addressValue);
+      return respond([{ code: 1000, desc: 'OK: the push expired when received (deliver-before-timestamp already past)', messageState: 'expired', eventTime: new Date(record.receivedAt), addresses }]);
     }
     const push = await service.get(m.pushId);
     if (!push) return respond([{ code: 2004, desc: `Push ID Not Found: no push ${m.pushId}; check the push-id`, messageState: 'unknown', addresses: m.addresses }]);
