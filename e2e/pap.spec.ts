@@ -89,6 +89,8 @@ test.describe('Push Proxy Gateway (issue 13): PAP over HTTP to the browser', () 
     await expect.poll(async () => (await receiver.storedPushes()).map((p) => [p.appId, p.contentType, p.text])).toEqual([[NEWS, 'text/plain', 'Hello over PAP']]);
     const notification = await notifications.waitFor(pushId);
     expect(notification.message).toMatchObject({ kind: 'resultnotification-message', pushId, address, messageState: 'delivered', code: 1000 });
+    expect(notification.message.senderAddress, 'the PPG names itself as in its push-response').toBe(response.senderAddress);
+    expect(response.senderAddress).toBe(pap.url);
     expect(notification.message.receivedTime).toBeInstanceOf(Date);
     expect(notification.message.eventTime).toBeInstanceOf(Date);
     expect(notifications.rejected()).toEqual([]);
@@ -125,7 +127,7 @@ test.describe('Push Proxy Gateway (issue 13): PAP over HTTP to the browser', () 
     const past = newPushId('past');
     const refused = await pap.push({ pushId: past, addresses: [address], deliverBefore: new Date(Date.now() - 60_000), ppgNotifyRequestedTo: notifications.url }, { contentType: 'text/plain', body: 'too late', applicationId: NEWS });
     expect(refused.result.code, refused.result.desc).toBe(2001);
-    expect((await pap.statusQuery(past)).results.map((r) => [r.messageState, r.addresses])).toEqual([['expired', []]]);
+    expect((await pap.statusQuery(past)).results.map((r) => [r.messageState, r.addresses])).toEqual([['expired', [address]]]);
     expect((await notifications.waitFor(past)).message).toMatchObject({ pushId: past, address, messageState: 'expired', code: 4000 });
 
     // Accepted, then past its deliver-before while the browser is offline: the service expires it.
