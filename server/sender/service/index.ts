@@ -12,6 +12,7 @@
  *   reports <--IMDN MESSAGE-------------------------+
  *   directory <--reg-event NOTIFY, OPTIONS 200, UAProf GET
  *   HTTP API (http/) --> service.ts (submit, get, cancel, receivers, events)
+ *   operator console (../console/, at /console on the API's server) --> the HTTP API
  * ```
  */
 import { hostname } from 'node:os';
@@ -29,6 +30,7 @@ import { createServiceRegistration, type RegistrationOptions, type ServiceRegist
 import { createDeliveryWorker, type DeliveryWorkerOptions } from './runtime/worker.ts';
 import { createPushService, type ServiceLimits } from './service.ts';
 import { createPapGateway, type PapGateway, type PapGatewayOptions } from '../pap/gateway.ts';
+import { createConsole, type ConsoleOptions } from '../console/index.ts';
 import { domainOfAor } from '../pap/addressMapping.ts';
 import type { PushService } from './types.ts';
 
@@ -63,6 +65,12 @@ export interface PushServiceConfig {
    * credentials (no users, no API token, auth not false) it is not mounted, and one line says so.
    */
   pap?: PapGatewayOptions | false;
+  /**
+   * The operator console (issue 13, server/sender/console), a web page on the API's server at
+   * `path` (default /console). The page holds no data: it asks for the API token (or takes
+   * `#token=` from its URL) and reads everything from /v1 with it. `false`: not served.
+   */
+  console?: ConsoleOptions | false;
 }
 
 export interface RunningPushService {
@@ -73,6 +81,8 @@ export interface RunningPushService {
   registration: ServiceRegistration;
   /** Where the queue is, for the log (password masked). */
   queueDescription: string;
+  /** The operator console's URL (`http://127.0.0.1:8077/console`), null when `console: false`. */
+  consoleUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -182,7 +192,8 @@ export async function startPushService(config: PushServiceConfig): Promise<Runni
         closers.push(() => gateway.close());
       } else log('psa: the PAP gateway is not served: no initiator credentials; give pap.users (user:password), an API token, or pap.auth false');
     }
-    const api = createPushApi(service, { ...config.api, ...(pap && { pap: { path: pap.path, handler: pap } }) });
+    const consoleMount = config.console === false ? undefined : createConsole({ ...config.console, auth: config.api?.auth !== false, log });
+    const api = createPushApi(service, { ...config.api, ...(pap && { pap: { path: pap.path, handler: pap } }), ...(consoleMount && { console: consoleMount }) });
     const { url } = await api.listen();
     closers.push(() => api.close());
 
@@ -198,6 +209,7 @@ export async function startPushService(config: PushServiceConfig): Promise<Runni
       service,
       registration,
       queueDescription: describeQueueLocation(location),
+      consoleUrl: consoleMount ? `${url}${consoleMount.path}` : null,
       close: closeAll,
     };
   } catch (err) {

@@ -12,6 +12,7 @@ import { until } from '../../../testing/until.ts';
 import { QueueError } from '../../queue/index.ts';
 import { ServiceError, type ReceiverEntry } from '../types.ts';
 import { createSseParser, type SseEvent } from './client.ts';
+import { createConsole } from '../../console/index.ts';
 import { createPushApi, type PushApiOptions } from './server.ts';
 
 const TOKEN = 'test-token-123';
@@ -436,5 +437,87 @@ describe('event stream', () => {
     running.splice(running.indexOf(started), 1);
     await started.close();
     await stream.ended;
+  });
+});
+
+describe('operator console mount (issue 13)', () => {
+  const CSP = /default-src 'self'.*frame-ancestors 'none'/;
+
+  it('serves the page shell and its script at the path without a token, with the security headers', async () => {
+    const { url } = await start({ console: createConsole({ auth: true }) });
+    for (const path of ['/console', '/console/']) {
+      const page = await fetch(`${url}${path}`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(page.headers.get('content-security-policy')).toMatch(CSP);
+      expect(page.headers.get('content-security-policy')).not.toMatch(/unsafe-inline|unsafe-eval/);
+      expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+      const html = await page.text();
+      expect(html).toContain('<meta name="psa-auth" content="bearer">');
+      expect(html).toContain('<script type="module" src="/console/app.js"></script>');
+      // No inline script: every <script> has a src.
+      expect(html.match(/<script(?![^>]*\ssrc=)[^>]*>/g)).toBeNull();
+      expect(html).not.toContain(TOKEN);
+    }
+    const script = await fetch(`${url}/console/app.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(script.headers.get('x-content-type-options')).toBe('nosniff');
+    const body = await script.text();
+    expect(body.length).toBeGreaterThan(10_000);
+    expect(body).toContain('/v1/events');
+    const etag = script.headers.get('etag')!;
+    expect((await fetch(`${url}/console/app.js`, { headers: { 'If-None-Match': etag } })).status).toBe(304);
+    const css = await fetch(`${url}/console/app.css`);
+    expect([css.status, css.headers.get('content-type')]).toEqual([200, 'text/css; charset=utf-8']);
+    const head = await fetch(`${url}/console/app.js`, { method: 'HEAD' });
+    expect([head.status, await head.text()]).toEqual([200, '']);
+  }, 30_000);
+
+  it('404 for other paths under it, 405 for other methods; /consoles is not its', async () => {
+    const { url } = await start({ console: createConsole({ auth: true }) });
+    for (const path of ['/console/x', '/console/app.js/x', '/console/../v1/receivers', '/console/index.html']) {
+      const answer = await fetch(`${url}${path}`);
+      expect(answer.status, path).toBe(path.includes('..') ? 401 : 404);
+      if (answer.status === 404) expect(answer.headers.get('content-security-policy')).toMatch(CSP);
+    }
+    const post = await fetch(`${url}/console`, { method: 'POST', body: 'x' });
+    expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+    // Not under the console: the API's own 404 (JSON).
+    const other = await call(url, '/consoles');
+    expect([other.status, other.body.error.code]).toEqual([404, 'PSA_ERR_NOT_FOUND']);
+  });
+
+  it('the API still needs its token; the shell says so, or says none when auth is off', async () => {
+    const { url } = await start({ console: createConsole({ auth: true }) });
+    const open = await fetch(`${url}/v1/receivers`);
+    expect(open.status).toBe(401);
+    expect((await call(url, '/v1/receivers')).status).toBe(200);
+    const noAuth = await start({ auth: false, console: createConsole({ auth: false }) });
+    expect(await (await fetch(`${noAuth.url}/console`)).text()).toContain('<meta name="psa-auth" content="none">');
+  });
+
+  it('a configured path; off when not mounted (console: false in the service config)', async () => {
+    const { url } = await start({ console: createConsole({ auth: true, path: '/ops/push-console' }) });
+    expect((await fetch(`${url}/ops/push-console`)).status).toBe(200);
+    expect(await (await fetch(`${url}/ops/push-console`)).text()).toContain('src="/ops/push-console/app.js"');
+    const moved = await fetch(`${url}/console`);
+    expect([moved.status, moved.headers.get('content-type')]).toEqual([404, 'application/json; charset=utf-8']);
+    const off = await start();
+    const answer = await fetch(`${off.url}/console`, { headers: AUTH });
+    expect(answer.status).toBe(404);
+    expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+  });
+
+  it('refuses a path under /v1, a relative one, one with a trailing slash, or one that takes the PAP path', () => {
+    const fake = createFakePushService();
+    expect(() => createConsole({ auth: true, path: '/v1/console' })).toThrow(/under the API's \/v1/);
+    expect(() => createConsole({ auth: true, path: 'console' })).toThrow(/plain absolute path/);
+    expect(() => createConsole({ auth: true, path: '/console/' })).toThrow(/plain absolute path/);
+    expect(() => createConsole({ auth: true, path: '/a/../b' })).toThrow(/plain absolute path/);
+    const handler = async () => undefined;
+    expect(() => createPushApi(fake, { token: TOKEN, console: { path: '/v1', handler } })).toThrow(/not under \/v1/);
+    expect(() => createPushApi(fake, { token: TOKEN, console: { path: '/gw', handler }, pap: { path: '/gw/pap', handler } })).toThrow(/PAP gateway/);
   });
 });

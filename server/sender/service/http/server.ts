@@ -9,6 +9,7 @@
  *   GET    /v1/receivers/:aor    (URL-encoded AoR)                     -> 200 {receiver}
  *   GET    /v1/events[?pushId=][&lastEventId=]  Server-Sent Events (sse.ts)
  *   GET    /v1/health            no auth                               -> 200 {sip, queue}
+ *   GET    /console[/app.js|/app.css]  the operator console (`console` hook), no data, no auth
  *
  * Every other answer is `{"error": {"code", "field"?, "message"}}` (apiError.ts). Everything
  * but /v1/health needs `Authorization: Bearer <token>` unless `auth: false`; the token is
@@ -68,6 +69,13 @@ export interface PushApiOptions {
    * and JSON errors do not apply there.
    */
   pap?: { path: string; handler: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> };
+  /**
+   * Operator console hook (issue 13, server/sender/console): requests to `path` and below go to
+   * `handler`, which serves the page shell and its script without a token (they hold no data)
+   * and answers 404 for anything else under `path`. The page reads everything from /v1 with the
+   * Bearer token, so the API's check applies to all it shows.
+   */
+  console?: { path: string; handler: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> };
 }
 
 export const PUSH_API_DEFAULTS = {
@@ -116,6 +124,12 @@ export function createPushApi(service: PushService, options: PushApiOptions = {}
   }
   if (o.auth && !o.token) throw new Error('createPushApi: no token; give one (SIP_PUSH_PSA_TOKEN), or set auth: false (--no-auth) to serve without authentication');
   const expectedToken = o.auth ? sha256(o.token!) : undefined;
+  const consoleMount = options.console;
+  if (consoleMount) {
+    const p = consoleMount.path;
+    if (!p.startsWith('/') || p.endsWith('/') || p === '/v1' || p.startsWith('/v1/')) throw new RangeError(`createPushApi: console path ${JSON.stringify(p)} must be absolute, without a trailing slash, and not under /v1`);
+    if (options.pap && (options.pap.path === p || options.pap.path.startsWith(`${p}/`))) throw new RangeError(`createPushApi: the console path ${p} takes the PAP gateway's ${options.pap.path}; give them different paths`);
+  }
   const clock = options.clock ?? Date.now;
   const log = options.log ?? ((line: string) => console.error(line));
   let uploads: UploadStore | undefined;
@@ -202,6 +216,8 @@ export function createPushApi(service: PushService, options: PushApiOptions = {}
     if (!url) throw new ApiError(404, 'PSA_ERR_NOT_FOUND', `${JSON.stringify(req.url)} is not a URL path; the API is under /v1/`);
     // PAP gateway hook (issue 13): its own auth and answers.
     if (options.pap && url.pathname === options.pap.path) return options.pap.handler(req, res);
+    // Operator console hook (issue 13): the page and its script, no data.
+    if (consoleMount && (url.pathname === consoleMount.path || url.pathname.startsWith(`${consoleMount.path}/`))) return consoleMount.handler(req, res);
     let param: string | undefined;
     const route = routes.find((r) => {
       const match = r.pattern.exec(url.pathname);
