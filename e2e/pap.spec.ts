@@ -252,6 +252,72 @@ test.describe('Push Proxy Gateway (issue 13): PAP over HTTP to the browser', () 
     expect((await pap.statusQuery(pushId)).results.map((r) => r.messageState)).toEqual(['delivered']);
   });
 
+  test('a PAP 1.0 client\'s hand-written push-message (ISO-8859-1 prolog, CRLF multipart with a preamble) is delivered and answered in PAP 1.0', async ({ receiver, pap, notifications }) => {
+    await receiver.open();
+    await receiver.expectRegistered();
+    const pushId = newPushId('pap10');
+    const address = wapPushAddressOf(receiver.aor);
+    const control = [
+      '<?xml version="1.0" encoding="ISO-8859-1"?>',
+      '<!DOCTYPE pap PUBLIC "-//WAPFORUM//DTD PAP 1.0//EN"',
+      '                     "http://www.wapforum.org/DTD/pap_1.0.dtd">',
+      '<pap product-name = "e2e initiator">',
+      `  <push-message push-id = "${pushId}" ppg-notify-requested-to="${notifications.url}"`,
+      `                deliver-before-timestamp="${new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z')}" progress-notes-requested="false">`,
+      `    <address address-value="${address}"></address>`,
+      '    <quality-of-service priority="low" delivery-method="unconfirmed" network-required="false" bearer-required="false"/>',
+      '  </push-message>',
+      '</pap>',
+    ].join('\r\n');
+    const boundary = 'asdlfkjiurwghasf';
+    const body = [
+      'This is a multi-part message in MIME format.',
+      `--${boundary}`,
+      'Content-Type: application/xml',
+      '',
+      control,
+      `--${boundary}`,
+      'Content-Type: text/plain',
+      '',
+      'Hello from a PAP 1.0 initiator',
+      `--${boundary}--`,
+      '',
+    ].join('\r\n');
+    // The application in the HTTP request's X-Wap-Application-Id, as some initiators send it.
+    const answer = await pap.postRaw(new TextEncoder().encode(body), `multipart/related; boundary=${boundary}; type="application/xml"`, { 'X-Wap-Application-Id': NEWS, 'X-Wap-Initiator-URI': 'http://initiator.example/e2e' });
+    expect(answer.status, answer.text).toBe(202);
+    expect(answer.document?.version).toBe('1.0');
+    expect(answer.text).toContain('-//WAPFORUM//DTD PAP 1.0//EN');
+    expect(answer.document?.message).toMatchObject({ kind: 'push-response', pushId, result: { code: 1001 } });
+
+    await expect.poll(async () => (await receiver.storedPushes()).map((p) => [p.appId, p.text])).toEqual([[NEWS, 'Hello from a PAP 1.0 initiator']]);
+    const notification = await notifications.waitFor(pushId);
+    expect(notification.version, 'the notification is in the initiator\'s PAP version').toBe('1.0');
+    expect(notification.message).toMatchObject({ pushId, address, messageState: 'delivered', code: 1000 });
+  });
+
+  test('a push to two addresses is reported per address: one delivered, the other pending, then cancelled', async ({ receiver, pap, notifications, core }) => {
+    await receiver.open();
+    await receiver.expectRegistered();
+    const offline = core.newReceiver();
+    const [here, away] = [wapPushAddressOf(receiver.aor), wapPushAddressOf(offline.aor)];
+    const pushId = newPushId('two');
+    const response = await pap.push({ pushId, addresses: [here, away], ppgNotifyRequestedTo: notifications.url }, { contentType: 'text/plain', body: 'for both of you', applicationId: NEWS });
+    expect(response.result.code, response.result.desc).toBe(1001);
+
+    await expect.poll(() => storedTexts(receiver)).toEqual(['for both of you']);
+    expect((await notifications.waitFor(pushId)).message).toMatchObject({ address: here, messageState: 'delivered', code: 1000 });
+    const both = await pap.statusQuery(pushId);
+    expect(both.results.map((r) => [r.addresses, r.messageState]).sort()).toEqual([[[away], 'pending'], [[here], 'delivered']].sort());
+    expect((await pap.statusQuery(pushId, [away])).results.map((r) => [r.addresses, r.messageState])).toEqual([[[away], 'pending']]);
+
+    // The gateway cancels a push as a whole: for the address still waiting (the delivered one stays delivered).
+    const cancel = await pap.cancel(pushId);
+    expect(cancel.results.map((r) => r.code)).toEqual([1000]);
+    await expect.poll(() => notifications.forPush(pushId).map((n) => [n.message.address, n.message.messageState]).sort()).toEqual([[away, 'cancelled'], [here, 'delivered']].sort());
+    expect((await pap.statusQuery(pushId)).results.map((r) => [r.addresses, r.messageState]).sort()).toEqual([[[away], 'cancelled'], [[here], 'delivered']].sort());
+  });
+
   test('a body that is not XML gets a badmessage-response and nothing is pushed', async ({ receiver, pap, psa }) => {
     await receiver.open();
     await receiver.expectRegistered();
