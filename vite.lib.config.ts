@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin, type UserConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import pkg from './package.json' with { type: 'json' };
+import { XML_PARSER_CHUNK } from './vite.config.ts';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export const LIB_OUT_DIR = here('dist-lib');
@@ -33,6 +34,7 @@ function uaprofDocument(): Plugin {
 const dependencies = Object.keys(pkg.dependencies);
 /** A bare import of a dependency (or a path inside one) stays an import in the lib pass. */
 const isDependency = (id: string) => dependencies.some((dep) => id === dep || id.startsWith(`${dep}/`));
+
 
 /** The size budget is .size-limit.json's (npm run size), not Vite's generic warning. */
 const CHUNK_WARNING_KB = 1000;
@@ -57,7 +59,7 @@ export default defineConfig(({ mode }): UserConfig => {
           rolldownOptions: {
             input: here('src/embed/standalone.ts'),
             preserveEntrySignatures: 'strict',
-            output: { entryFileNames: 'sip-push-receiver.js' },
+            output: { entryFileNames: 'sip-push-receiver.js', codeSplitting: { groups: [XML_PARSER_CHUNK] } },
           },
         },
       };
@@ -66,7 +68,7 @@ export default defineConfig(({ mode }): UserConfig => {
         ...shared,
         root: here('src/embed/frame'),
         base: './',
-        build: { outDir: `${LIB_OUT_DIR}/frame`, emptyOutDir: true, chunkSizeWarningLimit: CHUNK_WARNING_KB },
+        build: { outDir: `${LIB_OUT_DIR}/frame`, emptyOutDir: true, chunkSizeWarningLimit: CHUNK_WARNING_KB, rolldownOptions: { output: { codeSplitting: { groups: [XML_PARSER_CHUNK] } } } },
       };
     default:
       return {

@@ -5,6 +5,8 @@
  */
 import type { AgentPhase, StoredPush } from '../../agent/types.ts';
 import { useAgentStore, useAgentView } from '../../ui/store/context.tsx';
+import { useListedPushes } from '../../ui/features/inbox/useListedPushes.ts';
+import { readServiceContent, type ServiceCodec } from '../../ui/features/viewer/serviceCodec.ts';
 import { isTextType } from '../pushObject.ts';
 
 const PHASE_LABEL: Record<AgentPhase, string> = {
@@ -89,12 +91,47 @@ function AppTabs() {
   );
 }
 
+/**
+ * A Service Indication or Loading as a short row (the full page shows it as a link card): its
+ * text, and its href as text, a link only when http(s) and not expired (linkCard.ts). Nothing
+ * is opened without a click.
+ */
+function ServiceText({ codec, push }: { codec: ServiceCodec | null; push: StoredPush }) {
+  const read = codec ? readServiceContent(codec, push) : undefined;
+  if (!codec || !read?.ok) return <>{preview(push)}</>;
+  const card = codec.linkCardOf(read.content, Date.now());
+  return (
+    <>
+      {card.text || card.heading}
+      {card.expired && ' (expired)'}
+      {card.href !== undefined && (
+        <span className="spr-href">
+          {card.linkHref !== undefined ? (
+            <a href={card.linkHref} target="_blank" rel="noopener noreferrer" data-testid="widget-push-link">
+              {card.href}
+            </a>
+          ) : (
+            card.href
+          )}
+        </span>
+      )}
+    </>
+  );
+}
+
 function PushRows() {
   const appId = useAgentView((v) => v.selectedAppId);
   const pushes = useAgentView((v) => (appId !== null ? (v.inboxes[appId] ?? EMPTY) : EMPTY));
   const loaded = useAgentView((v) => (appId !== null ? v.loaded[appId] === true : false));
+  // Service Indications replaced or deleted by a later one are not listed, as in the full page.
+  const { listed, codec } = useListedPushes(pushes);
   if (appId === null) return null;
-  if (pushes.length === 0) return <p className="spr-empty">{loaded ? `No pushes for ${appId} yet.` : 'Loading…'}</p>;
+  if (listed.length === 0) return <p className="spr-empty">{loaded ? `No pushes for ${appId} yet.` : 'Loading…'}</p>;
+  return <PushRowList appId={appId} pushes={listed} codec={codec} />;
+}
+
+/** The rows of one app's listed pushes, newest first (at most WIDGET_ROWS). */
+export function PushRowList({ appId, pushes, codec }: { appId: string; pushes: readonly StoredPush[]; codec: ServiceCodec | null }) {
   return (
     <ol className="spr-list" aria-label={`Pushes for ${appId}, newest first`}>
       {pushes.slice(0, WIDGET_ROWS).map((push) => (
@@ -106,7 +143,7 @@ function PushRows() {
             {TIME.format(push.receivedAt)}
           </time>
           <span className="spr-text" data-testid="widget-push-text">
-            {preview(push)}
+            <ServiceText codec={codec} push={push} />
           </span>
         </li>
       ))}

@@ -9,6 +9,7 @@ import { parseServiceWbxml } from './wbxml.ts';
 import { parseServiceXml } from './xml.ts';
 
 export * from './contentTypes.ts';
+export { isClickableHref } from './href.ts';
 export * from './model.ts';
 export { decodeOpaqueDate, parseSiDate, siDateMs } from './dates.ts';
 export { parseServiceWbxml, SI_PUBLIC_ID, SL_PUBLIC_ID } from './wbxml.ts';

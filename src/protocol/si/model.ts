@@ -4,7 +4,7 @@
  * `application/vnd.wap.sic`, `text/vnd.wap.sl` or `application/vnd.wap.slc` says, whichever
  * form it came in (xml.ts reads the textual form, wbxml.ts the tokenised one; both end in
  * shape.ts). Hrefs are kept as the text the sender wrote: nothing here opens or resolves them,
- * and isClickableHref says which of them a page may offer as a link.
+ * and isClickableHref (href.ts) says which of them a page may offer as a link.
  */
 import { CodecError } from '../errors.ts';
 
@@ -86,26 +86,3 @@ export const DEFAULT_SI_LIMITS: Required<SiParseOptions> = {
   maxDepth: 8,
 };
 
-/**
- * Whether an href may be offered as a link: absolute http: or https: only. javascript:, data:,
- * vbscript:, file:, relative references and anything unparsable are shown as text, never linked.
- */
-export function isClickableHref(href: string | undefined): href is string {
-  if (href === undefined) return false;
-  // The URL parser strips leading C0 controls and spaces and tabs/newlines inside the scheme;
-  // refuse such hrefs outright rather than depend on that cleaning.
-  if (/[\u0000-\u0020\u007f]/.test(href)) return false;
-  if (!/^https?:\/\//i.test(href)) return false;
-  const parsed = safeUrl(href);
-  return parsed !== undefined && (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== '';
-}
-
-declare const URL: { new (input: string): { protocol: string; hostname: string } };
-
-function safeUrl(href: string): { protocol: string; hostname: string } | undefined {
-  try {
-    return new URL(href);
-  } catch {
-    return undefined;
-  }
-}

@@ -3,14 +3,13 @@
  * compact rows that expand, delete per push, clear the whole inbox (after a confirmation),
  * notifications for the app, and an empty state that says how to send a push here.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { StoredPush } from '../../../agent/types.ts';
 import { unreadCount } from '../../store/reducers.ts';
 import { useAgentStore, useAgentView } from '../../store/context.tsx';
 import { NotifyToggle } from '../notifications/NotifyToggle.tsx';
-import { isServicePush, readServiceContent, useServiceCodec } from '../viewer/serviceCodec.ts';
-import { withoutSuperseded } from './indications.ts';
+import { useListedPushes } from './useListedPushes.ts';
 import { PushItem } from './PushItem.tsx';
 
 const EMPTY: StoredPush[] = [];
@@ -159,16 +158,8 @@ export function Inbox() {
   const loadError = useAgentView((v) => (appId !== null ? v.loadErrors[appId] : undefined));
   const [actionError, setActionError] = useState<string | null>(null);
   const onError = useCallback((message: string) => setActionError(message), []);
-  // Service Indications replaced or deleted by a later one (WAP-167 6.2) are not listed (indications.ts).
-  const hasIndications = useMemo(() => pushes.some(isServicePush), [pushes]);
-  const codec = useServiceCodec(hasIndications);
-  const listed = useMemo(() => {
-    if (!codec || !hasIndications) return pushes;
-    return withoutSuperseded(pushes, (p) => {
-      const read = readServiceContent(codec, p);
-      return read?.ok ? read.content : undefined;
-    });
-  }, [pushes, codec, hasIndications]);
+  // Service Indications replaced or deleted by a later one (WAP-167 6.2) are not listed.
+  const { listed } = useListedPushes(pushes);
   return (
     <section className="panel inbox" aria-labelledby="inbox-heading" data-testid="inbox" data-app-id={appId ?? ''}>
       <div className="inbox-head">

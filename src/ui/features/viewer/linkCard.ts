@@ -5,7 +5,8 @@
  * user: SL's execute-low/execute-high ask a phone to load the URI at once, here they are shown
  * like any other link.
  */
-import { isClickableHref, type ServiceContent, type SiInfoItem } from '../../../protocol/si/model.ts';
+import { isClickableHref } from '../../../protocol/si/href.ts';
+import type { ServiceContent, SiInfoItem } from '../../../protocol/si/model.ts';
 
 export interface CardDate {
   /** `YYYY-MM-DDThh:mm:ssZ`, for <time dateTime>. */

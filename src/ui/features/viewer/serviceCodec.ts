@@ -9,13 +9,13 @@ import type { StoredPush } from '../../../agent/types.ts';
 import { isServiceContentType } from '../../../protocol/si/contentTypes.ts';
 import type { ServiceContent } from '../../../protocol/si/model.ts';
 
-export type ServiceCodec = typeof import('../../../protocol/si/index.ts');
+export type ServiceCodec = typeof import('./serviceCodecModule.ts');
 
 let loaded: ServiceCodec | undefined;
 let loading: Promise<ServiceCodec> | undefined;
 
 export function loadServiceCodec(): Promise<ServiceCodec> {
-  loading ??= import('../../../protocol/si/index.ts').then((codec) => (loaded = codec));
+  loading ??= import('./serviceCodecModule.ts').then((codec) => (loaded = codec));
   return loading;
 }
 
