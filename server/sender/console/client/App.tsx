@@ -26,7 +26,7 @@ export function App({ authRequired }: { authRequired: boolean }) {
     } catch (err) {
       if (err instanceof ConsoleApiError && err.status === 401) {
         if (token !== null) forgetToken(place());
-        setSession({ phase: 'ask', message: token === null ? undefined : REFUSED } as Session);
+        setSession(token === null ? { phase: 'ask' } : { phase: 'ask', message: REFUSED });
         return;
       }
       // Anything else (the service busy, unreachable): the workspace shows it where it happens.
@@ -43,6 +43,14 @@ export function App({ authRequired }: { authRequired: boolean }) {
     const token = loadToken(place());
     if (token === null) setSession({ phase: 'ask' });
     else void tryToken(token);
+    // A #token= link opened in this tab while the console is open (no reload): take it too.
+    const onHash = () => {
+      if (!/(^#|&)token=/.test(window.location.hash)) return;
+      const next = loadToken(place());
+      if (next !== null) void tryToken(next);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
   }, [authRequired, tryToken]);
 
   const onUnauthorized = useCallback(() => {
