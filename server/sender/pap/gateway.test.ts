@@ -10,12 +10,17 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildPap, buildPapRequest, parsePap, type PapMessage } from '../../../src/protocol/pap/index.ts';
 import { createFakePushService, type FakePushService } from '../../testing/fakePushService.ts';
 import { until } from '../../testing/until.ts';
 import { createPushApi } from '../service/http/server.ts';
+import { openPglite } from '../queue/pglite.ts';
+import { migrate } from '../queue/schema.ts';
+import type { Sql } from '../queue/sql.ts';
+import { ServiceError } from '../service/types.ts';
 import { createPapGateway, type PapGateway, type PapGatewayOptions } from './gateway.ts';
+import { sqlPapStore } from './papStore.ts';
 import type { NotificationOutcome } from './notifier.ts';
 
 const ALICE = 'WAPPUSH=alice/TYPE=USER@ppg.example.com';
@@ -39,8 +44,8 @@ async function listen(handler: http.RequestListener): Promise<{ url: string; ser
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-async function start(options: Partial<PapGatewayOptions> = {}): Promise<Started> {
-  const fake = createFakePushService();
+/** A gateway on a fake service; give the same `fake` (and a store) to start one again after a restart. */
+async function start(options: Partial<PapGatewayOptions> = {}, fake: FakePushService = createFakePushService()): Promise<Started> {
   const logged: string[] = [];
   const gateway = createPapGateway(fake, { domain: 'example.com', auth: false, log: (l) => logged.push(l), notify: { retryDelayMs: 10, timeoutMs: 2000 }, ...options });
   cleanups.push(() => gateway.close());
@@ -470,5 +475,79 @@ describe('mounted on the service API', () => {
     expect(a.message).toMatchObject({ kind: 'push-response', result: { code: 1001 } });
     expect((await fetch(`${url}/pap`, { method: 'POST', body: 'x' })).status).toBe(401);
     expect((await fetch(`${url}/v1/pushes/p1`, { headers: { Authorization: 'Bearer tok' } })).status).toBe(200);
+  });
+});
+
+describe('a restart (the gateway on the queue database: sqlPapStore)', { timeout: 20_000 }, () => {
+  // One embedded database for these tests (PGlite takes seconds to start), emptied for each.
+  let shared: Sql;
+  beforeAll(async () => {
+    shared = await openPglite();
+    await migrate(shared);
+  }, 30_000);
+  afterAll(() => shared.close());
+  async function database(): Promise<Sql> {
+    await shared.query('delete from pap_pushes');
+    return shared;
+  }
+
+  it('sends the notification owed for a push that settled while the gateway was down, once', async () => {
+    const sql = await database();
+    const notices = await notificationServer();
+    const before = await start({ store: sqlPapStore(sql) });
+    expect((await sendPush(before, { addresses: [ALICE, BOB], ppgNotifyRequestedTo: notices.url })).message).toMatchObject({ result: { code: 1001 } });
+    before.fake.move('p1', 'aor:sip:alice@example.com', 'delivered');
+    await until(() => notices.received.length === 1);
+    await before.gateway.close();
+
+    // Down: BOB's delivery settles; nobody hears of it.
+    before.fake.move('p1', 'aor:sip:+447700900123@example.com', 'undeliverable', { reason: 'SIP 480', sipStatus: 480 });
+    expect(notices.received).toHaveLength(1);
+
+    const after = await start({ store: sqlPapStore(sql) }, before.fake);
+    await until(() => notices.received.length === 2);
+    expect(notices.received[1]).toMatchObject({ kind: 'resultnotification-message', pushId: 'p1', messageState: 'undeliverable', address: BOB, senderAddress: before.url });
+    // Nothing more is owed: a third start sends nothing.
+    await after.gateway.close();
+    const third = await start({ store: sqlPapStore(sql) }, before.fake);
+    const marker = await notificationServer();
+    await sendPush(third, { pushId: 'p2', ppgNotifyRequestedTo: marker.url });
+    third.fake.move('p2', 'aor:sip:alice@example.com', 'delivered');
+    await until(() => marker.received.length === 1);
+    expect(notices.received).toHaveLength(2);
+    // Recorded once the send has ended (after the initiator answered).
+    await until(async () => (await sql.query('select push_id from pap_pushes where not notify_done')).rows.length === 0);
+  });
+
+  it('answers a statusquery per address-value, and 2007 for a push-id used before, after a restart', async () => {
+    const sql = await database();
+    const before = await start({ store: sqlPapStore(sql) });
+    await sendPush(before, { addresses: [ALICE, BOB] });
+    const pastDeadline = await sendPush(before, { pushId: 'gone', deliverBefore: new Date(Date.now() - 60_000) });
+    expect(pastDeadline.message).toMatchObject({ result: { code: 2001 } });
+    await before.gateway.close();
+
+    const after = await start({ store: sqlPapStore(sql) }, before.fake);
+    after.fake.move('p1', 'aor:sip:alice@example.com', 'delivered');
+    const query = await sendControl(after, { kind: 'statusquery-message', pushId: 'p1', addresses: [] });
+    expect(query.message.kind === 'statusquery-response' && query.message.results.map((r) => [r.messageState, r.addresses])).toEqual([
+      ['delivered', [ALICE]],
+      ['pending', [BOB]],
+    ]);
+    const expired = await sendControl(after, { kind: 'statusquery-message', pushId: 'gone', addresses: [] });
+    expect(expired.message).toMatchObject({ kind: 'statusquery-response', results: [{ messageState: 'expired', addresses: ['WAPPUSH=alice/TYPE=USER@ppg.example.com'] }] });
+    expect((await sendPush(after, { pushId: 'gone' })).message).toMatchObject({ result: { code: 2007 } });
+    expect((await sendPush(after, { pushId: 'p1' })).message).toMatchObject({ result: { code: 2007 } });
+    expect(after.fake.submitted.map((p) => p.pushId)).toEqual(['p1']);
+  });
+
+  it('a push the service refuses leaves its push-id free for a corrected push', async () => {
+    const sql = await database();
+    const s = await start({ store: sqlPapStore(sql) });
+    s.fake.failNext(new ServiceError('PSA_ERR_CAPABILITIES', 'no terminal of sip:alice@example.com takes text/plain for push.sia'));
+    const refused = await sendPush(s);
+    expect(refused.message).toMatchObject({ result: { code: 2005 } });
+    expect((await sendPush(s)).message).toMatchObject({ result: { code: 1001 } });
+    expect((await sql.query('select push_id from pap_pushes')).rows).toEqual([{ push_id: 'p1' }]);
   });
 });

@@ -50,7 +50,10 @@ import { expectedAorOf } from '../service/reports/imdnIntake.ts';
 import { ServiceError, type PushPriority, type PushService } from '../service/types.ts';
 import { checkAddressMapping, mapPapAddress, type AddressTemplates, type MappedAddress } from './addressMapping.ts';
 import { createResultNotifier, isNotifyUrl, type NotificationOutcome, type ResultNotifierOptions } from './notifier.ts';
+import { aorsOf, memoryPapStore, notificationsDone, type PapPushStore, type TrackedPush } from './papStore.ts';
 import { deliveriesOf, isReportable, stateOf, type AorState } from './states.ts';
+
+export type { TrackedPush } from './papStore.ts';
 
 export interface PapGatewayOptions {
   /** Where the service's HTTP server mounts the gateway (default `/pap`). */
@@ -79,7 +82,13 @@ export interface PapGatewayOptions {
   maxParts?: number;
   /** Longest bad-message-fragment, characters (default 256). */
   maxFragmentChars?: number;
-  /** Pushes remembered for notifications and per-address status (default 10,000; the oldest is forgotten first). */
+  /**
+   * Where the gateway keeps what it knows of each push (papStore.ts): startPushService gives
+   * the queue's database (sqlPapStore), so a restart forgets nothing; default, in memory
+   * (memoryPapStore of maxTrackedPushes).
+   */
+  store?: PapPushStore;
+  /** Records kept in memory (the recent ones; all of them without a store), and read back at start with a notification owed (default 10,000). */
   maxTrackedPushes?: number;
   /** The sender-address of push-responses and result notifications (default the URL the push-message came to: http://<Host><path>). */
   senderAddress?: string;
@@ -105,24 +114,6 @@ export const PAP_GATEWAY_DEFAULTS: Required<Pick<PapGatewayOptions, 'path' | 'de
   senderName: 'SIP Push Web PPG',
 };
 
-/** What the gateway remembers of a push it accepted (or refused as expired). */
-export interface TrackedPush {
-  pushId: string;
-  addresses: MappedAddress[];
-  version: PapVersion;
-  notifyTo?: string;
-  /** X-Wap-Initiator-URI of the request. */
-  initiatorUri?: string;
-  /** The push-response's sender-address, repeated in the result notifications. */
-  senderAddress: string;
-  /** The Basic user name, when authenticated. */
-  user?: string;
-  receivedAt: number;
-  /** Set when the gateway itself settled the push (deliver-before already past): never submitted. */
-  localState?: 'expired';
-  /** AoRs whose result notification is sent (or being sent). */
-  notified: Set<string>;
-}
 
 /** The HTTP handler, with the gateway's state for its owner. */
 export interface PapGateway {
@@ -158,41 +149,63 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
   const clock = o.clock ?? Date.now;
   const log = o.log ?? ((line: string) => console.error(line));
   const notifier = createResultNotifier({ ...o.notify, log, productName: o.senderName });
-  const tracked = new Map<string, TrackedPush>();
+  const store = o.store ?? memoryPapStore(o.maxTrackedPushes);
+  /** The records read or written lately, newest last (at most maxTrackedPushes). */
+  const recent = new Map<string, TrackedPush>();
+  /** Every record with a result notification still owed: the service's changes are matched against these. */
+  const owed = new Map<string, TrackedPush>();
   const notifiedListeners = new Set<(outcome: NotificationOutcome) => void>();
   const sends = new Set<Promise<unknown>>();
   let closed = false;
 
   const unsubscribe = service.onChange((change) => {
-    const record = tracked.get(change.pushId);
-    if (record?.notifyTo !== undefined && change.to !== 'pending' && change.to !== 'accepted') void checkNotifications(record);
+    const record = owed.get(change.pushId);
+    if (record && change.to !== 'pending' && change.to !== 'accepted') void checkNotifications(record);
   });
 
-  function track(record: TrackedPush): void {
-    tracked.set(record.pushId, record);
-    while (tracked.size > o.maxTrackedPushes) tracked.delete(tracked.keys().next().value!);
+  function remember(record: TrackedPush): TrackedPush {
+    recent.delete(record.pushId);
+    recent.set(record.pushId, record);
+    while (recent.size > o.maxTrackedPushes) recent.delete(recent.keys().next().value!);
+    if (!notificationsDone(record)) owed.set(record.pushId, record);
+    return record;
   }
 
-  function uniqueAors(record: TrackedPush): string[] {
-    return [...new Set(record.addresses.map((a) => a.aor))];
+  async function lookup(pushId: string): Promise<TrackedPush | undefined> {
+    const known = owed.get(pushId) ?? recent.get(pushId);
+    if (known) return known;
+    const stored = await store.get(pushId);
+    return stored && remember(stored);
   }
+
+  // After a restart: the notifications owed when the gateway stopped (their pushes may have
+  // settled meanwhile, so each is checked now, not on its next change).
+  const resumed = store.owed(o.maxTrackedPushes).then(
+    (records) => {
+      for (const record of records) void checkNotifications(remember(record));
+    },
+    (err: unknown) => log(`pap: reading the result notifications owed failed: ${err instanceof Error ? err.message : String(err)}; they are sent on the pushes' next change`),
+  );
 
   async function checkNotifications(record: TrackedPush): Promise<void> {
     if (record.notifyTo === undefined || closed) return;
     let states: AorState[];
     if (record.localState === 'expired') {
-      states = uniqueAors(record).map((aor) => ({ aor, status: 'expired', state: 'expired', result: { code: 4000, desc: 'Service Failure: deliver-before-timestamp already past when received' }, deliveries: [], eventTime: record.receivedAt }));
+      states = aorsOf(record).map((aor) => ({ aor, status: 'expired', state: 'expired', result: { code: 4000, desc: 'Service Failure: deliver-before-timestamp already past when received' }, deliveries: [], eventTime: record.receivedAt }));
     } else {
       const push = await service.get(record.pushId).catch((err: unknown) => {
         log(`pap: reading push ${record.pushId} for its result notification failed: ${String(err)}`);
         return undefined;
       });
       if (!push) return;
-      states = uniqueAors(record).map((aor) => stateOf(aor, deliveriesOf(push, aor), push.updatedAt));
+      states = aorsOf(record).map((aor) => stateOf(aor, deliveriesOf(push, aor), push.updatedAt));
     }
     for (const s of states) {
       if (!isReportable(s.state) || record.notified.has(s.aor)) continue;
       record.notified.add(s.aor);
+      const done = notificationsDone(record);
+      if (done) owed.delete(record.pushId);
+      const aorSends: Promise<unknown>[] = [];
       for (const address of record.addresses.filter((a) => a.aor === s.aor)) {
         const send = notifier
           .send(record.notifyTo, {
@@ -210,8 +223,15 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
             for (const listener of [...notifiedListeners]) listener(outcome);
           });
         sends.add(send);
+        aorSends.push(send);
         void send.finally(() => sends.delete(send));
       }
+      // Recorded once its sends have ended: one cut short by a crash is sent again after the restart.
+      const recorded = Promise.allSettled(aorSends)
+        .then(() => store.markNotified(record.pushId, s.aor, done))
+        .catch((err: unknown) => log(`pap: recording the result notification of ${record.pushId} for ${s.aor} failed: ${err instanceof Error ? err.message : String(err)}; it may be sent again after a restart`));
+      sends.add(recorded);
+      void recorded.finally(() => sends.delete(recorded));
     }
   }
 
@@ -324,7 +344,6 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
     if (m.ppgNotifyRequestedTo !== undefined && !isNotifyUrl(m.ppgNotifyRequestedTo)) {
       return reply({ code: 2000, desc: `Bad Request: ppg-notify-requested-to "${m.ppgNotifyRequestedTo}" is not an http(s) URL; give one the gateway can POST the result notification to` });
     }
-    if (tracked.get(m.pushId)?.localState !== undefined) return reply({ code: 2007, desc: `Duplicate Push ID: ${m.pushId} was used before; give each push a new push-id` });
     let addresses: MappedAddress[];
     let app: string;
     try {
@@ -350,13 +369,18 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
       ...(m.ppgNotifyRequestedTo !== undefined && { notifyTo: m.ppgNotifyRequestedTo }),
       ...who,
     };
+    const duplicate = () => reply({ code: 2007, desc: `Duplicate Push ID: ${m.pushId} was used before; give each push a new push-id` });
     if (deliverBefore !== undefined && deliverBefore <= now) {
       // Kannel's PPG answers a push already past its deliver-before 2001 Forbidden and keeps it as expired; so do we (the queue refuses it, nothing is sent).
-      if (await service.get(m.pushId)) return reply({ code: 2007, desc: `Duplicate Push ID: ${m.pushId} was used before; give each push a new push-id` });
-      track({ ...record, localState: 'expired' });
-      void checkNotifications(tracked.get(m.pushId)!);
+      if (await service.get(m.pushId)) return duplicate();
+      const expired: TrackedPush = { ...record, localState: 'expired' };
+      if (!(await store.insert(expired))) return duplicate();
+      void checkNotifications(remember(expired));
       return reply({ code: 2001, desc: 'Forbidden: deliver-before-timestamp is already past; the push expired and is not sent' });
     }
+    // Kept before the push is submitted: once the service has it, a restart must find the
+    // addresses and the notification owed. A push-id kept already is a duplicate (2007).
+    if (!(await store.insert(record))) return duplicate();
     const qos = m.qualityOfService;
     const content = request.content!;
     try {
@@ -373,12 +397,13 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
         mode: 'auto',
       });
     } catch (err) {
+      // Refused: the push-id stays free for a corrected push (unless the service has it already).
+      await store.remove(m.pushId);
       if (!(err instanceof ServiceError)) throw err;
       const code = { PSA_ERR_PUSH_ID_TAKEN: 2007, PSA_ERR_CAPABILITIES: 2005, PSA_ERR_INPUT: 2000, PSA_ERR_NOT_FOUND: 2000, PSA_ERR_UNAVAILABLE: 4001 }[err.code];
       return reply({ code, desc: err.message });
     }
-    track(record);
-    void checkNotifications(record);
+    void checkNotifications(remember(record));
     const notes = m.progressNotesRequested ? '; progress notes are not sent by this gateway (ask with a statusquery-message)' : '';
     return reply({ code: 1001, desc: `Accepted for Processing${notes}` });
   }
@@ -401,7 +426,7 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
 
   async function cancel(m: PapCancelMessage): Promise<PapMessage> {
     const respond = (results: PapCancelResult[]): PapMessage => ({ kind: 'cancel-response', pushId: m.pushId, results });
-    const record = tracked.get(m.pushId);
+    const record = await lookup(m.pushId);
     const push = await service.get(m.pushId);
     if (!push) {
       if (record?.localState === 'expired') return respond([{ code: 2008, desc: 'Cancellation Not Possible: the push expired when received', addresses: m.addresses }]);
@@ -434,7 +459,7 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
 
   async function statusQuery(m: PapStatusQueryMessage): Promise<PapMessage> {
     const respond = (results: PapStatusQueryResult[]): PapMessage => ({ kind: 'statusquery-response', pushId: m.pushId, results });
-    const record = tracked.get(m.pushId);
+    const record = await lookup(m.pushId);
     if (record?.localState === 'expired') {
       // Asked about the whole push: its address-values, as for one that was accepted (below).
       const addresses = m.addresses.length > 0 ? m.addresses : record.addresses.map((a) => a.addressValue);
@@ -454,7 +479,7 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
       return respond(results);
     }
     if (!record) return respond([toResult(stateOf('', push.deliveries, push.updatedAt), [])]);
-    return respond(uniqueAors(record).map((aor) => toResult(stateOf(aor, deliveriesOf(push, aor), push.updatedAt), record.addresses.filter((a) => a.aor === aor).map((a) => a.addressValue))));
+    return respond(aorsOf(record).map((aor) => toResult(stateOf(aor, deliveriesOf(push, aor), push.updatedAt), record.addresses.filter((a) => a.aor === aor).map((a) => a.addressValue))));
   }
 
   const gateway = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
@@ -468,12 +493,13 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
   };
   return Object.assign(gateway, {
     path: o.path,
-    tracked: (pushId: string) => tracked.get(pushId),
+    tracked: (pushId: string) => owed.get(pushId) ?? recent.get(pushId),
     onNotified(listener: (outcome: NotificationOutcome) => void) {
       notifiedListeners.add(listener);
       return () => notifiedListeners.delete(listener);
     },
     async close() {
+      await resumed;
       closed = true;
       unsubscribe();
       await notifier.close();

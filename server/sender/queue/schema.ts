@@ -19,6 +19,13 @@
  * v2:
  *   psa_pushes.content_released_at  when the content file of a settled push (no delivery
  *                   pending or accepted) was handed back for removal: each file once.
+ *
+ * v3:
+ *   pap_pushes      what the PAP gateway (server/sender/pap/papStore.ts) keeps of a push it
+ *                   answered: its address-values and their AoRs, PAP version, notify URL,
+ *                   initiator, and the AoRs whose result notification is sent, so a restart
+ *                   forgets no statusquery detail and sends each notification still owed.
+ *                   Keyed by the PAP push-id (the service's push_id when it was submitted).
  */
 import { QueueError } from './errors.ts';
 import type { Sql, SqlClient } from './sql.ts';
@@ -84,6 +91,18 @@ export const MIGRATIONS: readonly string[] = [
   `
   alter table psa_pushes add column content_released_at timestamptz;
   create index psa_pushes_content_file on psa_pushes (id) where content_file is not null and content_released_at is null;
+  `,
+  // v3: the PAP gateway's record of each push (server/sender/pap/papStore.ts).
+  `
+  create table pap_pushes (
+    push_id text primary key,
+    record jsonb not null,
+    received_at timestamptz not null,
+    notify_to text,
+    notified text[] not null default '{}',
+    notify_done boolean not null default true
+  );
+  create index pap_pushes_owed on pap_pushes (received_at) where not notify_done;
   `,
 ];
 
