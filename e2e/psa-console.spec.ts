@@ -42,7 +42,7 @@ class ConsolePage {
   async compose(fields: { target: string; app?: string; text?: string; pushId?: string; report?: boolean; expires?: string }): Promise<void> {
     await this.field('Target (AoR)').fill(fields.target);
     if (fields.app !== undefined) await this.field('Application ID').fill(fields.app);
-    if (fields.text !== undefined) await this.page.getByRole('textbox', { name: 'Text', exact: true }).fill(fields.text);
+    if (fields.text !== undefined) await this.field('Text to push').fill(fields.text);
     if (fields.pushId !== undefined) await this.field('Push ID (optional)').fill(fields.pushId);
     if (fields.expires !== undefined) await this.field('Expires in (seconds)').fill(fields.expires);
     await this.field('Ask for delivery and display reports').setChecked(fields.report ?? true);
@@ -81,6 +81,18 @@ test.describe('Operator console of the Push Sender Agent service (issue 13)', ()
     const sent = await psa.get(pushId);
     expect([sent.app, sent.contentType, sent.reportRequested, sent.status]).toEqual([NEWS, 'text/plain', true, 'delivered']);
     expect(sent.deliverBefore).toBeGreaterThan(Date.now());
+
+    // A file: uploaded (POST /v1/uploads), then pushed by its upload ID.
+    const filePushId = `console-file-${randomUUID()}`;
+    const fileText = `file content ${randomUUID()}`;
+    await ops.page.getByRole('radio', { name: 'File' }).check();
+    await ops.field('File to push').setInputFiles({ name: 'note.txt', mimeType: 'text/plain', buffer: Buffer.from(fileText) });
+    await expect(ops.field('Content type')).toHaveValue('text/plain');
+    await ops.field('Push ID (optional)').fill(filePushId);
+    await ops.page.getByRole('button', { name: 'Push', exact: true }).click();
+    await expect(ops.row(filePushId).getByTestId('push-status')).toHaveText('delivered');
+    await expect.poll(async () => (await receiver.storedPushes()).map((p) => p.text)).toContain(fileText);
+    expect((await psa.get(filePushId)).contentSize).toBe(fileText.length);
 
     // A push made elsewhere (the API) shows up too, from the stream alone, and turns delivered.
     const other = await psa.submit({ target: receiver.aor, app: NEWS, contentType: 'text/plain', content: 'from curl', report: true });

@@ -158,8 +158,8 @@ export function Compose({ api, form, setForm, receivers, onSubmitted, onFailed }
           </label>
         </fieldset>
         {form.contentKind === 'text'
-          ? field('text', 'Text', (p) => <textarea {...p} name="text" rows={4} value={form.text} onChange={(e) => set('text', e.target.value)} />)
-          : field('file', 'File', (p) => (
+          ? field('text', 'Text to push', (p) => <textarea {...p} name="text" rows={4} value={form.text} onChange={(e) => set('text', e.target.value)} />)
+          : field('file', 'File to push', (p) => (
               <input
                 {...p}
                 ref={fileInput}

@@ -76,5 +76,8 @@ describe('the pushes table reducer', () => {
     expect(describeTarget({ aor: 'sip:a@d', instance: 'urn:uuid:1' })).toBe('sip:a@d (instance urn:uuid:1)');
     expect(describeTarget({ gruu: 'sip:a@d;gr=x' })).toBe('sip:a@d;gr=x (GRUU)');
     expect(describeTarget(['sip:a@d', { gruu: 'sip:b@d;gr=y' }])).toBe('sip:a@d, sip:b@d;gr=y (GRUU)');
+    // As the service stores it (service.ts StoredTarget).
+    expect(describeTarget({ targets: [{ aor: 'sip:a@d' }], aorOf: { 'instance:x': 'sip:a@d' }, priority: 'normal', mode: 'auto' })).toBe('sip:a@d');
+    expect(describeTarget({ targets: [{ aor: 'sip:a@d', terminals: 'all' }, { gruu: 'sip:b@d;gr=y' }], aorOf: {} })).toBe('sip:a@d (all terminals), sip:b@d;gr=y (GRUU)');
   });
 });

@@ -112,12 +112,14 @@ export function unsettledIds(state: PushesState): string[] {
   return state.order.filter((id) => !state.byId[id]!.settled);
 }
 
-/** A stored target (`"sip:a@d"`, `{aor, terminals}`, `{gruu}`, `{aor, instance}`, or a list) as one line. */
+/** A stored target (`{targets: [...]}` around `"sip:a@d"`, `{aor, terminals}`, `{gruu}`, `{aor, instance}`, or a list) as one line. */
 export function describeTarget(target: unknown): string {
   if (typeof target === 'string') return target;
   if (Array.isArray(target)) return target.map(describeTarget).join(', ');
   if (typeof target === 'object' && target !== null) {
     const t = target as Record<string, unknown>;
+    // What the service stores: {targets: [...as submitted], aorOf, priority, mode}.
+    if (Array.isArray(t.targets)) return describeTarget(t.targets.length === 1 ? t.targets[0] : t.targets);
     if (typeof t.gruu === 'string') return `${t.gruu} (GRUU)`;
     if (typeof t.aor === 'string') {
       if (typeof t.instance === 'string') return `${t.aor} (instance ${t.instance})`;
