@@ -18,9 +18,9 @@
  *
  * Result notifications (notifier.ts) are sent from what the service publishes (onChange),
  * per address, once it is delivered, undeliverable, expired or cancelled. What the gateway
- * remembers of a push (its addresses, notify URL, initiator) is in memory, at most
- * `maxTrackedPushes`: a restart forgets it (statusquery still answers, for the push as a
- * whole; a notification not sent before the restart is not sent).
+ * keeps of a push (its addresses, notify URL, initiator, notifications sent) is in a
+ * PapPushStore (papStore.ts): the queue's database when startPushService mounts it, so a
+ * restart forgets nothing and sends the notifications still owed; in memory otherwise.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
