@@ -94,6 +94,20 @@ module.exports = {
       to: { path: '(^server/testing/|/testing/)' },
     },
     {
+      name: 'console-client-is-browser',
+      severity: 'error',
+      comment: 'server/sender/console/client is bundled for the browser (esbuild, bundle.ts): no Node built-ins. Do the Node part in server/sender/console/serve.ts, or call the /v1 API.',
+      from: { path: '^server/sender/console/client/', pathNot: '\\.test\\.tsx?$' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'console-client-pure-server-parts',
+      severity: 'error',
+      comment: 'The console client takes from the service only pure modules (statuses, the summary rule, types); anything else may pull Node code into the browser bundle. Add a pure module, or go through the /v1 API.',
+      from: { path: '^server/sender/console/client/', pathNot: '\\.test\\.tsx?$' },
+      to: { path: '^server/', pathNot: '^server/sender/(console/client/|queue/(status|errors)\\.ts$|service/http/summary\\.ts$|service/types\\.ts$)' },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       comment: 'This import does not resolve to a file: fix the path or install the package.',
