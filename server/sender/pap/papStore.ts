@@ -60,18 +60,8 @@ export function notificationsDone(record: TrackedPush): boolean {
   return record.notifyTo === undefined || aorsOf(record).every((aor) => record.notified.has(aor));
 }
 
-/** The record as stored: the parsed addresses are read again from their values. */
-interface StoredRecord {
-  pushId: string;
-  addresses: { addressValue: string; aor: string }[];
-  version: PapVersion;
-  notifyTo?: string;
-  initiatorUri?: string;
-  senderAddress: string;
-  user?: string;
-  receivedAt: number;
-  localState?: 'expired';
-}
+/** The record as stored: the parsed addresses are read again from their values; notified is a column. */
+type StoredRecord = Omit<TrackedPush, 'addresses' | 'notified'> & { addresses: { addressValue: string; aor: string }[] };
 
 function toStored(record: TrackedPush): StoredRecord {
   const { notified: _notified, addresses, ...rest } = record;
