@@ -361,7 +361,10 @@ export async function openPushQueue(sql: Sql, options: PushQueueOptions = {}): P
         const delay = action.action === 'retry' ? backoffDelay(attempts, backoff, random, action.retryAfterMs) : Math.max(backoff.parkDelayMs, action.retryAfterMs);
         nextAttemptAt = now + delay;
         const expiresAt = row.expires_at?.getTime();
-        if (expiresAt !== undefined && nextAttemptAt >= expiresAt) {
+        // A retry that could only come after deliver-before ends now. A parked delivery (no
+        // contact yet) waits on: a contact appearing wakes it before the park delay, and
+        // expireDue ends it at deliver-before if none does.
+        if (action.action === 'retry' && expiresAt !== undefined && nextAttemptAt >= expiresAt) {
           to = 'expired';
           reason = `deliver-before passed before the next attempt (last: ${action.reason})`;
         } else {

@@ -221,6 +221,18 @@ export function queueContract(engine: string, getSql: () => Sql): void {
         expect((await queue.claim('w')).map((c) => c.pushId).sort()).toEqual(['p404', 'pnone']);
       });
 
+      it('a delivery parked for want of a contact waits until its deliver-before, not just the park delay: a contact that appears in time gets it', async () => {
+        await queue.enqueue(push('soon', { deliverBefore: T0 + 60_000 }));
+        const [claim] = await queue.claim('w');
+        const parked = await queue.recordAttempt(claim!, { kind: 'no-contact' });
+        expect(parked).toMatchObject({ delivery: { status: 'pending', reason: 'no matching contact' } });
+        clock.now = T0 + 30_000;
+        expect(await queue.wake(['sip:alice@localhost'])).toBe(1);
+        const [again] = await queue.claim('w');
+        expect(again?.pushId).toBe('soon');
+        expect(await queue.recordAttempt(again!, { kind: 'sip', status: 200 })).toMatchObject({ delivery: { status: 'delivered' } });
+      });
+
       it('an IMDN that overtook the 200 is kept; the late response still counts the attempt', async () => {
         await queue.enqueue(push('fast'));
         const [claim] = await queue.claim('w');
@@ -327,8 +339,8 @@ export function queueContract(engine: string, getSql: () => Sql): void {
         const claims = await queue.claim('w', { limit: 10 });
         const byId = new Map(claims.map((c) => [c.pushId, c]));
         await queue.recordAttempt(byId.get('acc')!, { kind: 'sip', status: 202 });
-        // Parking past deliver-before ends it at once.
-        expect(await queue.recordAttempt(byId.get('parked')!, { kind: 'no-contact' })).toMatchObject({ delivery: { status: 'expired' } });
+        // Parked (no contact yet): pending until deliver-before, when expireDue ends it.
+        expect(await queue.recordAttempt(byId.get('parked')!, { kind: 'no-contact' })).toMatchObject({ delivery: { status: 'pending' } });
         await queue.recordAttempt(byId.get('forever')!, { kind: 'no-contact' });
         await queue.enqueue(push('pend', { deliverBefore: T0 + 100 }));
         clock.now = T0 + 100;
@@ -336,6 +348,7 @@ export function queueContract(engine: string, getSql: () => Sql): void {
         const changes = await queue.expireDue();
         expect(changes.map((c) => [c.pushId, c.from, c.to, c.reason]).sort()).toEqual([
           ['acc', 'accepted', 'expired', 'deliver-before passed'],
+          ['parked', 'pending', 'expired', 'deliver-before passed'],
           ['pend', 'pending', 'expired', 'deliver-before passed'],
         ]);
         expect((await queue.getDelivery('leased', 'sip:alice@localhost'))?.status).toBe('pending');
