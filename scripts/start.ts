@@ -115,6 +115,7 @@ async function startService(server: string, identity: { aor: string; authUser?: 
   const receiverUser = /^sips?:([^@;]+)@/.exec(receiverAor)?.[1] ?? 'alice';
   return `
   Push Sender Agent service (HTTP API): ${psa.apiUrl}${token ? `  (token: ${token})` : '  (no token: --no-auth)'}
+  Operator console:                     ${psa.consoleUrl === null ? 'off' : `${psa.consoleUrl}${token ? `#token=${token}` : ''}`}
 
 Push through the service (it reports delivered, then displayed when you open the push):
 

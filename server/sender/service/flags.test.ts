@@ -25,6 +25,7 @@ describe('npm run psa flags', () => {
     expect(flags.token).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(flags.generatedToken).toBe(true);
     expect(flags.config.pap).toEqual({});
+    expect(flags.config.console).toEqual({});
     expect(flags.config.queue).toBeUndefined();
   });
 
@@ -78,10 +79,18 @@ describe('npm run psa flags', () => {
     [['--pap-address', 'EMAIL=sip:{value}@x'], /TYPE one of USER, PLMN, IPv4, IPv6/],
     [['--pap-address', 'PLMN=tel:{value}'], /must start with sip: or sips: and hold \{value\}/],
     [['--pap-address', 'USER=sip:fixed@x'], /hold \{value\}/],
+    [['--no-console', '--console-path', '/c'], /--no-console and --console-path were both given/],
+    [['--console-path', '/console/'], /--console-path \/console\/ is not a URL path outside \/v1\/ \(no trailing slash\)/],
+    [['--console-path', '/v1/console'], /outside \/v1\//],
   ])('%j is one usage line: %s', (args, message) => {
     const line = usage(args);
     expect(line).toMatch(message);
     expect(line).not.toContain('\n');
+  });
+
+  it('console: a path, or --no-console', () => {
+    expect(parse(['--console-path', '/ops/console']).config.console).toEqual({ path: '/ops/console' });
+    expect(parse(['--no-console']).config.console).toBe(false);
   });
 
   it('a users file that is missing, or has a bad line, names the file and the line', () => {

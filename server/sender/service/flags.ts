@@ -22,6 +22,10 @@
  *   --pap-default-app <app>         the app when a push names none (default wml.ua)
  *   --no-pap                        no gateway
  * Without --pap-user entries the API token is the initiators' password (any user name).
+ *
+ * The operator console (server/sender/console), a page on the API's port that asks for the token:
+ *   --console-path <path>           where (default /console)
+ *   --no-console                    not served
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -69,6 +73,8 @@ export function parsePsaFlags(
         'pap-address': { type: 'string', multiple: true },
         'pap-default-app': { type: 'string' },
         'no-pap': { type: 'boolean', default: false },
+        'console-path': { type: 'string' },
+        'no-console': { type: 'boolean', default: false },
       },
     }).values;
   } catch (err) {
@@ -96,6 +102,7 @@ export function parsePsaFlags(
     ...(queue !== undefined && { queue }),
     ...(values['content-dir'] !== undefined && { contentDir: values['content-dir'] }),
     pap: papOptions(values, env, noAuth, readText),
+    console: consoleOptions(values),
   };
   return { config, token, generatedToken: !noAuth && givenToken === undefined, noAuth };
 }
@@ -158,6 +165,19 @@ function papOptions(values: PapFlagValues, env: Readonly<Record<string, string |
     ...(Object.keys(addressTemplates).length > 0 && { addressTemplates }),
     ...(values['pap-default-app'] !== undefined && { defaultApp: values['pap-default-app'] }),
   };
+}
+
+function consoleOptions(values: { 'console-path'?: string; 'no-console'?: boolean }): PushServiceConfig['console'] {
+  const path = values['console-path'];
+  if (values['no-console'] === true) {
+    if (path !== undefined) throw new UsageError('--no-console and --console-path were both given: drop one');
+    return false;
+  }
+  if (path === undefined) return {};
+  if (!/^\/[A-Za-z0-9\-._~/]*[A-Za-z0-9\-._~]$/.test(path) || path === '/v1' || path.startsWith('/v1/')) {
+    throw new UsageError(`--console-path ${path} is not a URL path outside /v1/ (no trailing slash): give one such as /console`);
+  }
+  return { path };
 }
 
 function isCredential(entry: string): boolean {

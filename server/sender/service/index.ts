@@ -32,6 +32,7 @@ import { createPushService, type ServiceLimits } from './service.ts';
 import { createPapGateway, type PapGateway, type PapGatewayOptions } from '../pap/gateway.ts';
 import { createConsole, type ConsoleOptions } from '../console/index.ts';
 import { domainOfAor } from '../pap/addressMapping.ts';
+import { sqlPapStore } from '../pap/papStore.ts';
 import type { PushService } from './types.ts';
 
 export interface PushServiceConfig {
@@ -61,8 +62,9 @@ export interface PushServiceConfig {
   /**
    * The PAP gateway (issue 13, server/sender/pap), mounted on the API's server at `path`
    * (default /pap). Basic auth by `users`, or with the API token as password; `auth: false`
-   * opens it. The AoR domain defaults to core.aor's. `false`: not mounted. Without
-   * credentials (no users, no API token, auth not false) it is not mounted, and one line says so.
+   * opens it. The AoR domain defaults to core.aor's; what it keeps of each push goes to the
+   * queue's database (store: sqlPapStore). `false`: not mounted. Without credentials (no users,
+   * no API token, auth not false) it is not mounted, and one line says so.
    */
   pap?: PapGatewayOptions | false;
   /**
@@ -185,7 +187,8 @@ export async function startPushService(config: PushServiceConfig): Promise<Runni
     let pap: PapGateway | undefined;
     if (config.pap !== false) {
       const apiToken = config.api?.auth === false ? undefined : config.api?.token;
-      const papOptions: PapGatewayOptions = { domain: domainOfAor(config.core.aor), ...(apiToken !== undefined && { apiToken }), log, ...config.pap };
+      // What the gateway keeps of each push lives in the queue's database: a restart forgets nothing.
+      const papOptions: PapGatewayOptions = { domain: domainOfAor(config.core.aor), ...(apiToken !== undefined && { apiToken }), store: sqlPapStore(sql), log, ...config.pap };
       if (papOptions.auth === false || (papOptions.users?.length ?? 0) > 0 || papOptions.apiToken !== undefined) {
         pap = createPapGateway(service, papOptions);
         const gateway = pap;

@@ -39,6 +39,10 @@ if (config.pap !== false) {
   const who = noAuth ? 'no authentication' : config.pap?.users ? `Basic: ${config.pap.users.length} initiator(s) from --pap-user / --pap-users-file, or the API token as password` : 'Basic, any user name with the API token as password';
   console.log(`psa: PAP gateway ${running.apiUrl}${config.pap?.path ?? '/pap'} (${who})`);
 }
+if (running.consoleUrl !== null) {
+  // The token rides in the fragment, which the browser never sends; the page moves it to sessionStorage.
+  console.log(`psa: operator console ${running.consoleUrl}${noAuth ? '' : generatedToken ? `#token=${token}` : ' (it asks for the API token)'}`);
+}
 if (noAuth) console.log('psa: authentication OFF (--no-auth): anyone who reaches the API or the PAP gateway can push');
 else if (generatedToken) console.log(`psa: API token (generated for this run; set SIP_PUSH_PSA_TOKEN to keep one): ${token}`);
 
