@@ -2,7 +2,9 @@
  * `npm run test:package` (part of `npm test`): the package as a web developer gets it.
  *
  *   1. `npm run build:lib`, then the size budget (size-limit, .size-limit.json: prints the
- *      widget bundle's gzip size and fails above its limit);
+ *      widget bundle's gzip size and fails above its limit), and the first load of the widget
+ *      and of the frame page (firstLoad.ts: each entry with the chunks it imports statically)
+ *      against the same budgets, never holding the XML parser;
  *   2. `npm pack` into a temporary folder;
  *   3. a copy of test-project/ (outside src/, its own package.json) installs the tarball with
  *      `npm ci --offline`: its lockfile is made here from the tarball and the repository's
@@ -18,6 +20,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { firstLoad } from './firstLoad.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -85,12 +88,38 @@ function run(step: string, command: string, args: string[], options: ExecFileSyn
   }
 }
 
+/**
+ * The widget's and the frame page's first load (entry + static imports) within the budget
+ * size-limit holds their entry file to, and without the XML parser chunk (it loads with the
+ * SI/SL codec, on the first Service Indication: XML_PARSER_CHUNK in vite.config.ts).
+ */
+function checkFirstLoads(): void {
+  const budgets = JSON.parse(readFileSync(join(root, '.size-limit.json'), 'utf8')) as Array<{ path: string | string[]; limit: string }>;
+  const limitOf = (path: string) => parseFloat(budgets.find((b) => [b.path].flat()[0] === path)!.limit) * 1000;
+  const frameHtml = readFileSync(join(root, 'dist-lib/frame/index.html'), 'utf8');
+  const frameEntry = /<script[^>]+src="\.\/(assets\/index-[^"]+\.js)"/.exec(frameHtml)?.[1];
+  if (!frameEntry) throw new Error('package-check: dist-lib/frame/index.html names no assets/index-*.js script');
+  const read = (path: string) => readFileSync(path, 'utf8');
+  for (const [name, entry, budget] of [
+    ['widget', join(root, 'dist-lib/widget/sip-push-receiver.js'), limitOf('dist-lib/widget/sip-push-receiver.js')],
+    ['frame page', join(root, 'dist-lib/frame', frameEntry), limitOf('dist-lib/frame/assets/index-*.js')],
+  ] as const) {
+    const load = firstLoad(entry, read);
+    const names = load.files.map((f) => f.slice(join(root, 'dist-lib').length + 1));
+    console.log(`first load of the ${name}: ${(load.gzipBytes / 1000).toFixed(2)} kB gzip in ${names.join(', ')} (budget ${budget / 1000} kB)`);
+    const parser = names.find((f) => /(^|\/)xml-parser-[^/]*\.js$/.test(f));
+    if (parser) throw new Error(`package-check: the ${name} loads the XML parser (${parser}) at once; keep XML parsing out of its static imports (src/protocol/xml/text.ts has the helpers that need no parser)`);
+    if (load.gzipBytes > budget) throw new Error(`package-check: the ${name}'s first load is ${(load.gzipBytes / 1000).toFixed(2)} kB gzip, over its ${budget / 1000} kB budget (.size-limit.json)`);
+  }
+}
+
 function main(): void {
   const keep = process.argv.includes('--keep');
   const work = mkdtempSync(join(tmpdir(), 'sip-push-package-'));
   try {
     process.stdout.write(run('npm run build:lib', npm, ['run', '--silent', 'build:lib']));
     process.stdout.write(run('size budget (size-limit)', 'npx', ['--no-install', 'size-limit']));
+    checkFirstLoads();
 
     const packed = JSON.parse(run('npm pack', npm, ['pack', '--json', '--pack-destination', work])) as Array<{ filename: string; files: Array<{ path: string }> }>;
     const tarball = packed[0]!.filename;

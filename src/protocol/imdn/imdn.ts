@@ -5,7 +5,8 @@
  * this module takes and returns the XML document and typed values. Pure: no DOM, no Node.
  */
 import { CodecError } from '../errors.ts';
-import { createXmlParser, decodeXmlText, escapeXml, hasIllegalXmlChar, rootElementNames, xmlSyntaxError } from '../xml/xml.ts';
+import { createXmlParser, rootElementNames, xmlSyntaxError } from '../xml/parser.ts';
+import { decodeXmlText, escapeXml, hasIllegalXmlChar } from '../xml/text.ts';
 
 export const IMDN_CONTENT_TYPE = 'message/imdn+xml';
 export const IMDN_NAMESPACE = 'urn:ietf:params:xml:ns:imdn';

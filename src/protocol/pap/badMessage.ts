@@ -4,7 +4,7 @@
  * otherwise, e.g. 3002 for an unknown version), a one-line desc, and the offending fragment of
  * the request, cut to a named limit and cleared of characters XML cannot carry.
  */
-import { hasIllegalXmlChar } from '../xml/xml.ts';
+import { hasIllegalXmlChar } from '../xml/text.ts';
 import { PapError } from './errors.ts';
 import type { PapBadMessageResponse } from './model.ts';
 

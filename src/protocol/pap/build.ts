@@ -6,7 +6,7 @@
  * plus priority and delivery-method of a quality-of-service. The DOCTYPE is the one of the
  * version asked for (answer a client in its own version: responseVersionFor).
  */
-import { hasIllegalXmlChar, escapeXml } from '../xml/xml.ts';
+import { hasIllegalXmlChar, escapeXml } from '../xml/text.ts';
 import { isPapResultCode, PAP_DELIVERY_METHODS, PAP_MESSAGE_STATES, PAP_PRIORITIES, PAP_REPLACE_METHODS } from './codes.ts';
 import { PapError } from './errors.ts';
 import type { PapMessage, PapQualityOfService, PapResult } from './model.ts';

@@ -7,7 +7,8 @@
  * `=` (`code ="1001"`) is XML and fine. Errors are PapError with the offending start tag as
  * the fragment, so the gateway can answer a badmessage-response (badMessageResponseFor).
  */
-import { createXmlParser, decodeXmlText, rootElementNames, xmlSyntaxError } from '../xml/xml.ts';
+import { createXmlParser, rootElementNames, xmlSyntaxError } from '../xml/parser.ts';
+import { decodeXmlText } from '../xml/text.ts';
 import {
   isPapResultCode,
   PAP_DELIVERY_METHODS,

@@ -6,7 +6,8 @@
  * sends. Pure: no DOM, no Node. The state kept across NOTIFYs is reginfoState.ts's business.
  */
 import { CodecError } from '../errors.ts';
-import { createXmlParser, decodeXmlText, escapeXml, hasIllegalXmlChar, rootElementNames, xmlSyntaxError } from '../xml/xml.ts';
+import { createXmlParser, rootElementNames, xmlSyntaxError } from '../xml/parser.ts';
+import { decodeXmlText, escapeXml, hasIllegalXmlChar } from '../xml/text.ts';
 
 export const REGINFO_CONTENT_TYPE = 'application/reginfo+xml';
 export const REGINFO_NAMESPACE = 'urn:ietf:params:xml:ns:reginfo';

@@ -8,7 +8,8 @@
  * shared XML parser (src/protocol/xml), made on first use so a bundle that never reads SI
  * does not carry it.
  */
-import { createXmlParser, decodeXmlText, xmlSyntaxError } from '../xml/xml.ts';
+import { createXmlParser, xmlSyntaxError } from '../xml/parser.ts';
+import { decodeXmlText } from '../xml/text.ts';
 import { DEFAULT_SI_LIMITS, SiError, type ServiceContent, type SiParseOptions } from './model.ts';
 import { shapeDocument, type DocElement } from './shape.ts';
 

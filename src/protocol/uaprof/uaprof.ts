@@ -9,7 +9,8 @@
  * matches local names only. Pure: no DOM, no Node.
  */
 import { CodecError } from '../errors.ts';
-import { createXmlParser, decodeXmlText, escapeXml as escapeText, hasIllegalXmlChar, rootElementNames, xmlSyntaxError } from '../xml/xml.ts';
+import { createXmlParser, rootElementNames, xmlSyntaxError } from '../xml/parser.ts';
+import { decodeXmlText, escapeXml as escapeText, hasIllegalXmlChar } from '../xml/text.ts';
 
 export const RDF_NAMESPACE = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#';
 /** The UAProf 2.0 vocabulary (prf:). */

@@ -1,1 +1,2 @@
-export * from './xml.ts';
+export * from './text.ts';
+export * from './parser.ts';

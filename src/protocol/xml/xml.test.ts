@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createXmlParser, decodeXmlText, escapeXml, hasIllegalXmlChar, rootElementNames, xmlSyntaxError } from './xml.ts';
+import { createXmlParser, decodeXmlText, escapeXml, hasIllegalXmlChar, rootElementNames, xmlSyntaxError } from './index.ts';
 
 describe('escapeXml / decodeXmlText', () => {
   it.each([
