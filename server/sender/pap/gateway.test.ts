@@ -457,6 +457,25 @@ describe('Basic authentication', () => {
     expect(s.gateway.tracked('p1')?.user).toBe('pi');
   });
 
+  it('an initiator queries and cancels its own pushes only; the API token may reach every push', async () => {
+    const s = await start({ auth: true, users: ['pi1:one', 'pi2:two'], apiToken: 'api-token' });
+    const { body, contentType } = pushMessage();
+    expect((await post(s.url, body, contentType, basic('pi1:one'))).message).toMatchObject({ result: { code: 1001 } });
+    await s.fake.submit({ pushId: 'via-api', targets: [{ aor: 'sip:alice@example.com' }], app: 'news.ua', contentType: 'text/plain', content: new Uint8Array(1), reportRequested: false, priority: 'normal', mode: 'auto' });
+    const query = (pushId: string) => buildPap({ kind: 'statusquery-message', pushId, addresses: [] });
+    const cancel = (pushId: string) => buildPap({ kind: 'cancel-message', pushId, addresses: [] });
+    const code = async (xml: string, who: string) => {
+      const m = (await post(s.url, xml, 'application/xml', basic(who))).message;
+      return m.kind === 'statusquery-response' || m.kind === 'cancel-response' ? m.results[0]!.code : undefined;
+    };
+    expect(await code(query('p1'), 'pi2:two')).toBe(2004);
+    expect(await code(cancel('p1'), 'pi2:two')).toBe(2004);
+    expect(await code(query('via-api'), 'pi1:one')).toBe(2004);
+    expect(await code(query('p1'), 'pi1:one')).toBe(1000);
+    expect(await code(query('via-api'), 'anyone:api-token')).toBe(1000);
+    expect(await code(cancel('p1'), 'pi1:one')).toBe(1000);
+  });
+
   it('without credentials and without auth: false, the gateway refuses to start', () => {
     expect(() => createPapGateway(createFakePushService(), { domain: 'example.com' })).toThrow(/no initiator credentials/);
     expect(() => createPapGateway(createFakePushService(), { domain: 'example.com', users: ['nopassword'] })).toThrow(/user:password/);
@@ -539,6 +558,104 @@ describe('a restart (the gateway on the queue database: sqlPapStore)', { timeout
     expect((await sendPush(after, { pushId: 'gone' })).message).toMatchObject({ result: { code: 2007 } });
     expect((await sendPush(after, { pushId: 'p1' })).message).toMatchObject({ result: { code: 2007 } });
     expect(after.fake.submitted.map((p) => p.pushId)).toEqual(['p1']);
+  });
+
+  it('a stop does not count a notification it cut short as sent: the next start sends it', async () => {
+    const sql = await database();
+    let hang = true;
+    const held: http.ServerResponse[] = [];
+    const received: PapMessage[] = [];
+    const { url } = await listen((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (hang) return void held.push(res);
+        const message = parsePap(Buffer.concat(chunks).toString()).message;
+        received.push(message);
+        res.writeHead(200, { 'Content-Type': 'application/xml' });
+        res.end(message.kind === 'resultnotification-message' ? buildPap({ kind: 'resultnotification-response', pushId: message.pushId, address: message.address, code: 1000 }) : '');
+      });
+    });
+    const before = await start({ store: sqlPapStore(sql), notify: { timeoutMs: 60_000 } });
+    await sendPush(before, { ppgNotifyRequestedTo: `${url}/notify` });
+    before.fake.move('p1', 'aor:sip:alice@example.com', 'delivered');
+    await until(() => held.length === 1);
+    await before.gateway.close();
+    expect((await sql.query('select push_id from pap_pushes where not notify_done')).rows).toEqual([{ push_id: 'p1' }]);
+
+    hang = false;
+    await start({ store: sqlPapStore(sql) }, before.fake);
+    await until(() => received.length === 1);
+    expect(received[0]).toMatchObject({ pushId: 'p1', messageState: 'delivered' });
+  });
+
+  it('a push is done only once every address has its notification recorded, whatever order they end in', async () => {
+    const sql = await database();
+    const held: Array<() => void> = [];
+    const { url } = await listen((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const message = parsePap(Buffer.concat(chunks).toString()).message;
+        const reply = () => {
+          res.writeHead(200, { 'Content-Type': 'application/xml' });
+          res.end(message.kind === 'resultnotification-message' ? buildPap({ kind: 'resultnotification-response', pushId: message.pushId, address: message.address, code: 1000 }) : '');
+        };
+        // ALICE's answer waits; BOB's comes at once.
+        if (message.kind === 'resultnotification-message' && message.address === ALICE) held.push(reply);
+        else reply();
+      });
+    });
+    const s = await start({ store: sqlPapStore(sql) });
+    await sendPush(s, { addresses: [ALICE, BOB], ppgNotifyRequestedTo: `${url}/notify` });
+    s.fake.move('p1', 'aor:sip:alice@example.com', 'delivered');
+    await until(() => held.length === 1);
+    s.fake.move('p1', 'aor:sip:+447700900123@example.com', 'delivered');
+    await until(async () => (await sql.query<{ notified: string[] }>('select notified from pap_pushes')).rows[0]!.notified.length === 1);
+    expect((await sql.query('select notify_done from pap_pushes')).rows).toEqual([{ notify_done: false }]);
+    held[0]!();
+    await until(async () => (await sql.query<{ notify_done: boolean }>('select notify_done from pap_pushes')).rows[0]!.notify_done);
+  });
+
+  it('two gateways on one database send each notification once, even when both know the push', async () => {
+    const sql = await database();
+    const notices = await notificationServer();
+    const fake = createFakePushService();
+    const a = await start({ store: sqlPapStore(sql), owedSweepMs: 20 }, fake);
+    const b = await start({ store: sqlPapStore(sql), owedSweepMs: 20 }, fake);
+    await sendPush(a, { ppgNotifyRequestedTo: notices.url });
+    // B reads the push for a statusquery, and its sweep finds it owed too.
+    expect((await sendControl(b, { kind: 'statusquery-message', pushId: 'p1', addresses: [] })).message).toMatchObject({ results: [{ messageState: 'pending' }] });
+    fake.move('p1', 'aor:sip:alice@example.com', 'delivered');
+    await until(async () => (await sql.query<{ notify_done: boolean }>('select notify_done from pap_pushes')).rows[0]!.notify_done);
+    await a.gateway.close();
+    await b.gateway.close();
+    expect(notices.received).toHaveLength(1);
+  });
+
+  it('a start sends every notification owed, more than maxTrackedPushes of them', async () => {
+    const sql = await database();
+    const notices = await notificationServer();
+    const before = await start({ store: sqlPapStore(sql), maxTrackedPushes: 2 });
+    for (const pushId of ['q1', 'q2', 'q3', 'q4', 'q5']) await sendPush(before, { pushId, ppgNotifyRequestedTo: notices.url });
+    await before.gateway.close();
+    for (const pushId of ['q1', 'q2', 'q3', 'q4', 'q5']) before.fake.move(pushId, 'aor:sip:alice@example.com', 'delivered');
+    await start({ store: sqlPapStore(sql), maxTrackedPushes: 2 }, before.fake);
+    await until(() => notices.received.length === 5);
+    expect(notices.received.map((m) => m.pushId).sort()).toEqual(['q1', 'q2', 'q3', 'q4', 'q5']);
+  });
+
+  it('a push-id kept but never submitted (a crash in between) is taken by the retry after submitGraceMs', async () => {
+    const sql = await database();
+    let now = Date.now();
+    const s = await start({ store: sqlPapStore(sql), clock: () => now, submitGraceMs: 30_000 });
+    const store = sqlPapStore(sql);
+    await store.insert({ pushId: 'p1', addresses: [], version: '2.0', senderAddress: s.url, receivedAt: now, notified: new Set() });
+    expect((await sendPush(s)).message).toMatchObject({ result: { code: 2007 } });
+    now += 30_001;
+    expect((await sendPush(s)).message).toMatchObject({ result: { code: 1001 } });
+    expect(s.fake.submitted.map((p) => p.pushId)).toEqual(['p1']);
+    expect((await store.get('p1'))?.addresses.map((a) => a.addressValue)).toEqual([ALICE]);
   });
 
   it('a push the service refuses leaves its push-id free for a corrected push', async () => {

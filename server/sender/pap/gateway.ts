@@ -90,6 +90,12 @@ export interface PapGatewayOptions {
   store?: PapPushStore;
   /** Records kept in memory (the recent ones; all of them without a store), and read back at start with a notification owed (default 10,000). */
   maxTrackedPushes?: number;
+  /** How often the notifications still owed in the store are looked for (a restart, another gateway on the same database), ms (default 60 s). */
+  owedSweepMs?: number;
+  /** How long a gateway holds the right to send one notification before another may (default 2 min: over the notifier's timeouts and retries). */
+  notifyClaimMs?: number;
+  /** A kept push-id whose push the service does not have is taken as never submitted (a crash) after this long, ms (default 30 s). */
+  submitGraceMs?: number;
   /** The sender-address of push-responses and result notifications (default the URL the push-message came to: http://<Host><path>). */
   senderAddress?: string;
   /** The push-response's sender-name (default `SIP Push Web PPG`). */
@@ -102,7 +108,7 @@ export interface PapGatewayOptions {
   log?: (line: string) => void;
 }
 
-export const PAP_GATEWAY_DEFAULTS: Required<Pick<PapGatewayOptions, 'path' | 'defaultApp' | 'auth' | 'maxBodyBytes' | 'maxControlBytes' | 'maxParts' | 'maxFragmentChars' | 'maxTrackedPushes' | 'senderName'>> = {
+export const PAP_GATEWAY_DEFAULTS: Required<Pick<PapGatewayOptions, 'path' | 'defaultApp' | 'auth' | 'maxBodyBytes' | 'maxControlBytes' | 'maxParts' | 'maxFragmentChars' | 'maxTrackedPushes' | 'owedSweepMs' | 'notifyClaimMs' | 'submitGraceMs' | 'senderName'>> = {
   path: '/pap',
   defaultApp: 'wml.ua',
   auth: true,
@@ -111,9 +117,11 @@ export const PAP_GATEWAY_DEFAULTS: Required<Pick<PapGatewayOptions, 'path' | 'de
   maxParts: DEFAULT_MAX_PARTS,
   maxFragmentChars: DEFAULT_MAX_FRAGMENT_CHARS,
   maxTrackedPushes: 10_000,
+  owedSweepMs: 60_000,
+  notifyClaimMs: 120_000,
+  submitGraceMs: 30_000,
   senderName: 'SIP Push Web PPG',
 };
-
 
 /** The HTTP handler, with the gateway's state for its owner. */
 export interface PapGateway {
@@ -126,11 +134,18 @@ export interface PapGateway {
   close(): Promise<void>;
 }
 
+/** Who sent a request, as authenticate() found. */
+interface Initiator {
+  user?: string;
+  /** May query and cancel every push, not only its own. */
+  anyPush: boolean;
+}
+
 const PRIORITY: Record<string, PushPriority> = { high: 'high', medium: 'normal', low: 'low' };
 
 export function createPapGateway(service: PushService, options: PapGatewayOptions): PapGateway {
   const o = { ...PAP_GATEWAY_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof PAP_GATEWAY_DEFAULTS & PapGatewayOptions;
-  for (const name of ['maxBodyBytes', 'maxControlBytes', 'maxParts', 'maxFragmentChars', 'maxTrackedPushes'] as const) {
+  for (const name of ['maxBodyBytes', 'maxControlBytes', 'maxParts', 'maxFragmentChars', 'maxTrackedPushes', 'owedSweepMs', 'notifyClaimMs', 'submitGraceMs'] as const) {
     if (!Number.isSafeInteger(o[name]) || o[name] < 1) throw new RangeError(`createPapGateway: ${name} ${o[name]} is not a positive integer`);
   }
   if (!/^\/[A-Za-z0-9\-._~/]*$/.test(o.path) || o.path.startsWith('/v1/') || o.path === '/v1') throw new Error(`createPapGateway: path ${JSON.stringify(o.path)} must be a URL path outside /v1/, e.g. /pap`);
@@ -152,7 +167,11 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
   const store = o.store ?? memoryPapStore(o.maxTrackedPushes);
   /** The records read or written lately, newest last (at most maxTrackedPushes). */
   const recent = new Map<string, TrackedPush>();
-  /** Every record with a result notification still owed: the service's changes are matched against these. */
+  /**
+   * The records this gateway accepted (or read back at start) with a notification owed, at
+   * most maxTrackedPushes: the service's changes are matched against these. Anything owed
+   * beyond them, or accepted by another gateway on the same database, the sweep finds.
+   */
   const owed = new Map<string, TrackedPush>();
   const notifiedListeners = new Set<(outcome: NotificationOutcome) => void>();
   const sends = new Set<Promise<unknown>>();
@@ -163,29 +182,49 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
     if (record && change.to !== 'pending' && change.to !== 'accepted') void checkNotifications(record);
   });
 
-  function remember(record: TrackedPush): TrackedPush {
+  /** Cache a record; `watch` also matches the service's changes against it while a notification is owed. */
+  function remember(record: TrackedPush, watch: boolean): TrackedPush {
     recent.delete(record.pushId);
     recent.set(record.pushId, record);
     while (recent.size > o.maxTrackedPushes) recent.delete(recent.keys().next().value!);
-    if (!notificationsDone(record)) owed.set(record.pushId, record);
+    if (watch && !notificationsDone(record) && (owed.has(record.pushId) || owed.size < o.maxTrackedPushes)) owed.set(record.pushId, record);
     return record;
   }
 
+  /** A record for a statusquery or cancel (read-only use: never watched here). */
   async function lookup(pushId: string): Promise<TrackedPush | undefined> {
     const known = owed.get(pushId) ?? recent.get(pushId);
     if (known) return known;
     const stored = await store.get(pushId);
-    return stored && remember(stored);
+    return stored && remember(stored, false);
   }
 
-  // After a restart: the notifications owed when the gateway stopped (their pushes may have
-  // settled meanwhile, so each is checked now, not on its next change).
-  const resumed = store.owed(o.maxTrackedPushes).then(
-    (records) => {
-      for (const record of records) void checkNotifications(remember(record));
-    },
-    (err: unknown) => log(`pap: reading the result notifications owed failed: ${err instanceof Error ? err.message : String(err)}; they are sent on the pushes' next change`),
-  );
+  /**
+   * Every notification still owed in the database, page by page, checked now: at start (a
+   * push may have settled while the gateway was down) and every owedSweepMs (one owed beyond
+   * maxTrackedPushes, one a stopped or crashed gateway had claimed, one another gateway on the
+   * same database accepted and can no longer send). Claims keep two gateways from both sending.
+   */
+  async function sweepOwed(watch: boolean): Promise<void> {
+    let after: { receivedAt: number; pushId: string } | undefined;
+    for (;;) {
+      if (closed) return;
+      const page = await store.owed(o.maxTrackedPushes, after);
+      for (const stored of page) {
+        const record = owed.get(stored.pushId) ?? remember(stored, watch);
+        await checkNotifications(record);
+      }
+      if (page.length < o.maxTrackedPushes) return;
+      const last = page[page.length - 1]!;
+      after = { receivedAt: last.receivedAt, pushId: last.pushId };
+    }
+  }
+  const sweepFailed = (err: unknown) => log(`pap: reading the result notifications owed failed: ${err instanceof Error ? err.message : String(err)}; tried again in ${o.owedSweepMs} ms`);
+  let sweeping: Promise<void> = sweepOwed(true).catch(sweepFailed);
+  const sweepTimer = setInterval(() => {
+    sweeping = sweeping.then(() => sweepOwed(false)).catch(sweepFailed);
+  }, o.owedSweepMs);
+  sweepTimer.unref();
 
   async function checkNotifications(record: TrackedPush): Promise<void> {
     if (record.notifyTo === undefined || closed) return;
@@ -197,15 +236,30 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
         log(`pap: reading push ${record.pushId} for its result notification failed: ${String(err)}`);
         return undefined;
       });
-      if (!push) return;
+      if (!push) {
+        // Kept but never submitted (a crash between the two): nothing will ever be reported. The
+        // initiator, never answered, sends it again; the record is dropped so that it can.
+        if (clock() - record.receivedAt > o.submitGraceMs) {
+          owed.delete(record.pushId);
+          recent.delete(record.pushId);
+          await store.remove(record.pushId).catch(() => undefined);
+        }
+        return;
+      }
       states = aorsOf(record).map((aor) => stateOf(aor, deliveriesOf(push, aor), push.updatedAt));
     }
     for (const s of states) {
-      if (!isReportable(s.state) || record.notified.has(s.aor)) continue;
+      if (!isReportable(s.state) || record.notified.has(s.aor) || closed) continue;
+      const now = clock();
+      const claimed = await store.claimNotification(record.pushId, s.aor, now + o.notifyClaimMs, now).catch((err: unknown) => {
+        log(`pap: claiming the result notification of ${record.pushId} for ${s.aor} failed: ${err instanceof Error ? err.message : String(err)}; the sweep tries again`);
+        return false;
+      });
+      // Not claimed: sent already, or being sent by another gateway (or this one, a moment ago).
+      if (!claimed || record.notified.has(s.aor)) continue;
       record.notified.add(s.aor);
-      const done = notificationsDone(record);
-      if (done) owed.delete(record.pushId);
-      const aorSends: Promise<unknown>[] = [];
+      if (notificationsDone(record)) owed.delete(record.pushId);
+      const aorSends: Promise<NotificationOutcome>[] = [];
       for (const address of record.addresses.filter((a) => a.aor === s.aor)) {
         const send = notifier
           .send(record.notifyTo, {
@@ -221,15 +275,17 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
           }, record.version)
           .then((outcome) => {
             for (const listener of [...notifiedListeners]) listener(outcome);
+            return outcome;
           });
         sends.add(send);
         aorSends.push(send);
         void send.finally(() => sends.delete(send));
       }
-      // Recorded once its sends have ended: one cut short by a crash is sent again after the restart.
-      const recorded = Promise.allSettled(aorSends)
-        .then(() => store.markNotified(record.pushId, s.aor, done))
-        .catch((err: unknown) => log(`pap: recording the result notification of ${record.pushId} for ${s.aor} failed: ${err instanceof Error ? err.message : String(err)}; it may be sent again after a restart`));
+      // Recorded once its sends have ended. A stop cuts sends short (the notifier aborts them):
+      // those are given back unsent, for the next start to send.
+      const recorded = Promise.all(aorSends)
+        .then((outcomes) => (outcomes.some((x) => x.aborted) ? store.releaseClaim(record.pushId, s.aor) : store.markNotified(record.pushId, s.aor)))
+        .catch((err: unknown) => log(`pap: recording the result notification of ${record.pushId} for ${s.aor} failed: ${err instanceof Error ? err.message : String(err)}; it may be sent again`));
       sends.add(recorded);
       void recorded.finally(() => sends.delete(recorded));
     }
@@ -248,16 +304,20 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
     res.end(text + '\n');
   }
 
-  /** The Basic user name, or undefined when the request may not pass (then answered 401). */
-  function authenticate(req: http.IncomingMessage, res: http.ServerResponse): { ok: boolean; user?: string } {
-    if (o.auth === false) return { ok: true };
+  /**
+   * Who sent the request: the Basic user name, and `anyPush` when it may query and cancel every
+   * push (the API token was the password, or the gateway is open); `ok` false when it may not
+   * pass (then answered 401).
+   */
+  function authenticate(req: http.IncomingMessage, res: http.ServerResponse): Initiator & { ok: boolean } {
+    if (o.auth === false) return { ok: true, anyPush: true };
     const challenge = { 'WWW-Authenticate': 'Basic realm="pap", charset="UTF-8"', ...(req.complete ? {} : { Connection: 'close' }) };
     const m = /^Basic +([A-Za-z0-9+/=]+) *$/i.exec(req.headers.authorization ?? '');
     const decoded = m ? Buffer.from(m[1]!, 'base64').toString('utf8') : '';
     const colon = decoded.indexOf(':');
     if (!m || colon < 0) {
       plain(res, 401, `${req.headers.authorization === undefined ? 'No Authorization header' : 'The Authorization header is not Basic user:password'}; the PAP gateway needs Basic authentication with a configured initiator (user:password)`, challenge);
-      return { ok: false };
+      return { ok: false, anyPush: false };
     }
     const user = decoded.slice(0, colon);
     const given = sha256(decoded);
@@ -265,12 +325,12 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
     // Every entry compared, no early exit: the time does not say which one matched.
     let ok = false;
     for (const expected of credentials) ok = timingSafeEqual(given, expected) || ok;
-    if (tokenHash) ok = timingSafeEqual(givenPassword, tokenHash) || ok;
-    if (!ok) {
+    const byToken = tokenHash !== undefined && timingSafeEqual(givenPassword, tokenHash);
+    if (!ok && !byToken) {
       plain(res, 401, 'The PAP user name or password is wrong; use a configured initiator (user:password) or the API token as the password', challenge);
-      return { ok: false };
+      return { ok: false, anyPush: false };
     }
-    return { ok: true, user };
+    return { ok: true, user, anyPush: byToken };
   }
 
   async function readBody(req: http.IncomingMessage): Promise<Uint8Array | 'too-large'> {
@@ -318,9 +378,9 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
       case 'push-message':
         return answer(res, 202, await push(req, request, message, version, { ...(auth.user !== undefined && { user: auth.user }), ...(initiatorUri !== undefined && { initiatorUri }) }), version);
       case 'cancel-message':
-        return answer(res, 200, await cancel(message), version);
+        return answer(res, 200, await cancel(message, auth), version);
       case 'statusquery-message':
-        return answer(res, 200, await statusQuery(message), version);
+        return answer(res, 200, await statusQuery(message, auth), version);
       case 'ccq-message':
         return answer(res, 200, ccqNotSupported(message), version);
       default:
@@ -375,12 +435,14 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
       if (await service.get(m.pushId)) return duplicate();
       const expired: TrackedPush = { ...record, localState: 'expired' };
       if (!(await store.insert(expired))) return duplicate();
-      void checkNotifications(remember(expired));
+      void checkNotifications(remember(expired, true));
       return reply({ code: 2001, desc: 'Forbidden: deliver-before-timestamp is already past; the push expired and is not sent' });
     }
     // Kept before the push is submitted: once the service has it, a restart must find the
-    // addresses and the notification owed. A push-id kept already is a duplicate (2007).
-    if (!(await store.insert(record))) return duplicate();
+    // addresses and the notification owed. A push-id kept already is a duplicate (2007),
+    // unless its push never reached the service (a crash between the two, more than
+    // submitGraceMs ago): then this, the initiator's retry, takes its place.
+    if (!(await store.insert(record)) && !(await takesOverUnsubmitted(record))) return duplicate();
     const qos = m.qualityOfService;
     const content = request.content!;
     try {
@@ -397,15 +459,27 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
         mode: 'auto',
       });
     } catch (err) {
-      // Refused: the push-id stays free for a corrected push (unless the service has it already).
-      await store.remove(m.pushId);
+      // Refused: the push-id stays free for a corrected push. Any other failure may have come
+      // after the queue took the push: the record stays (the sweep drops it if the push is not there).
       if (!(err instanceof ServiceError)) throw err;
+      if (err.code !== 'PSA_ERR_PUSH_ID_TAKEN') await store.remove(m.pushId);
       const code = { PSA_ERR_PUSH_ID_TAKEN: 2007, PSA_ERR_CAPABILITIES: 2005, PSA_ERR_INPUT: 2000, PSA_ERR_NOT_FOUND: 2000, PSA_ERR_UNAVAILABLE: 4001 }[err.code];
       return reply({ code, desc: err.message });
     }
-    void checkNotifications(remember(record));
+    void checkNotifications(remember(record, true));
     const notes = m.progressNotesRequested ? '; progress notes are not sent by this gateway (ask with a statusquery-message)' : '';
     return reply({ code: 1001, desc: `Accepted for Processing${notes}` });
+  }
+
+  /** Whether `record` replaced a kept one whose push the service never got (see push()). */
+  async function takesOverUnsubmitted(record: TrackedPush): Promise<boolean> {
+    const kept = await store.get(record.pushId);
+    if (!kept || kept.localState !== undefined || record.receivedAt - kept.receivedAt <= o.submitGraceMs) return false;
+    if (await service.get(record.pushId)) return false;
+    await store.replace(record);
+    owed.delete(record.pushId);
+    recent.delete(record.pushId);
+    return true;
   }
 
   /** The requested address-values' AoRs, or an error result for those that map to none. */
@@ -424,9 +498,19 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
     return { aors, bad };
   }
 
-  async function cancel(m: PapCancelMessage): Promise<PapMessage> {
+  /**
+   * Whether an initiator may query or cancel a push: its own (same Basic user), or any with the
+   * API token (or an open gateway). Another initiator's push, or one submitted through the API,
+   * is answered as unknown (2004): its existence is not told either.
+   */
+  function mayAccess(initiator: Initiator, record: TrackedPush | undefined): boolean {
+    return initiator.anyPush || (record !== undefined && record.user === initiator.user);
+  }
+
+  async function cancel(m: PapCancelMessage, initiator: Initiator): Promise<PapMessage> {
     const respond = (results: PapCancelResult[]): PapMessage => ({ kind: 'cancel-response', pushId: m.pushId, results });
     const record = await lookup(m.pushId);
+    if (!mayAccess(initiator, record)) return respond([{ code: 2004, desc: `Push ID Not Found: no push ${m.pushId} of yours; check the push-id`, addresses: m.addresses }]);
     const push = await service.get(m.pushId);
     if (!push) {
       if (record?.localState === 'expired') return respond([{ code: 2008, desc: 'Cancellation Not Possible: the push expired when received', addresses: m.addresses }]);
@@ -457,9 +541,10 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
     return respond([result, ...bad]);
   }
 
-  async function statusQuery(m: PapStatusQueryMessage): Promise<PapMessage> {
+  async function statusQuery(m: PapStatusQueryMessage, initiator: Initiator): Promise<PapMessage> {
     const respond = (results: PapStatusQueryResult[]): PapMessage => ({ kind: 'statusquery-response', pushId: m.pushId, results });
     const record = await lookup(m.pushId);
+    if (!mayAccess(initiator, record)) return respond([{ code: 2004, desc: `Push ID Not Found: no push ${m.pushId} of yours; check the push-id`, messageState: 'unknown', addresses: m.addresses }]);
     if (record?.localState === 'expired') {
       // Asked about the whole push: its address-values, as for one that was accepted (below).
       const addresses = m.addresses.length > 0 ? m.addresses : record.addresses.map((a) => a.addressValue);
@@ -499,8 +584,9 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
       return () => notifiedListeners.delete(listener);
     },
     async close() {
-      await resumed;
+      clearInterval(sweepTimer);
       closed = true;
+      await sweeping;
       unsubscribe();
       await notifier.close();
       await Promise.allSettled([...sends]);

@@ -33,6 +33,8 @@ export interface NotificationOutcome {
   response?: PapResultNotificationResponse;
   /** Why it was not delivered (after the retries). */
   error?: string;
+  /** Cut short by close() (the gateway stopping), not given up: to be sent after the next start. */
+  aborted?: true;
   tries: number;
 }
 
@@ -90,6 +92,10 @@ export function createResultNotifier(options: ResultNotifierOptions = {}): Resul
         const last = err instanceof Permanent || outcome.tries > o.retries || closing.signal.aborted;
         if (last) {
           outcome.error = why;
+          if (closing.signal.aborted && !(err instanceof Permanent)) {
+            outcome.aborted = true;
+            return outcome;
+          }
           log(`pap: the result notification for push ${message.pushId} (${message.address}) to ${url} failed after ${outcome.tries} tries: ${why}; the initiator can ask with a statusquery-message`);
           return outcome;
         }

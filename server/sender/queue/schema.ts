@@ -23,8 +23,10 @@
  * v3:
  *   pap_pushes      what the PAP gateway (server/sender/pap/papStore.ts) keeps of a push it
  *                   answered: its address-values and their AoRs, PAP version, notify URL,
- *                   initiator, and the AoRs whose result notification is sent, so a restart
- *                   forgets no statusquery detail and sends each notification still owed.
+ *                   initiator, the AoRs whose result notification is sent, and who is
+ *                   sending one now (claims: AoR -> until, ms), so a restart forgets no
+ *                   statusquery detail and each notification still owed is sent, by one
+ *                   instance when several share the database.
  *                   Keyed by the PAP push-id (the service's push_id when it was submitted).
  */
 import { QueueError } from './errors.ts';
@@ -98,11 +100,13 @@ export const MIGRATIONS: readonly string[] = [
     push_id text primary key,
     record jsonb not null,
     received_at timestamptz not null,
+    aors text[] not null,
     notify_to text,
     notified text[] not null default '{}',
+    claims jsonb not null default '{}',
     notify_done boolean not null default true
   );
-  create index pap_pushes_owed on pap_pushes (received_at) where not notify_done;
+  create index pap_pushes_owed on pap_pushes (received_at, push_id) where not notify_done;
   `,
 ];
 
