@@ -132,7 +132,8 @@ test.describe('Push Proxy Gateway (issue 13): PAP over HTTP to the browser', () 
 
     // Accepted, then past its deliver-before while the browser is offline: the service expires it.
     const soon = newPushId('soon');
-    await pushText(pap, receiver, 'also too late', { pushId: soon, notifyTo: notifications.url, deliverBefore: new Date(Date.now() + 2_000) });
+    // PAP timestamps are whole seconds: 5 s leaves at least 4 for the push to be accepted first.
+    await pushText(pap, receiver, 'also too late', { pushId: soon, notifyTo: notifications.url, deliverBefore: new Date(Date.now() + 5_000) });
     expect((await notifications.waitFor(soon)).message).toMatchObject({ pushId: soon, address, messageState: 'expired', code: 4000 });
     expect((await pap.statusQuery(soon)).results.map((r) => r.messageState)).toEqual(['expired']);
 

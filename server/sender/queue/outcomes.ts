@@ -24,8 +24,9 @@
  * send, so not counted as an attempt); a terminal found unable to take the push at send time
  * (`refused`: its capabilities, learnt after the submit) is undeliverable without a send. A
  * receiver that answers 410 with `Push-Report-Reason: expired` (the push reached it after its
- * deliver-before) ends the delivery `expired`, not undeliverable. Every retry and park ends as expired when the next
- * attempt would come after the push's deliver-before, and as undeliverable after maxAttempts.
+ * deliver-before) ends the delivery `expired`, not undeliverable. A retry whose next attempt
+ * would come after the push's deliver-before ends expired at once; a park waits for wake() or
+ * the expiry sweep (expireDue). Either ends undeliverable after maxAttempts.
  */
 import { QueueError } from './errors.ts';
 

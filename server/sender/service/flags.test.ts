@@ -80,8 +80,9 @@ describe('npm run psa flags', () => {
     [['--pap-address', 'PLMN=tel:{value}'], /must start with sip: or sips: and hold \{value\}/],
     [['--pap-address', 'USER=sip:fixed@x'], /hold \{value\}/],
     [['--no-console', '--console-path', '/c'], /--no-console and --console-path were both given/],
-    [['--console-path', '/console/'], /--console-path \/console\/ is not a URL path outside \/v1\/ \(no trailing slash\)/],
-    [['--console-path', '/v1/console'], /outside \/v1\//],
+    [['--console-path', '/console/'], /--console-path: console path "\/console\/" is not a plain absolute path/],
+    [['--console-path', '/a/../b'], /--console-path: console path "\/a\/\.\.\/b" is not a plain absolute path/],
+    [['--console-path', '/v1/console'], /under the API's \/v1/],
   ])('%j is one usage line: %s', (args, message) => {
     const line = usage(args);
     expect(line).toMatch(message);

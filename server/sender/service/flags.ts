@@ -30,6 +30,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { WAP_PUSH_ADDRESS_TYPES, type WapPushAddressType } from '../../../src/protocol/pap/index.ts';
+import { consolePath } from '../console/index.ts';
 import type { AddressTemplates } from '../pap/addressMapping.ts';
 import type { PushServiceConfig } from './index.ts';
 
@@ -174,10 +175,12 @@ function consoleOptions(values: { 'console-path'?: string; 'no-console'?: boolea
     return false;
   }
   if (path === undefined) return {};
-  if (!/^\/[A-Za-z0-9\-._~/]*[A-Za-z0-9\-._~]$/.test(path) || path === '/v1' || path.startsWith('/v1/')) {
-    throw new UsageError(`--console-path ${path} is not a URL path outside /v1/ (no trailing slash): give one such as /console`);
+  // The console's own check (one rule for the flag and the option).
+  try {
+    return { path: consolePath(path) };
+  } catch (err) {
+    throw new UsageError(`--console-path: ${(err as Error).message}`);
   }
-  return { path };
 }
 
 function isCredential(entry: string): boolean {
