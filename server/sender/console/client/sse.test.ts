@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createSseParser, followEvents, type SseItem, type StreamState } from './sse.ts';
+import { createSseParser, type SseItem } from '../../service/http/sseParser.ts';
+import { followEvents, type StreamState } from './sse.ts';
 
 /** A stream with every case the parser must handle: BOM, CRLF / CR / LF, comment, retry, multi-line data, no-colon field, non-ASCII. */
 const STREAM = '\uFEFFretry: 3000\r\n\r\n: heartbeat\n\nid: 1\nevent: status\ndata: {"pushId":"p1","to":"delivered","text":"é€😀"}\n\nid: 2\revent: status\rdata: line one\rdata:line two\r\rdata\n\n: no id on this one, the last ID persists\ndata: x\r\n\r\n';

@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { canTransition, type CancelResult, type DeliveryStatus, type StatusChange } from '../../queue/index.ts';
 import type { PushView } from './summary.ts';
 import { summaryStatus, type SummaryStatus } from './summary.ts';
+import { createSseParser as createStreamParser } from './sseParser.ts';
 
 /** The API answered with an error (`{"error": {...}}`), or with something that is not the API. */
 export class PushApiError extends Error {
@@ -121,38 +122,16 @@ export interface SseEvent {
 }
 
 /**
- * An incremental parser of an event stream (HTML Living Standard 9.2.6 "Interpreting an event
- * stream"): fed text in arbitrary slices, returns the events completed so far. Comments are
- * skipped; `retry` is ignored (the caller decides when to reconnect).
+ * The event stream parser (sseParser.ts) with its events as the CLI reads them: `retry` is
+ * left out (the caller decides when to reconnect).
  */
 export function createSseParser(): { feed(text: string): SseEvent[] } {
-  let pending = '';
-  let data: string[] = [];
-  let event = '';
-  let id: string | undefined;
+  const parser = createStreamParser();
   return {
     feed(text) {
-      pending += text;
       const events: SseEvent[] = [];
-      for (;;) {
-        const end = pending.search(/\r\n|\r|\n/);
-        // A lone \r at the end may be the first half of \r\n: wait for the next slice.
-        if (end < 0 || (end === pending.length - 1 && pending[end] === '\r')) break;
-        const line = pending.slice(0, end);
-        pending = pending.slice(end + (pending.startsWith('\r\n', end) ? 2 : 1));
-        if (line === '') {
-          if (data.length > 0) events.push({ event: event || 'message', data: data.join('\n'), ...(id !== undefined ? { id } : {}) });
-          data = [];
-          event = '';
-          continue;
-        }
-        if (line.startsWith(':')) continue;
-        const colon = line.indexOf(':');
-        const field = colon < 0 ? line : line.slice(0, colon);
-        const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-        if (field === 'data') data.push(value);
-        else if (field === 'event') event = value;
-        else if (field === 'id' && !value.includes('\0')) id = value;
+      for (const item of parser.feed(text)) {
+        if (item.kind === 'event') events.push({ event: item.type, data: item.data, ...(item.id !== '' && { id: item.id }) });
       }
       return events;
     },
