@@ -107,7 +107,9 @@ async function startService(server: string, identity: { aor: string; authUser?: 
     core: { server, ...identity },
     api: { port: psaPort, ...(token ? { token } : { auth: false }) },
     // The PAP gateway takes the API token as password; --no-auth opens it too (as npm run psa does).
-    pap: token ? {} : { auth: false },
+    // Result notifications to an initiator on this machine (README's example: 127.0.0.1:8090) are
+    // allowed in this trial setup; npm run psa allows loopback only with --pap-notify-host.
+    pap: { ...(token ? {} : { auth: false }), notify: { allowHosts: ['127.0.0.1', 'localhost'] } },
     log: (line) => console.log(line),
   }).catch((error: unknown) => explain(error, 'the Push Sender Agent service', psaPorts));
   const auth = token ? ` -H "Authorization: Bearer ${token}"` : '';

@@ -47,7 +47,9 @@ async function listen(handler: http.RequestListener): Promise<{ url: string; ser
 /** A gateway on a fake service; give the same `fake` (and a store) to start one again after a restart. */
 async function start(options: Partial<PapGatewayOptions> = {}, fake: FakePushService = createFakePushService()): Promise<Started> {
   const logged: string[] = [];
-  const gateway = createPapGateway(fake, { domain: 'example.com', auth: false, log: (l) => logged.push(l), notify: { retryDelayMs: 10, timeoutMs: 2000 }, ...options });
+  // The initiators' notification servers here are on loopback, which the gateway must be told to allow.
+  const notify = { retryDelayMs: 10, timeoutMs: 2000, allowHosts: ['127.0.0.1'], ...options.notify };
+  const gateway = createPapGateway(fake, { domain: 'example.com', auth: false, log: (l) => logged.push(l), ...options, notify });
   cleanups.push(() => gateway.close());
   const { url } = await listen((req, res) => void gateway(req, res));
   return { url: `${url}/pap`, fake, gateway, logged };
@@ -396,6 +398,25 @@ describe('result notifications', () => {
     await until(() => outcomes.length === 2);
     expect(notices.received[1]).toMatchObject({ messageState: 'undeliverable', code: 4000, address: BOB });
     expect(notices.received).toHaveLength(2);
+  });
+
+  it('refuses a notify URL on a loopback or private host unless allowed (2000, nothing queued), and one whose name resolves inside', async () => {
+    const s = await start({ notify: { allowHosts: [] } });
+    for (const url of ['http://127.0.0.1:8090/notify', 'http://localhost/n', 'http://169.254.169.254/latest', 'http://[::1]:80/', 'http://10.1.2.3/']) {
+      const a = await sendPush(s, { pushId: `n${url.length}`, ppgNotifyRequestedTo: url });
+      expect(a.message).toMatchObject({ result: { code: 2000, desc: expect.stringMatching(/loopback, private or link-local address.*--pap-notify-host/) } });
+    }
+    expect(s.fake.submitted).toHaveLength(0);
+    const notices = await notificationServer();
+    const inside = await start({ notify: { allowHosts: [], lookup: async () => ['127.0.0.1'] } });
+    const outcomes: NotificationOutcome[] = [];
+    inside.gateway.onNotified((o) => outcomes.push(o));
+    const port = new URL(notices.url).port;
+    await sendPush(inside, { ppgNotifyRequestedTo: `http://notify.example:${port}/notify` });
+    inside.fake.move('p1', 'aor:sip:alice@example.com', 'delivered');
+    await until(() => outcomes.length === 1);
+    expect(outcomes[0]!.error).toMatch(/resolved to 127\.0\.0\.1/);
+    expect(notices.count()).toBe(0);
   });
 
   it('retries after a 503, then stops after `retries`, logging the failure', async () => {

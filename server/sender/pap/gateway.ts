@@ -49,7 +49,8 @@ import {
 import { expectedAorOf } from '../service/reports/imdnIntake.ts';
 import { ServiceError, type PushPriority, type PushService } from '../service/types.ts';
 import { checkAddressMapping, mapPapAddress, type AddressTemplates, type MappedAddress } from './addressMapping.ts';
-import { createResultNotifier, isNotifyUrl, type NotificationOutcome, type ResultNotifierOptions } from './notifier.ts';
+import { createResultNotifier, type NotificationOutcome, type ResultNotifierOptions } from './notifier.ts';
+import { notifyUrlProblem } from './notifyTarget.ts';
 import { aorsOf, memoryPapStore, notificationsDone, type PapPushStore, type TrackedPush } from './papStore.ts';
 import { deliveriesOf, isReportable, stateOf, type AorState } from './states.ts';
 
@@ -401,9 +402,8 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
       result,
     });
     if (m.replacePushId !== undefined) return reply({ code: 3011, desc: 'Replacement Not Supported: send a cancel-message for the old push, then a new push-message' });
-    if (m.ppgNotifyRequestedTo !== undefined && !isNotifyUrl(m.ppgNotifyRequestedTo)) {
-      return reply({ code: 2000, desc: `Bad Request: ppg-notify-requested-to "${m.ppgNotifyRequestedTo}" is not an http(s) URL; give one the gateway can POST the result notification to` });
-    }
+    const notifyProblem = m.ppgNotifyRequestedTo === undefined ? undefined : notifyUrlProblem(m.ppgNotifyRequestedTo, { allowHosts: o.notify?.allowHosts ?? [] });
+    if (notifyProblem !== undefined) return reply({ code: 2000, desc: `Bad Request: ${notifyProblem}` });
     let addresses: MappedAddress[];
     let app: string;
     try {

@@ -7,6 +7,9 @@
  * resultnotification-response is logged and not retried (the initiator would answer the
  * same again). Side effects only here; the message is built by the codec.
  */
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { notifyUrlProblem, resolvedProblem } from './notifyTarget.ts';
 import { buildPap, parsePap, type PapResultNotificationMessage, type PapResultNotificationResponse, type PapVersion } from '../../../src/protocol/pap/index.ts';
 
 export interface ResultNotifierOptions {
@@ -20,6 +23,10 @@ export interface ResultNotifierOptions {
   maxResponseBytes?: number;
   /** The pap element's product-name. */
   productName?: string;
+  /** Hosts (`host` or `host:port`) notifications may go to although loopback or private (notifyTarget.ts); default none. */
+  allowHosts?: readonly string[];
+  /** Resolves a host name to its addresses (default node:dns lookup, all of them). */
+  lookup?: (host: string) => Promise<string[]>;
   log?: (line: string) => void;
 }
 
@@ -44,12 +51,6 @@ export interface ResultNotifier {
   close(): Promise<void>;
 }
 
-/** Whether a ppg-notify-requested-to value is a URL the notifier can POST to. */
-export function isNotifyUrl(text: string): boolean {
-  const url = URL.parse(text);
-  return url !== null && (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-}
-
 class Permanent extends Error {}
 
 export function createResultNotifier(options: ResultNotifierOptions = {}): ResultNotifier {
@@ -62,8 +63,18 @@ export function createResultNotifier(options: ResultNotifierOptions = {}): Resul
   const closing = new AbortController();
   const inFlight = new Set<Promise<unknown>>();
 
+  const policy = { allowHosts: o.allowHosts ?? [] };
+  const lookup = o.lookup ?? (async (host: string) => (await dnsLookup(host, { all: true })).map((a) => a.address));
+
   async function postOnce(url: string, body: string): Promise<PapResultNotificationResponse> {
     const signal = AbortSignal.any([closing.signal, AbortSignal.timeout(o.timeoutMs)]);
+    const written = notifyUrlProblem(url, policy);
+    if (written) throw new Permanent(written);
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    if (isIP(host) === 0) {
+      const inside = resolvedProblem(url, await lookup(host), policy);
+      if (inside) throw new Permanent(inside);
+    }
     const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/xml; charset=utf-8' }, body, signal, redirect: 'manual' });
     const text = await readLimited(res, o.maxResponseBytes);
     if (res.status >= 500) throw new Error(`HTTP ${res.status}`);

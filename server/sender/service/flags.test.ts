@@ -56,6 +56,7 @@ describe('npm run psa flags', () => {
       defaultApp: 'push.sia',
     });
     expect(parse(['--no-pap']).config.pap).toBe(false);
+    expect(parse(['--pap-notify-host', '127.0.0.1:8090', '--pap-notify-host', '[::1]']).config.pap).toEqual({ notify: { allowHosts: ['127.0.0.1:8090', '[::1]'] } });
     expect(parse([], { SIP_PUSH_PAP_PATH: '/p', SIP_PUSH_PAP_USERS_FILE: 'f' }, () => 'a:b').config.pap).toEqual({ path: '/p', users: ['a:b'] });
   });
 
@@ -79,6 +80,8 @@ describe('npm run psa flags', () => {
     [['--pap-address', 'EMAIL=sip:{value}@x'], /TYPE one of USER, PLMN, IPv4, IPv6/],
     [['--pap-address', 'PLMN=tel:{value}'], /must start with sip: or sips: and hold \{value\}/],
     [['--pap-address', 'USER=sip:fixed@x'], /hold \{value\}/],
+    [['--pap-notify-host', 'http://127.0.0.1/'], /--pap-notify-host http:\/\/127\.0\.0\.1\/: write a host or host:port/],
+    [['--no-pap', '--pap-notify-host', '127.0.0.1'], /--no-pap and --pap-notify-host were both given/],
     [['--no-console', '--console-path', '/c'], /--no-console and --console-path were both given/],
     [['--console-path', '/console/'], /--console-path: console path "\/console\/" is not a plain absolute path/],
     [['--console-path', '/a/../b'], /--console-path: console path "\/a\/\.\.\/b" is not a plain absolute path/],

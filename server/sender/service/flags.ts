@@ -20,6 +20,7 @@
  *   --pap-users-file <file>         one user:password per line (SIP_PUSH_PAP_USERS_FILE; # comments)
  *   --pap-address <TYPE=template>   address rule, e.g. PLMN=sip:{value}@{domain};user=phone, IPv4=off
  *   --pap-default-app <app>         the app when a push names none (default wml.ua)
+ *   --pap-notify-host <host[:port]> a loopback or private host result notifications may go to; repeat
  *   --no-pap                        no gateway
  * Without --pap-user entries the API token is the initiators' password (any user name).
  *
@@ -73,6 +74,7 @@ export function parsePsaFlags(
         'pap-users-file': { type: 'string' },
         'pap-address': { type: 'string', multiple: true },
         'pap-default-app': { type: 'string' },
+        'pap-notify-host': { type: 'string', multiple: true },
         'no-pap': { type: 'boolean', default: false },
         'console-path': { type: 'string' },
         'no-console': { type: 'boolean', default: false },
@@ -114,11 +116,12 @@ interface PapFlagValues {
   'pap-users-file'?: string;
   'pap-address'?: string[];
   'pap-default-app'?: string;
+  'pap-notify-host'?: string[];
   'no-pap'?: boolean;
 }
 
 function papOptions(values: PapFlagValues, env: Readonly<Record<string, string | undefined>>, noAuth: boolean, readText: (path: string) => string): PushServiceConfig['pap'] {
-  const given = ['pap-path', 'pap-user', 'pap-users-file', 'pap-address', 'pap-default-app'].filter((name) => values[name as keyof PapFlagValues] !== undefined);
+  const given = ['pap-path', 'pap-user', 'pap-users-file', 'pap-address', 'pap-default-app', 'pap-notify-host'].filter((name) => values[name as keyof PapFlagValues] !== undefined);
   if (values['no-pap'] === true) {
     if (given.length > 0) throw new UsageError(`--no-pap and --${given[0]} were both given: drop one`);
     return false;
@@ -159,8 +162,13 @@ function papOptions(values: PapFlagValues, env: Readonly<Record<string, string |
     }
     addressTemplates[type as WapPushAddressType] = template === 'off' ? null : template;
   }
+  const notifyHosts = values['pap-notify-host'] ?? [];
+  for (const host of notifyHosts) {
+    if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(host)) throw new UsageError(`--pap-notify-host ${host}: write a host or host:port, e.g. 127.0.0.1:8090`);
+  }
   return {
     ...(path !== undefined && { path }),
+    ...(notifyHosts.length > 0 && { notify: { allowHosts: notifyHosts } }),
     ...(users.length > 0 && { users }),
     ...(noAuth && { auth: false }),
     ...(Object.keys(addressTemplates).length > 0 && { addressTemplates }),
