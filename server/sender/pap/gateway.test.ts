@@ -115,6 +115,22 @@ describe('push-message', () => {
     expect(new TextDecoder().decode(s.fake.submitted[0]!.content as Uint8Array)).toBe('hello');
   });
 
+  it('takes maxAddresses addresses, and refuses one more with 2000 (nothing submitted)', async () => {
+    const s = await start({ maxAddresses: 3 });
+    const addresses = (n: number) => Array.from({ length: n }, (_, i) => `WAPPUSH=alice/TYPE=USER@ppg${i}.example.com`);
+    expect((await sendPush(s, { pushId: 'three', addresses: addresses(3) })).message).toMatchObject({ result: { code: 1001 } });
+    expect((await sendPush(s, { pushId: 'four', addresses: addresses(4) })).message).toMatchObject({ result: { code: 2000, desc: expect.stringMatching(/4 addresses, more than the 3 .*maxAddresses/) } });
+    expect(s.fake.submitted.map((p) => p.pushId)).toEqual(['three']);
+  });
+
+  it('refuses what the API would refuse, with 2000 and nothing kept: a control character in push-id, an over-long content type', async () => {
+    const s = await start();
+    expect((await sendPush(s, { pushId: 'a\nb' })).message).toMatchObject({ result: { code: 2000, desc: expect.stringMatching(/control character/) } });
+    expect((await sendPush(s, { pushId: 'long-type' }, { type: `text/plain; x="${'a'.repeat(1100)}"` })).message).toMatchObject({ result: { code: 2000, desc: expect.stringMatching(/contentType has 1\d{3} characters; give at most 1024/) } });
+    expect(s.fake.submitted).toHaveLength(0);
+    expect(s.gateway.tracked('long-type')).toBeUndefined();
+  });
+
   it.each([
     [{ priority: 'medium', deliveryMethod: 'unconfirmed' }, 'normal', false],
     [{ priority: 'low', deliveryMethod: 'preferconfirmed' }, 'low', true],
@@ -417,6 +433,20 @@ describe('result notifications', () => {
     await until(() => outcomes.length === 1);
     expect(outcomes[0]!.error).toMatch(/resolved to 127\.0\.0\.1/);
     expect(notices.count()).toBe(0);
+  });
+
+  it('an initiator that never answers: each try ends after timeoutMs, then the failure is logged', async () => {
+    const held: http.ServerResponse[] = [];
+    const { url } = await listen((_req, res) => void held.push(res));
+    const s = await start({ notify: { timeoutMs: 150, retries: 1, retryDelayMs: 5 } });
+    const outcomes: NotificationOutcome[] = [];
+    s.gateway.onNotified((o) => outcomes.push(o));
+    await sendPush(s, { ppgNotifyRequestedTo: `${url}/hang` });
+    s.fake.move('p1', 'aor:sip:alice@example.com', 'delivered');
+    await until(() => outcomes.length === 1);
+    expect(outcomes[0]).toMatchObject({ tries: 2, error: 'no answer in 150 ms' });
+    expect(held).toHaveLength(2);
+    expect(s.logged.join('\n')).toMatch(/failed after 2 tries: no answer in 150 ms/);
   });
 
   it('retries after a 503, then stops after `retries`, logging the failure', async () => {

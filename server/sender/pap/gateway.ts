@@ -47,6 +47,8 @@ import {
   type PapVersion,
 } from '../../../src/protocol/pap/index.ts';
 import { expectedAorOf } from '../service/reports/imdnIntake.ts';
+import { ApiError } from '../service/http/apiError.ts';
+import { checkPushFields } from '../service/http/submitBody.ts';
 import { ServiceError, type PushPriority, type PushService } from '../service/types.ts';
 import { checkAddressMapping, mapPapAddress, type AddressTemplates, type MappedAddress } from './addressMapping.ts';
 import { createResultNotifier, type NotificationOutcome, type ResultNotifierOptions } from './notifier.ts';
@@ -91,6 +93,8 @@ export interface PapGatewayOptions {
   store?: PapPushStore;
   /** Records kept in memory (the recent ones; all of them without a store), and read back at start with a notification owed (default 10,000). */
   maxTrackedPushes?: number;
+  /** Most `<address>` elements in one push-message (default 100, as the API's targets): each gets its own result notification. */
+  maxAddresses?: number;
   /** How often the notifications still owed in the store are looked for (a restart, another gateway on the same database), ms (default 60 s). */
   owedSweepMs?: number;
   /** How long a gateway holds the right to send one notification before another may (default 2 min: over the notifier's timeouts and retries). */
@@ -109,7 +113,7 @@ export interface PapGatewayOptions {
   log?: (line: string) => void;
 }
 
-export const PAP_GATEWAY_DEFAULTS: Required<Pick<PapGatewayOptions, 'path' | 'defaultApp' | 'auth' | 'maxBodyBytes' | 'maxControlBytes' | 'maxParts' | 'maxFragmentChars' | 'maxTrackedPushes' | 'owedSweepMs' | 'notifyClaimMs' | 'submitGraceMs' | 'senderName'>> = {
+export const PAP_GATEWAY_DEFAULTS: Required<Pick<PapGatewayOptions, 'path' | 'defaultApp' | 'auth' | 'maxBodyBytes' | 'maxControlBytes' | 'maxParts' | 'maxFragmentChars' | 'maxTrackedPushes' | 'maxAddresses' | 'owedSweepMs' | 'notifyClaimMs' | 'submitGraceMs' | 'senderName'>> = {
   path: '/pap',
   defaultApp: 'wml.ua',
   auth: true,
@@ -118,6 +122,7 @@ export const PAP_GATEWAY_DEFAULTS: Required<Pick<PapGatewayOptions, 'path' | 'de
   maxParts: DEFAULT_MAX_PARTS,
   maxFragmentChars: DEFAULT_MAX_FRAGMENT_CHARS,
   maxTrackedPushes: 10_000,
+  maxAddresses: 100,
   owedSweepMs: 60_000,
   notifyClaimMs: 120_000,
   submitGraceMs: 30_000,
@@ -146,7 +151,7 @@ const PRIORITY: Record<string, PushPriority> = { high: 'high', medium: 'normal',
 
 export function createPapGateway(service: PushService, options: PapGatewayOptions): PapGateway {
   const o = { ...PAP_GATEWAY_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof PAP_GATEWAY_DEFAULTS & PapGatewayOptions;
-  for (const name of ['maxBodyBytes', 'maxControlBytes', 'maxParts', 'maxFragmentChars', 'maxTrackedPushes', 'owedSweepMs', 'notifyClaimMs', 'submitGraceMs'] as const) {
+  for (const name of ['maxBodyBytes', 'maxControlBytes', 'maxParts', 'maxFragmentChars', 'maxTrackedPushes', 'maxAddresses', 'owedSweepMs', 'notifyClaimMs', 'submitGraceMs'] as const) {
     if (!Number.isSafeInteger(o[name]) || o[name] < 1) throw new RangeError(`createPapGateway: ${name} ${o[name]} is not a positive integer`);
   }
   if (!/^\/[A-Za-z0-9\-._~/]*$/.test(o.path) || o.path.startsWith('/v1/') || o.path === '/v1') throw new Error(`createPapGateway: path ${JSON.stringify(o.path)} must be a URL path outside /v1/, e.g. /pap`);
@@ -402,6 +407,9 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
       result,
     });
     if (m.replacePushId !== undefined) return reply({ code: 3011, desc: 'Replacement Not Supported: send a cancel-message for the old push, then a new push-message' });
+    if (m.addresses.length > o.maxAddresses) {
+      return reply({ code: 2000, desc: `Bad Request: ${m.addresses.length} addresses, more than the ${o.maxAddresses} this gateway takes in one push-message (option maxAddresses); split the push` });
+    }
     const notifyProblem = m.ppgNotifyRequestedTo === undefined ? undefined : notifyUrlProblem(m.ppgNotifyRequestedTo, { allowHosts: o.notify?.allowHosts ?? [] });
     if (notifyProblem !== undefined) return reply({ code: 2000, desc: `Bad Request: ${notifyProblem}` });
     let addresses: MappedAddress[];
@@ -413,6 +421,13 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
     } catch (err) {
       if (!(err instanceof PapError)) throw err;
       return reply({ code: err.status, desc: err.message });
+    }
+    // What the API would refuse, the gateway refuses too, before keeping anything (2000).
+    try {
+      checkPushFields({ pushId: m.pushId, aors: addresses.map((a) => a.aor), app, contentType: request.content?.contentType ?? '' });
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      return reply({ code: 2000, desc: `Bad Request: ${err.message}` });
     }
     const deliverBefore = m.deliverBefore?.getTime();
     const deliverAfter = m.deliverAfter?.getTime();

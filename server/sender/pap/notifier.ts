@@ -67,7 +67,24 @@ export function createResultNotifier(options: ResultNotifierOptions = {}): Resul
   const lookup = o.lookup ?? (async (host: string) => (await dnsLookup(host, { all: true })).map((a) => a.address));
 
   async function postOnce(url: string, body: string): Promise<PapResultNotificationResponse> {
-    const signal = AbortSignal.any([closing.signal, AbortSignal.timeout(o.timeoutMs)]);
+    // One controller of our own, aborted by a timer and by close(), both held until the POST
+    // ends: an AbortSignal.timeout() combined by AbortSignal.any() can be garbage-collected
+    // before it fires (Node 20, nodejs/node#55428), and the POST then waits for ever on an
+    // initiator that never answers.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new DOMException(`no answer in ${o.timeoutMs} ms`, 'TimeoutError')), o.timeoutMs);
+    const onClose = () => abort.abort(closing.signal.reason);
+    closing.signal.addEventListener('abort', onClose, { once: true });
+    if (closing.signal.aborted) onClose();
+    try {
+      return await postWithin(url, body, abort.signal);
+    } finally {
+      clearTimeout(timer);
+      closing.signal.removeEventListener('abort', onClose);
+    }
+  }
+
+  async function postWithin(url: string, body: string, signal: AbortSignal): Promise<PapResultNotificationResponse> {
     const written = notifyUrlProblem(url, policy);
     if (written) throw new Permanent(written);
     const host = new URL(url).hostname.replace(/^\[|\]$/g, '');

@@ -21,6 +21,7 @@ describe('notifyUrlProblem', () => {
     ['ftp://pi.example.com/', /not an http\(s\) URL/],
     ['javascript:alert(1)', /not an http\(s\) URL/],
     ['not a url', /not an http\(s\) URL/],
+    ['http://user:pass@pi.example.com/n', /carries a user name or password/],
     ['http://127.0.0.1:8090/notify', /--pap-notify-host 127\.0\.0\.1:8090/],
     ['http://LOCALHOST/n', /--pap-notify-host localhost/],
     ['http://app.localhost/n', /loopback/],

@@ -68,6 +68,9 @@ export function notifyUrlProblem(text: string, policy: NotifyTargetPolicy): stri
   if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
     return `ppg-notify-requested-to "${text}" is not an http(s) URL; give one the gateway can POST the result notification to`;
   }
+  if (url.username !== '' || url.password !== '') {
+    return 'ppg-notify-requested-to carries a user name or password; give a URL without them (the gateway sends no credentials, and would have to log them)';
+  }
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   if ((isInternalAddress(host) || internalName(host)) && !allowed(url, policy)) return internalRefusal(url);
   return undefined;

@@ -175,6 +175,13 @@ describe('malformed documents give the right PapError', () => {
     { name: 'code out of range', xml: '<pap><push-response push-id="x"><response-result code="9000"/></push-response></pap>', code: 'PAP_ERR_VALUE' },
     { name: 'unknown message-state', xml: '<pap><statusquery-response push-id="x"><statusquery-result code="1000" message-state="lost"/></statusquery-response></pap>', code: 'PAP_ERR_VALUE' },
     { name: 'statusquery-response without results', xml: '<pap><statusquery-response push-id="x"/></pap>', code: 'PAP_ERR_SCHEMA' },
+    { name: 'push-id with &#1; (not an XML Char)', xml: push('push-id="ctl&#1;x"'), code: 'PAP_ERR_VALUE', fragment: '<push-message push-id="ctl&#1;x">' },
+    { name: 'push-id with &#xFFFE;', xml: push('push-id="f&#xFFFE;x"'), code: 'PAP_ERR_VALUE' },
+    { name: 'push-id with &#0;', xml: push('push-id="z&#0;"'), code: 'PAP_ERR_VALUE' },
+    { name: 'push-id with a surrogate &#xD800;', xml: push('push-id="s&#xD800;&#xDC00;"'), code: 'PAP_ERR_VALUE' },
+    { name: 'push-id with &#x110000;', xml: push('push-id="big&#x110000;"'), code: 'PAP_ERR_VALUE' },
+    { name: 'nesting deeper than the parser takes', xml: `<pap><push-message push-id="x"><address address-value="a"/>${'<a>'.repeat(5000)}${'</a>'.repeat(5000)}</push-message></pap>`, code: 'PAP_ERR_XML' },
+    { name: 'a __proto__ element', xml: '<pap><__proto__ push-id="x"/></pap>', code: 'PAP_ERR_XML' },
     { name: 'resultnotification-message with two addresses', xml: '<pap><resultnotification-message push-id="x" code="1000" message-state="delivered"><address address-value="a"/><address address-value="b"/></resultnotification-message></pap>', code: 'PAP_ERR_SCHEMA' },
   ])('$name: $code', ({ xml, code, fragment }) => {
     const err = expectPapError(() => parsePap(xml), code);

@@ -37,7 +37,13 @@ export function parsePap(xml: string): PapDocument {
     const fragment = line !== undefined ? source.split('\n')[Number(line) - 1]?.trim() : undefined;
     throw new PapError('PAP_ERR_XML', 2000, `Malformed PAP XML: ${syntaxError}`, fragment);
   }
-  const tree = parser.parse(source) as XmlNode;
+  let tree: XmlNode;
+  try {
+    tree = parser.parse(source) as XmlNode;
+  } catch (err) {
+    // The validator passed it, the parser did not (nesting deeper than it takes, a name it guards against).
+    throw new PapError('PAP_ERR_XML', 2000, `Malformed PAP XML: ${err instanceof Error ? err.message : String(err)}`);
+  }
   const roots = rootElementNames(tree);
   const rootName = roots[0];
   if (roots.length !== 1 || Array.isArray(tree[rootName!])) throw new PapError('PAP_ERR_XML', 2000, `Expected one root element, found ${roots.length === 0 ? 'none' : roots.join(', ')}`);
@@ -115,6 +121,8 @@ class Reader {
     const value = node[`@_${name}`];
     if (value === undefined) return undefined;
     if (typeof value !== 'string') this.fail('PAP_ERR_SCHEMA', element, `<${element}> ${name} is not an attribute value`);
+    const bad = badCharReference(value);
+    if (bad !== undefined) this.fail('PAP_ERR_VALUE', element, `<${element}> ${name} holds ${bad}, a character reference XML 1.0 does not allow (section 4.1, Char); send only characters XML can carry`);
     return decodeXmlText(value);
   }
 
@@ -289,4 +297,15 @@ class Reader {
       }
     }
   }
+}
+
+/** The first character reference in a raw value to a code point that is not an XML 1.0 Char (section 2.2), or undefined. */
+function badCharReference(raw: string): string | undefined {
+  for (const m of raw.matchAll(/&#([xX][0-9a-fA-F]+|[0-9]+);/g)) {
+    const digits = m[1]!;
+    const code = digits[0] === 'x' || digits[0] === 'X' ? parseInt(digits.slice(1), 16) : parseInt(digits, 10);
+    const isChar = code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
+    if (!isChar) return m[0];
+  }
+  return undefined;
 }

@@ -129,3 +129,12 @@ describe('parseSubmitBody: every field refused with a 400 naming it', () => {
     expect(() => parseSubmitBody({ ...base, target: ['sip:a@d', 'sip:b@d', 'sip:c@d'] }, { ...ctx, limits: { maxTargets: 2 } })).toThrow(/more than 2/);
   });
 });
+
+describe('contentType length: maxContentTypeLength', () => {
+  const typeOf = (n: number) => `text/plain; x=${'a'.repeat(n - 'text/plain; x='.length)}`;
+  it('takes a content type of exactly the limit, refuses one more', () => {
+    const max = DEFAULT_SUBMIT_LIMITS.maxContentTypeLength;
+    expect(parseSubmitBody({ ...base, contentType: typeOf(max) }, ctx).request.contentType).toHaveLength(max);
+    expect(refusal({ ...base, contentType: typeOf(max + 1) })).toEqual({ field: 'contentType', message: `contentType has ${max + 1} characters; give at most ${max}` });
+  });
+});

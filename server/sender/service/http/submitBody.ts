@@ -21,12 +21,15 @@ export interface SubmitLimits {
   maxExpiresInSeconds: number;
   /** Longest `pushId` (the Push-ID header's limit). */
   maxPushIdLength: number;
+  /** Longest `contentType`, parameters included (it becomes a SIP header). */
+  maxContentTypeLength: number;
 }
 
 export const DEFAULT_SUBMIT_LIMITS: SubmitLimits = {
   maxTargets: 100,
   maxExpiresInSeconds: 30 * 24 * 3600,
   maxPushIdLength: 256,
+  maxContentTypeLength: 1024,
 };
 
 export interface SubmitContext {
@@ -64,7 +67,7 @@ export function parseSubmitBody(body: unknown, ctx: SubmitContext): ParsedSubmit
   if (body.pushId !== undefined) request.pushId = pushId(body.pushId, limits.maxPushIdLength);
   request.targets = targets(body.target, limits.maxTargets);
   request.app = app(body.app);
-  request.contentType = contentType(body.contentType);
+  request.contentType = contentType(body.contentType, limits.maxContentTypeLength);
   const { content, uploadId } = contentOf(body, ctx);
   request.content = content;
   request.reportRequested = optionalBoolean(body.report, 'report') ?? false;
@@ -84,6 +87,19 @@ export function parseSubmitBody(body: unknown, ctx: SubmitContext): ParsedSubmit
     throw fieldError('deliverAfter', 'deliverAfter is not before the push expires (deliverBefore / expiresInSeconds), so it could never be sent; give an earlier deliverAfter or a later expiry');
   }
   return { request: request as SubmitRequest, ...(uploadId !== undefined ? { uploadId } : {}) };
+}
+
+/**
+ * The checks POST /v1/pushes makes on these fields, for the other way in (the PAP gateway
+ * submits to the service directly): one rule for a push-id, an AoR, an app and a content type
+ * wherever a push comes from. Throws the ApiError naming the field.
+ */
+export function checkPushFields(fields: { pushId: string; aors: readonly string[]; app: string; contentType: string }, limits: Partial<SubmitLimits> = {}): void {
+  const l = { ...DEFAULT_SUBMIT_LIMITS, ...limits };
+  pushId(fields.pushId, l.maxPushIdLength);
+  fields.aors.forEach((aor, i) => sipUri(aor, `target[${i}]`, 'an AoR'));
+  app(fields.app);
+  contentType(fields.contentType, l.maxContentTypeLength);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -152,8 +168,9 @@ function app(value: unknown): string {
   return value;
 }
 
-function contentType(value: unknown): string {
+function contentType(value: unknown, max: number): string {
   if (value === undefined) throw fieldError('contentType', 'contentType is missing; give the content\'s media type, such as "text/plain"');
+  if (typeof value === 'string' && value.length > max) throw fieldError('contentType', `contentType has ${value.length} characters; give at most ${max}`);
   if (typeof value !== 'string' || !MEDIA_TYPE.test(value)) throw fieldError('contentType', `contentType ${JSON.stringify(value)} is not a media type (type/subtype), such as "text/plain"`);
   return value;
 }
