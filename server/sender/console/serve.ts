@@ -14,6 +14,7 @@
  */
 import type http from 'node:http';
 import { consoleBundle, type ConsoleAsset } from './bundle.ts';
+import { mountPath } from '../service/http/mountPath.ts';
 
 export interface ConsoleOptions {
   /** Where the page is served (default /console): a path of its own, not under /v1. */
@@ -36,16 +37,9 @@ export const CONSOLE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-const PATH = /^(\/[A-Za-z0-9._~-]+)+$/;
-
-/** Checks the path: absolute, no trailing slash, plain characters, not the API's /v1. */
+/** Checks the path: absolute, no trailing slash, plain characters, not the API's /v1 (mountPath). */
 export function consolePath(path: string | undefined): string {
-  const p = path ?? CONSOLE_DEFAULTS.path;
-  if (!PATH.test(p) || p.split('/').some((s) => s === '.' || s === '..')) {
-    throw new RangeError(`console path ${JSON.stringify(p)} is not a plain absolute path such as /console (letters, digits, - . _ ~, no trailing slash)`);
-  }
-  if (p === '/v1' || p.startsWith('/v1/')) throw new RangeError(`console path ${p} is under the API's /v1; give a path of its own such as /console`);
-  return p;
+  return mountPath(path ?? CONSOLE_DEFAULTS.path, 'console', '/console');
 }
 
 export function createConsole(options: ConsoleOptions & { /** The API wants a Bearer token. */ auth: boolean; log?: (line: string) => void }): ConsoleMount {

@@ -66,9 +66,14 @@ export function checkAddressMapping(options: AddressMappingOptions): AddressTemp
   if (!/^[A-Za-z0-9.-]+$/.test(options.domain)) throw new Error(`PAP address mapping: domain ${JSON.stringify(options.domain)} is not a host name; give the service's SIP domain, e.g. example.com`);
   const templates = { ...DEFAULT_ADDRESS_TEMPLATES, ...options.templates };
   for (const [type, template] of Object.entries(templates)) {
-    if (template !== null && (!/^sips?:/i.test(template) || !template.includes('{value}'))) {
+    if (template === null) continue;
+    if (!/^sips?:/i.test(template) || !template.includes('{value}')) {
       throw new Error(`PAP address mapping: the ${type} template ${JSON.stringify(template)} must start with sip: or sips: and hold {value}, e.g. sip:{value}@{domain}`);
     }
+    const unknown = [...template.matchAll(/\{([^}]*)\}/g)].map((m) => m[0]).find((p) => !['{value}', '{domain}', '{ppg}'].includes(p));
+    if (unknown !== undefined) throw new Error(`PAP address mapping: the ${type} template ${JSON.stringify(template)} has ${unknown}; the placeholders are {value}, {domain} and {ppg}`);
+    // It becomes the AoR of a SIP request: nothing that would end the URI or the header line.
+    if (/[\s<>"]/.test(template)) throw new Error(`PAP address mapping: the ${type} template ${JSON.stringify(template)} holds a space, a control character or one of < > "; write a SIP URI such as sip:{value}@{domain}`);
   }
   return templates;
 }

@@ -49,6 +49,7 @@ import {
 import { expectedAorOf } from '../service/reports/imdnIntake.ts';
 import { ApiError } from '../service/http/apiError.ts';
 import { checkPushFields } from '../service/http/submitBody.ts';
+import { mountPath } from '../service/http/mountPath.ts';
 import { ServiceError, type PushPriority, type PushService } from '../service/types.ts';
 import { checkAddressMapping, mapPapAddress, type AddressTemplates, type MappedAddress } from './addressMapping.ts';
 import { createResultNotifier, type NotificationOutcome, type ResultNotifierOptions } from './notifier.ts';
@@ -154,7 +155,7 @@ export function createPapGateway(service: PushService, options: PapGatewayOption
   for (const name of ['maxBodyBytes', 'maxControlBytes', 'maxParts', 'maxFragmentChars', 'maxTrackedPushes', 'maxAddresses', 'owedSweepMs', 'notifyClaimMs', 'submitGraceMs'] as const) {
     if (!Number.isSafeInteger(o[name]) || o[name] < 1) throw new RangeError(`createPapGateway: ${name} ${o[name]} is not a positive integer`);
   }
-  if (!/^\/[A-Za-z0-9\-._~/]*$/.test(o.path) || o.path.startsWith('/v1/') || o.path === '/v1') throw new Error(`createPapGateway: path ${JSON.stringify(o.path)} must be a URL path outside /v1/, e.g. /pap`);
+  mountPath(o.path, 'createPapGateway: the PAP gateway', '/pap');
   if (o.domain === undefined) throw new Error('createPapGateway: no domain; give the SIP domain of the receivers\' AoRs (startPushService uses its own AoR\'s)');
   const mapping = { domain: o.domain, ...(o.addressTemplates && { templates: o.addressTemplates }) };
   checkAddressMapping(mapping);

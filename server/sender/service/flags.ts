@@ -30,8 +30,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { WAP_PUSH_ADDRESS_TYPES, type WapPushAddressType } from '../../../src/protocol/pap/index.ts';
+import { pushApplicationName, WAP_PUSH_ADDRESS_TYPES, type WapPushAddressType } from '../../../src/protocol/pap/index.ts';
 import { consolePath } from '../console/index.ts';
+import { checkAddressMapping } from '../pap/addressMapping.ts';
+import { mountPath, mountPathsOverlap } from './http/mountPath.ts';
 import type { AddressTemplates } from '../pap/addressMapping.ts';
 import type { PushServiceConfig } from './index.ts';
 
@@ -107,6 +109,11 @@ export function parsePsaFlags(
     pap: papOptions(values, env, noAuth, readText),
     console: consoleOptions(values),
   };
+  const papPath = config.pap === false ? undefined : (config.pap?.path ?? '/pap');
+  const consoleAt = config.console === false ? undefined : (config.console?.path ?? '/console');
+  if (papPath !== undefined && consoleAt !== undefined && mountPathsOverlap(papPath, consoleAt)) {
+    throw new UsageError(`the PAP gateway's path ${papPath} and the console's ${consoleAt} take each other's requests: give --pap-path or --console-path another one`);
+  }
   return { config, token, generatedToken: !noAuth && givenToken === undefined, noAuth };
 }
 
@@ -127,9 +134,9 @@ function papOptions(values: PapFlagValues, env: Readonly<Record<string, string |
     return false;
   }
   const path = values['pap-path'] ?? env.SIP_PUSH_PAP_PATH;
-  if (path !== undefined && (!/^\/[A-Za-z0-9\-._~/]*$/.test(path) || path === '/v1' || path.startsWith('/v1/'))) {
-    throw new UsageError(`--pap-path ${path} is not a URL path outside /v1/: give one such as /pap`);
-  }
+  if (path !== undefined) usage('--pap-path', () => mountPath(path, 'the PAP gateway', '/pap'));
+  const defaultApp = values['pap-default-app'];
+  if (defaultApp !== undefined) usage('--pap-default-app', () => pushApplicationName(defaultApp));
   const users = [...(values['pap-user'] ?? [])];
   const usersFile = values['pap-users-file'] ?? env.SIP_PUSH_PAP_USERS_FILE;
   if (usersFile !== undefined) {
@@ -155,11 +162,9 @@ function papOptions(values: PapFlagValues, env: Readonly<Record<string, string |
   for (const rule of values['pap-address'] ?? []) {
     const m = /^([A-Za-z0-9]+)=(.+)$/.exec(rule);
     const type = WAP_PUSH_ADDRESS_TYPES.find((t) => t.toLowerCase() === m?.[1]?.toLowerCase());
-    if (!m || type === undefined) throw new UsageError(`--pap-address ${rule}: write TYPE=template with TYPE one of ${WAP_PUSH_ADDRESS_TYPES.join(', ')}, e.g. PLMN=sip:{value}@{domain};user=phone or IPv4=off`);
+    if (!m || type === undefined) throw new UsageError(`--pap-address ${JSON.stringify(rule)}: write TYPE=template with TYPE one of ${WAP_PUSH_ADDRESS_TYPES.join(', ')}, e.g. PLMN=sip:{value}@{domain};user=phone or IPv4=off`);
     const template = m[2]!;
-    if (template !== 'off' && (!/^sips?:/i.test(template) || !template.includes('{value}'))) {
-      throw new UsageError(`--pap-address ${rule}: the template must start with sip: or sips: and hold {value}, e.g. ${type}=sip:{value}@{domain}; or write ${type}=off`);
-    }
+    if (template !== 'off') usage(`--pap-address ${type}`, () => checkAddressMapping({ domain: 'example.com', templates: { [type]: template } }));
     addressTemplates[type as WapPushAddressType] = template === 'off' ? null : template;
   }
   const notifyHosts = values['pap-notify-host'] ?? [];
@@ -188,6 +193,15 @@ function consoleOptions(values: { 'console-path'?: string; 'no-console'?: boolea
     return { path: consolePath(path) };
   } catch (err) {
     throw new UsageError(`--console-path: ${(err as Error).message}`);
+  }
+}
+
+/** Run a check that throws a plain Error, as a usage error of `flag` (one line). */
+function usage(flag: string, check: () => unknown): void {
+  try {
+    check();
+  } catch (err) {
+    throw new UsageError(`${flag}: ${(err instanceof Error ? err.message : String(err)).replace(/\s*[\r\n]+\s*/g, ' ')}`);
   }
 }
 

@@ -21,6 +21,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PushService } from '../types.ts';
 import { ApiError, fieldError, toApiError } from './apiError.ts';
+import { mountPathsOverlap } from './mountPath.ts';
 import { serveEventStream } from './sse.ts';
 import { parseSubmitBody, DEFAULT_SUBMIT_LIMITS } from './submitBody.ts';
 import { pushView } from './summary.ts';
@@ -128,7 +129,7 @@ export function createPushApi(service: PushService, options: PushApiOptions = {}
   if (consoleMount) {
     const p = consoleMount.path;
     if (!p.startsWith('/') || p.endsWith('/') || p === '/v1' || p.startsWith('/v1/')) throw new RangeError(`createPushApi: console path ${JSON.stringify(p)} must be absolute, without a trailing slash, and not under /v1`);
-    if (options.pap && (options.pap.path === p || options.pap.path.startsWith(`${p}/`))) throw new RangeError(`createPushApi: the console path ${p} takes the PAP gateway's ${options.pap.path}; give them different paths`);
+    if (options.pap && mountPathsOverlap(options.pap.path, p)) throw new RangeError(`createPushApi: the console path ${p} takes the PAP gateway's ${options.pap.path}; give them different paths`);
   }
   const clock = options.clock ?? Date.now;
   const log = options.log ?? ((line: string) => console.error(line));
