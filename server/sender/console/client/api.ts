@@ -3,20 +3,12 @@
  * there is one. A refusal keeps the API's `{"error": {"code", "field", "message"}}` so the form
  * can put the message next to the field it names.
  */
+import { PushApiError as ConsoleApiError } from '../../service/http/pushApiError.ts';
 import type { PushView } from '../../service/http/summary.ts';
 import type { ReceiverEntry } from '../../service/types.ts';
 
-export class ConsoleApiError extends Error {
-  override name = 'ConsoleApiError';
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-  }
-}
+/** An error answer of the API (`{"error": {code, field?, message}}`), as the CLI's client has it too. */
+export { PushApiError as ConsoleApiError } from '../../service/http/pushApiError.ts';
 
 export interface ConsoleApi {
   receivers(): Promise<ReceiverEntry[]>;

@@ -10,20 +10,10 @@ import { Readable } from 'node:stream';
 import { canTransition, type CancelResult, type DeliveryStatus, type StatusChange } from '../../queue/index.ts';
 import type { PushView } from './summary.ts';
 import { summaryStatus, type SummaryStatus } from './summary.ts';
+import { PushApiError } from './pushApiError.ts';
 import { createSseParser as createStreamParser } from './sseParser.ts';
 
-/** The API answered with an error (`{"error": {...}}`), or with something that is not the API. */
-export class PushApiError extends Error {
-  override name = 'PushApiError';
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-  }
-}
+export { PushApiError } from './pushApiError.ts';
 
 /** No HTTP answer at all: the cause's code (ECONNREFUSED, ENOTFOUND...) when there is one. */
 export class PushApiUnreachable extends Error {
